@@ -1,0 +1,57 @@
+using Appliance.Hosting;
+using Appliance.Setup;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Appliance.Tests.Infrastructure;
+
+/// <summary>
+/// The real host, in process, listening on a free loopback HTTP port with every protocol listener off
+/// (WebApplicationFactory opens no sockets, and browsers and real clients need them).
+/// </summary>
+public sealed class RunningHost : IAsyncDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private WebApplication? _app;
+
+    public int HttpPort { get; } = FreePort.Get();
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+    public string DataDirectory => _directory.Path;
+    public IServiceProvider Services => _app!.Services;
+
+    public static async Task<RunningHost> StartAsync(bool setUp = false)
+    {
+        var host = new RunningHost();
+        var args = new List<string>
+        {
+            "--environment=Development",
+            $"--Appliance:Listeners:Http={host.HttpPort}",
+            "--Appliance:Listeners:Https=0",
+            "--Appliance:Listeners:Smtp=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0",
+            "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
+        host._app = await ApplianceHost.CreateAsync([.. args], host._directory.Path);
+        await host._app.StartAsync();
+        if (setUp)
+        {
+            await host.Services.GetRequiredService<SetupService>().CompleteAsync(
+                new SetupRequest("en", "mail.example.com", "example.com", "admin@example.com", TestServices.AdminPassword));
+        }
+        return host;
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+}

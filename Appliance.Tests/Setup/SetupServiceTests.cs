@@ -1,0 +1,126 @@
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Accounts;
+using Appliance.Hosting;
+using Appliance.Setup;
+using Appliance.Storage;
+using Appliance.Tests.Infrastructure;
+
+namespace Appliance.Tests.Setup;
+
+public class SetupServiceTests
+{
+    private static SetupRequest Request(TlsChoice tls = TlsChoice.Generate, string? cert = null, string? key = null) =>
+        new("fr", "Mail.Example.com", "Example.com", "Admin@Example.com", TestServices.AdminPassword, tls, cert, key);
+
+    [Fact]
+    public async Task Setup_creates_domain_administrator_settings_and_a_certificate_for_the_host_and_localhost()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var setup = services.Get<SetupService>();
+        Assert.False(await setup.IsCompleteAsync());
+
+        await setup.CompleteAsync(Request());
+
+        Assert.True(await setup.IsCompleteAsync());
+        var admin = await services.Get<UserService>().FindAsync("admin@example.com");
+        Assert.True(admin!.IsAdmin);
+        Assert.Contains(await services.Get<DomainService>().ListAsync(), d => d.Name == "example.com");
+        var settings = services.Get<SettingsRepository>();
+        Assert.Equal("mail.example.com", await settings.GetAsync(SettingKeys.HostName));
+        Assert.Equal("fr", await settings.GetAsync(SettingKeys.Language));
+
+        var certPath = Path.Combine(services.DataDirectory, "tls", "cert.pem");
+        var keyPath = Path.Combine(services.DataDirectory, "tls", "key.pem");
+        using var cert = X509Certificate2.CreateFromPem(File.ReadAllText(certPath), File.ReadAllText(keyPath));
+        Assert.True(cert.HasPrivateKey);
+        Assert.True(cert.MatchesHostname("mail.example.com"));
+        Assert.True(cert.MatchesHostname("localhost"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
+        Assert.Same(services.Get<TlsCertificateStore>().Current, services.Get<TlsCertificateStore>().Current);
+        Assert.Equal(cert.Thumbprint, services.Get<TlsCertificateStore>().Current.Thumbprint);
+    }
+
+    [Fact]
+    public async Task Second_setup_fails_and_changes_nothing()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var setup = services.Get<SetupService>();
+        await setup.CompleteAsync(Request());
+        var certBefore = await File.ReadAllTextAsync(Path.Combine(services.DataDirectory, "tls", "cert.pem"));
+
+        var e = await Assert.ThrowsAsync<AccountException>(() => setup.CompleteAsync(
+            new SetupRequest("en", "other.example.org", "example.org", "boss@example.org", "An0ther-Passw0rd")));
+        Assert.Equal("Setup.AlreadyDone", e.Key);
+
+        Assert.Null(await services.Get<UserService>().FindAsync("boss@example.org"));
+        Assert.Equal(certBefore, await File.ReadAllTextAsync(Path.Combine(services.DataDirectory, "tls", "cert.pem")));
+        // A fresh process over the same folder refuses too: the state is in the store, not in memory.
+        await using var again = await TestServicesOver(services.DataDirectory);
+        var e2 = await Assert.ThrowsAsync<AccountException>(() => again.Get<SetupService>().CompleteAsync(Request()));
+        Assert.Equal("Setup.AlreadyDone", e2.Key);
+    }
+
+    private static Task<TestServices> TestServicesOver(string directory) =>
+        TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:DataDirectory"] = directory });
+
+    [Fact]
+    public async Task Uploaded_certificate_and_key_are_installed()
+    {
+        var (cert, key) = TlsCertificateStore.GenerateSelfSigned("mail.example.com");
+        await using var services = await TestServices.CreateAsync();
+        await services.Get<SetupService>().CompleteAsync(Request(TlsChoice.Upload, cert, key));
+        Assert.Equal(cert, await File.ReadAllTextAsync(Path.Combine(services.DataDirectory, "tls", "cert.pem")));
+    }
+
+    public static TheoryData<string, string, string> BadUploads()
+    {
+        var (cert, key) = TlsCertificateStore.GenerateSelfSigned("mail.example.com");
+        var (_, otherKey) = TlsCertificateStore.GenerateSelfSigned("other.example.com");
+        return new TheoryData<string, string, string>
+        {
+            { "not a certificate", key, "Tls.CertificateUnreadable" },
+            { "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key, "Tls.CertificateUnreadable" },
+            { cert, "not a key", "Tls.KeyUnreadable" },
+            { cert, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "Tls.KeyUnreadable" },
+            { cert, otherKey, "Tls.KeyMismatch" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadUploads))]
+    public async Task Unreadable_or_mismatched_upload_is_refused_and_nothing_is_written(string cert, string key, string reason)
+    {
+        await using var services = await TestServices.CreateAsync();
+        var e = await Assert.ThrowsAsync<AccountException>(() => services.Get<SetupService>().CompleteAsync(Request(TlsChoice.Upload, cert, key)));
+        Assert.Equal(reason, e.Key);
+        Assert.False(await services.Get<SetupService>().IsCompleteAsync());
+        Assert.False(Directory.Exists(Path.Combine(services.DataDirectory, "tls")) && Directory.EnumerateFiles(Path.Combine(services.DataDirectory, "tls")).Any());
+        Assert.Empty(await services.Get<DomainService>().ListAsync());
+    }
+
+    [Theory]
+    [InlineData("xx", "mail.example.com", "example.com", "admin@example.com", TestServices.AdminPassword, "Setup.LanguageInvalid")]
+    [InlineData("en", "not a host", "example.com", "admin@example.com", TestServices.AdminPassword, "Setup.HostNameInvalid")]
+    [InlineData("en", "mail.example.com", "example", "admin@example.com", TestServices.AdminPassword, "Domain.Invalid")]
+    [InlineData("en", "mail.example.com", "example.com", "admin", TestServices.AdminPassword, "Address.Invalid")]
+    [InlineData("en", "mail.example.com", "example.com", "admin@example.org", TestServices.AdminPassword, "Setup.AdminOutsideDomain")]
+    [InlineData("en", "mail.example.com", "example.com", "admin@example.com", "password", "Password.Weak")]
+    public async Task Bad_wizard_fields_are_refused_and_nothing_is_written(string language, string host, string domain, string admin, string password, string key)
+    {
+        await using var services = await TestServices.CreateAsync();
+        var e = await Assert.ThrowsAsync<AccountException>(() => services.Get<SetupService>().CompleteAsync(new SetupRequest(language, host, domain, admin, password)));
+        Assert.Equal(key, e.Key);
+        Assert.False(await services.Get<SetupService>().IsCompleteAsync());
+        Assert.Empty(await services.Get<DomainService>().ListAsync());
+    }
+
+    [Fact]
+    public async Task Before_setup_listeners_present_a_temporary_localhost_certificate()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<TlsCertificateStore>();
+        Assert.False(store.HasInstalledCertificate);
+        Assert.True(store.Current.MatchesHostname("localhost"));
+        Assert.True(store.Current.HasPrivateKey);
+    }
+}

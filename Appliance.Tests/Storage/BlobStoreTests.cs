@@ -1,0 +1,147 @@
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.Storage;
+using Appliance.Tests.Infrastructure;
+
+namespace Appliance.Tests.Storage;
+
+public class BlobStoreTests
+{
+    private static MemoryStream Bytes(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public async Task Blob_is_named_by_the_SHA256_of_its_bytes_and_reads_back_identically()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var content = RandomNumberGenerator.GetBytes(300_000);
+
+        var blob = await store.PutAsync(new MemoryStream(content));
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), blob.Hash);
+        Assert.Equal(content.Length, blob.Size);
+        await using var read = store.OpenRead(blob.Hash)!;
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.Equal(content, copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Same_bytes_are_stored_once_and_counted_per_reference()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+
+        var first = await store.PutAsync(Bytes("one message for fifty users"));
+        var second = await store.PutAsync(Bytes("one message for fifty users"));
+        var other = await store.PutAsync(Bytes("another message"));
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first.Hash, other.Hash);
+        Assert.Equal(2, await store.ReferenceCountAsync(first.Hash));
+        Assert.Equal(1, await store.ReferenceCountAsync(other.Hash));
+        var files = Directory.EnumerateFiles(Path.Combine(services.DataDirectory, "blobs"), "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetDirectoryName(f) != store.TempDirectory).ToList();
+        Assert.Equal(2, files.Count);
+    }
+
+    [Fact]
+    public async Task Releasing_the_last_reference_removes_the_bytes()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var blob = await store.PutAsync(Bytes("short-lived"));
+        await store.AddReferenceAsync(blob.Hash);
+        var path = store.PathOf(blob.Hash);
+
+        await store.ReleaseAsync(blob.Hash);
+        Assert.True(File.Exists(path));
+        Assert.Equal(1, await store.ReferenceCountAsync(blob.Hash));
+
+        await store.ReleaseAsync(blob.Hash);
+        Assert.False(File.Exists(path));
+        Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
+        Assert.Null(store.OpenRead(blob.Hash));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => store.ReleaseAsync(blob.Hash));
+    }
+
+    [Fact]
+    public async Task Torn_write_is_never_visible()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var content = RandomNumberGenerator.GetBytes(200_000);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+
+        await Assert.ThrowsAsync<IOException>(() => store.PutAsync(new FailingStream(content, failAfter: 100_000)));
+
+        Assert.Null(store.OpenRead(hash));
+        Assert.False(File.Exists(store.PathOf(hash)));
+        Assert.Equal(0, await store.ReferenceCountAsync(hash));
+        Assert.Empty(Directory.EnumerateFiles(store.TempDirectory));
+        // The full write afterwards succeeds and is the only copy.
+        var blob = await store.PutAsync(new MemoryStream(content));
+        Assert.Equal(hash, blob.Hash);
+        Assert.Equal(1, await store.ReferenceCountAsync(hash));
+    }
+
+    [Fact]
+    public async Task Writes_abandoned_by_a_crash_are_removed_at_start_and_never_read()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        await File.WriteAllTextAsync(Path.Combine(store.TempDirectory, "abandoned"), "half a message");
+
+        Assert.Equal(1, store.RemoveAbandonedWrites());
+        Assert.Empty(Directory.EnumerateFiles(store.TempDirectory));
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_of_the_same_bytes_count_every_reference()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var content = RandomNumberGenerator.GetBytes(50_000);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => store.PutAsync(new MemoryStream(content)))));
+
+        Assert.Single(results.Select(r => r.Hash).Distinct());
+        Assert.Equal(20, await store.ReferenceCountAsync(results[0].Hash));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789")]
+    public async Task A_hash_that_is_not_64_lower_hex_digits_is_refused(string hash)
+    {
+        await using var services = await TestServices.CreateAsync();
+        Assert.Throws<ArgumentException>(() => services.Get<BlobStore>().OpenRead(hash));
+    }
+
+    /// <summary>Gives <c>failAfter</c> bytes, then fails as a dropped connection would.</summary>
+    private sealed class FailingStream(byte[] content, int failAfter) : Stream
+    {
+        private int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => content.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= failAfter)
+            {
+                throw new IOException("connection reset");
+            }
+            var n = Math.Min(count, failAfter - _position);
+            Array.Copy(content, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

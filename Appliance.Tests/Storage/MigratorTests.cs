@@ -1,0 +1,75 @@
+using Appliance.Storage;
+using Appliance.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Tests.Storage;
+
+public class MigratorTests
+{
+    [Fact]
+    public async Task Fresh_store_is_migrated_to_the_newest_version_in_WAL_mode()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.CurrentVersionAsync());
+
+        await using var connection = await services.Get<Database>().OpenAsync();
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
+        var tables = (await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table'")).ToHashSet();
+        Assert.Superset(new HashSet<string> { "settings", "domains", "users", "aliases", "alias_targets", "groups", "group_members", "audit_log", "blobs", "schema_migrations" }, tables);
+    }
+
+    [Fact]
+    public async Task Migrating_again_applies_nothing()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var migrator = services.Get<Migrator>();
+        var version = await migrator.MigrateAsync();
+        await using var connection = await services.Get<Database>().OpenAsync();
+        Assert.Equal(Migrations.All.Count, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(Migrations.All.Max(m => m.Version), version);
+    }
+
+    [Fact]
+    public async Task Older_store_is_brought_forward_step_by_step()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var database = services.Get<Database>();
+        // Rebuild a store that only knows migration 1, as an older release would have left it.
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("DROP TABLE blobs; DELETE FROM schema_migrations WHERE version > 1;");
+        }
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(1, await migrator.CurrentVersionAsync());
+        Assert.Equal(2, await migrator.MigrateAsync());
+        await using var check = await database.OpenAsync();
+        Assert.Equal(0, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM blobs"));
+    }
+
+    [Fact]
+    public async Task Failing_migration_leaves_no_trace_and_keeps_the_previous_version()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var migrator = services.Get<Migrator>();
+        var before = await migrator.CurrentVersionAsync();
+        var broken = Migrations.All.Append(new Migration(before + 1, "broken", "CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;")).ToList();
+
+        await Assert.ThrowsAsync<SqliteException>(() => migrator.MigrateAsync(broken));
+
+        Assert.Equal(before, await migrator.CurrentVersionAsync());
+        await using var connection = await services.Get<Database>().OpenAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'"));
+    }
+
+    [Fact]
+    public void Migration_versions_are_unique_and_increasing()
+    {
+        var versions = Migrations.All.Select(m => m.Version).ToList();
+        Assert.Equal(versions.OrderBy(v => v), versions);
+        Assert.Equal(versions.Count, versions.Distinct().Count());
+        Assert.Equal(1, versions[0]);
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The README's test command: installs the Debian programs the tests drive when they are missing,
+# builds, runs every test and ends with the line "N passed, N failed".
+# Under CI (CI=true) a prerequisite that cannot be installed is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package -> a command it provides.
+declare -A prerequisites=(
+  [chromium]=chromium
+)
+
+missing=()
+for package in "${!prerequisites[@]}"; do
+  command -v "${prerequisites[$package]}" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: the tests need ${missing[*]}; run this as root or 'apt-get install ${missing[*]}' first" >&2
+    exit 1
+  fi
+  echo "installing test prerequisites: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null
+fi
+for package in "${!prerequisites[@]}"; do
+  if ! command -v "${prerequisites[$package]}" >/dev/null 2>&1; then
+    echo "error: ${prerequisites[$package]} (Debian package $package) is still missing" >&2
+    exit 1
+  fi
+done
+
+results="$(pwd)/TestResults"
+rm -rf "$results"
+status=0
+dotnet test appliance.sln --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+
+counters=$(grep -o '<Counters [^>]*>' "$results/results.trx" 2>/dev/null || true)
+if [ -z "$counters" ]; then
+  echo "error: the test run left no results (build failure?)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+echo "${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ]; then
+  exit 1
+fi

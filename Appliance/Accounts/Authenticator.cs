@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Accounts;
+
+public enum SignInOutcome
+{
+    Success,
+    /// <summary>Unknown address or wrong password: deliberately the same answer, so addresses cannot be probed.</summary>
+    Failed,
+    LockedOut,
+    Disabled,
+}
+
+public sealed record SignInResult(SignInOutcome Outcome, User? User = null, DateTimeOffset? LockedUntil = null);
+
+/// <summary>
+/// Checks a password for every way in (console, and later SMTP, IMAP, POP3). Repeated failures on an
+/// account slow down (a pause that doubles each time) and then lock it for a while.
+/// </summary>
+public sealed partial class Authenticator(
+    UserRepository users,
+    PasswordHasher hasher,
+    IOptions<SecurityOptions> options,
+    TimeProvider time,
+    ILogger<Authenticator> logger)
+{
+    // Hashed once so that an unknown address costs as much as a wrong password.
+    private static readonly Lazy<string> s_dummyHash = new(() =>
+        new PasswordHasher(Options.Create(new SecurityOptions())).Hash(Guid.NewGuid().ToString()));
+
+    public async Task<SignInResult> SignInAsync(string? address, string? password, CancellationToken cancellationToken = default)
+    {
+        var key = (address ?? "").Trim().ToLowerInvariant();
+        var o = options.Value;
+        var user = key.Length == 0 ? null : await users.FindAsync(key, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            hasher.Verify(password ?? "", s_dummyHash.Value);
+            LogFailed(logger, key, "unknown address");
+            await Task.Delay(TimeSpan.FromMilliseconds(o.FailureDelayMilliseconds), time, cancellationToken).ConfigureAwait(false);
+            return new SignInResult(SignInOutcome.Failed);
+        }
+
+        var now = time.GetUtcNow();
+        if (user.LockedUntil is { } until)
+        {
+            if (until > now)
+            {
+                LogFailed(logger, key, "locked");
+                return new SignInResult(SignInOutcome.LockedOut, LockedUntil: until);
+            }
+            await users.ClearExpiredLockAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        var hash = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false) ?? "";
+        if (!hasher.Verify(password ?? "", hash))
+        {
+            var lockUntil = now.AddMinutes(o.LockoutMinutes);
+            var failures = await users.RecordFailureAsync(user.Id, o.LockoutThreshold, lockUntil, cancellationToken).ConfigureAwait(false);
+            LogFailed(logger, key, $"wrong password ({failures} in a row)");
+            if (failures >= o.LockoutThreshold)
+            {
+                LogLocked(logger, key, lockUntil);
+                return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockUntil);
+            }
+            await Task.Delay(FailureDelay(failures, o), time, cancellationToken).ConfigureAwait(false);
+            return new SignInResult(SignInOutcome.Failed);
+        }
+
+        if (user.Disabled)
+        {
+            LogFailed(logger, key, "disabled");
+            return new SignInResult(SignInOutcome.Disabled);
+        }
+        await users.RecordSuccessAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        return new SignInResult(SignInOutcome.Success, user);
+    }
+
+    /// <summary>The pause after the n-th failure in a row: the base delay, doubled each time, capped.</summary>
+    public static TimeSpan FailureDelay(int failures, SecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
+        return TimeSpan.FromMilliseconds(Math.Min(options.FailureDelayMilliseconds * factor, options.MaxFailureDelayMilliseconds));
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Sign-in failed for {Address}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string address, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Account {Address} locked until {Until}")]
+    private static partial void LogLocked(ILogger logger, string address, DateTimeOffset until);
+}

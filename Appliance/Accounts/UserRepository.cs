@@ -1,0 +1,96 @@
+using System.Data.Common;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Accounts;
+
+/// <summary>The <c>users</c> table.</summary>
+public sealed class UserRepository(Database database)
+{
+    private const string Columns = "id, address, domain_id, display_name, quota_bytes, is_admin, disabled, failed_logins, locked_until, security_stamp, created_at";
+
+    public async Task<(IReadOnlyList<User> Items, int Total)> ListAsync(string? search, int skip, int take, string? orderBy = null, CancellationToken cancellationToken = default)
+    {
+        var where = string.IsNullOrWhiteSpace(search) ? "" : "WHERE address LIKE @pattern ESCAPE '\\' OR display_name LIKE @pattern ESCAPE '\\'";
+        var order = orderBy switch
+        {
+            "address desc" => "address DESC",
+            "name" => "display_name, address",
+            "name desc" => "display_name DESC, address",
+            "quota" => "quota_bytes, address",
+            "quota desc" => "quota_bytes DESC, address",
+            _ => "address",
+        };
+        var args = new { pattern = Sql.LikePattern(search), skip, take };
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM users {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<User>($"SELECT {Columns} FROM users {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return (items.AsList(), total);
+    }
+
+    public Task<User?> FindAsync(DbConnection connection, DbTransaction? transaction, string address) =>
+        connection.QuerySingleOrDefaultAsync<User>($"SELECT {Columns} FROM users WHERE address = @address", new { address }, transaction);
+
+    public async Task<User?> FindAsync(string address, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await FindAsync(connection, null, address).ConfigureAwait(false);
+    }
+
+    public async Task<string?> PasswordHashAsync(string address, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string?>("SELECT password_hash FROM users WHERE address = @address", new { address }).ConfigureAwait(false);
+    }
+
+    public Task<int> CountEnabledAdministratorsAsync(DbConnection connection, DbTransaction transaction) =>
+        connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND disabled = 0", transaction: transaction);
+
+    public Task<long> InsertAsync(DbConnection connection, DbTransaction transaction, string address, long domainId, string displayName, string passwordHash, long quotaBytes, bool isAdmin, DateTimeOffset at) =>
+        connection.ExecuteScalarAsync<long>("""
+            INSERT INTO users(address, domain_id, display_name, password_hash, quota_bytes, is_admin, security_stamp, created_at)
+            VALUES (@address, @domainId, @displayName, @passwordHash, @quotaBytes, @isAdmin, @stamp, @at) RETURNING id
+            """,
+            new { address, domainId, displayName, passwordHash, quotaBytes, isAdmin, stamp = NewStamp(), at }, transaction);
+
+    public Task UpdateAsync(DbConnection connection, DbTransaction transaction, long id, string displayName, long quotaBytes, bool isAdmin, bool disabled, bool newStamp) =>
+        connection.ExecuteAsync($"""
+            UPDATE users SET display_name = @displayName, quota_bytes = @quotaBytes, is_admin = @isAdmin, disabled = @disabled
+            {(newStamp ? ", security_stamp = @stamp" : "")} WHERE id = @id
+            """,
+            new { id, displayName, quotaBytes, isAdmin, disabled, stamp = NewStamp() }, transaction);
+
+    public Task SetPasswordHashAsync(DbConnection connection, DbTransaction transaction, long id, string passwordHash) =>
+        connection.ExecuteAsync(
+            "UPDATE users SET password_hash = @passwordHash, security_stamp = @stamp, failed_logins = 0, locked_until = NULL WHERE id = @id",
+            new { id, passwordHash, stamp = NewStamp() }, transaction);
+
+    public Task DeleteAsync(DbConnection connection, DbTransaction transaction, long id) =>
+        connection.ExecuteAsync("DELETE FROM users WHERE id = @id", new { id }, transaction);
+
+    /// <summary>Counts a failed sign-in and locks the account when the count reaches the threshold.</summary>
+    public async Task<int> RecordFailureAsync(long id, int threshold, DateTimeOffset lockUntil, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>("""
+            UPDATE users SET failed_logins = failed_logins + 1,
+                             locked_until = CASE WHEN failed_logins + 1 >= @threshold THEN @lockUntil ELSE locked_until END
+            WHERE id = @id RETURNING failed_logins
+            """, new { id, threshold, lockUntil }).ConfigureAwait(false);
+    }
+
+    public async Task RecordSuccessAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)", new { id }).ConfigureAwait(false);
+    }
+
+    /// <summary>After a lock has run out, the next attempt starts a fresh count.</summary>
+    public async Task ClearExpiredLockAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id", new { id }).ConfigureAwait(false);
+    }
+
+    private static string NewStamp() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,167 @@
+using Appliance.Storage;
+
+namespace Appliance.Accounts;
+
+/// <summary>Mail users: the people who sign in, receive mail and have a mailbox.</summary>
+public sealed class UserService(
+    Database database,
+    UserRepository users,
+    AliasRepository aliases,
+    AddressRules rules,
+    AuditLog audit,
+    PasswordHasher hasher,
+    PasswordPolicy policy,
+    TimeProvider time)
+{
+    public Task<(IReadOnlyList<User> Items, int Total)> ListAsync(string? search, int skip, int take, string? orderBy = null, CancellationToken cancellationToken = default) =>
+        users.ListAsync(search, skip, take, orderBy, cancellationToken);
+
+    public Task<User?> FindAsync(string address, CancellationToken cancellationToken = default) =>
+        users.FindAsync((address ?? "").Trim().ToLowerInvariant(), cancellationToken);
+
+    public async Task<User> AddAsync(Actor actor, NewUser request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        actor.DemandAdministrator();
+        var address = MailAddress.Parse(request.Address).ToString();
+        policy.Check(request.Password, address);
+        CheckQuota(request.QuotaBytes);
+        var displayName = CleanDisplayName(request.DisplayName);
+        var hash = hasher.Hash(request.Password);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var (_, domain) = await rules.ClaimAsync(connection, transaction, address).ConfigureAwait(false);
+            await users.InsertAsync(connection, transaction, address, domain.Id, displayName, hash, request.QuotaBytes, request.IsAdmin, time.GetUtcNow()).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "user.add", address,
+                $"name={displayName}; quota={request.QuotaBytes}; admin={request.IsAdmin}").ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return (await users.FindAsync(address, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<User> UpdateAsync(Actor actor, string address, UserChanges changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(changes);
+        actor.DemandAdministrator();
+        if (changes.QuotaBytes is { } quota)
+        {
+            CheckQuota(quota);
+        }
+        var key = Normalize(address);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
+                ?? throw new AccountException("User.Unknown", key);
+            var name = changes.DisplayName is null ? user.DisplayName : CleanDisplayName(changes.DisplayName);
+            var isAdmin = changes.IsAdmin ?? user.IsAdmin;
+            var disabled = changes.Disabled ?? user.Disabled;
+            var quotaBytes = changes.QuotaBytes ?? user.QuotaBytes;
+            var losesPower = user.IsAdmin && !user.Disabled && (!isAdmin || disabled);
+            if (losesPower && await users.CountEnabledAdministratorsAsync(connection, transaction).ConfigureAwait(false) <= 1)
+            {
+                throw new AccountException("User.LastAdministrator", key);
+            }
+            // Role or status changes end the user's open console sessions (see the security stamp).
+            var newStamp = isAdmin != user.IsAdmin || disabled != user.Disabled;
+            await users.UpdateAsync(connection, transaction, user.Id, name, quotaBytes, isAdmin, disabled, newStamp).ConfigureAwait(false);
+            var detail = new List<string>();
+            if (name != user.DisplayName) detail.Add($"name={name}");
+            if (quotaBytes != user.QuotaBytes) detail.Add($"quota={quotaBytes}");
+            if (isAdmin != user.IsAdmin) detail.Add($"admin={isAdmin}");
+            if (disabled != user.Disabled) detail.Add($"disabled={disabled}");
+            await audit.WriteAsync(connection, transaction, actor, "user.update", key, string.Join("; ", detail)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return (await users.FindAsync(key, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>An administrator sets a new password for someone (a reset); the old one is not needed.</summary>
+    public async Task ResetPasswordAsync(Actor actor, string address, string newPassword, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        var key = Normalize(address);
+        policy.Check(newPassword, key);
+        var hash = hasher.Hash(newPassword);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
+                ?? throw new AccountException("User.Unknown", key);
+            await users.SetPasswordHashAsync(connection, transaction, user.Id, hash).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "user.password.reset", key).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A user changes their own password; the current one must be given.</summary>
+    public async Task ChangeOwnPasswordAsync(string address, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
+    {
+        var key = Normalize(address);
+        var stored = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw new AccountException("User.Unknown", key);
+        if (!hasher.Verify(currentPassword ?? "", stored))
+        {
+            throw new AccountException("Password.WrongCurrent");
+        }
+        policy.Check(newPassword, key);
+        if (newPassword == currentPassword)
+        {
+            throw new AccountException("Password.Unchanged");
+        }
+        var hash = hasher.Hash(newPassword);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
+                ?? throw new AccountException("User.Unknown", key);
+            await users.SetPasswordHashAsync(connection, transaction, user.Id, hash).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, new Actor(key, false), "user.password.change", key).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes a user; aliases that point only at them would dangle, so they must go first.</summary>
+    public async Task RemoveAsync(Actor actor, string address, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        var key = Normalize(address);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
+                ?? throw new AccountException("User.Unknown", key);
+            if (user.IsAdmin && !user.Disabled && await users.CountEnabledAdministratorsAsync(connection, transaction).ConfigureAwait(false) <= 1)
+            {
+                throw new AccountException("User.LastAdministrator", key);
+            }
+            var pointing = await aliases.PointingAtAsync(connection, transaction, key).ConfigureAwait(false);
+            if (pointing.Count > 0)
+            {
+                throw new AccountException("User.HasAliases", key, string.Join(", ", pointing));
+            }
+            await users.DeleteAsync(connection, transaction, user.Id).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "user.remove", key).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Largest quota accepted: 1 PiB, far above any disk, so a typo like 5000T is caught.</summary>
+    public const long MaxQuotaBytes = 1L << 50;
+
+    private static void CheckQuota(long quotaBytes)
+    {
+        if (quotaBytes is < 0 or > MaxQuotaBytes)
+        {
+            throw new AccountException("Quota.Invalid", quotaBytes);
+        }
+    }
+
+    private static string Normalize(string? address) => (address ?? "").Trim().ToLowerInvariant();
+
+    /// <summary>Display names end up in headers and lists: one line, no control characters, at most 200 characters.</summary>
+    internal static string CleanDisplayName(string? name)
+    {
+        var cleaned = new string((name ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (cleaned.Length > 200)
+        {
+            throw new AccountException("User.NameTooLong", 200);
+        }
+        return cleaned;
+    }
+}

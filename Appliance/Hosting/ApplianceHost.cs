@@ -1,0 +1,123 @@
+using Appliance.Accounts;
+using Appliance.Setup;
+using Appliance.Storage;
+using Appliance.Web;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Hosting;
+
+/// <summary>Builds and runs the web host with every feature registered; used by <c>serve</c> and by the tests.</summary>
+public static partial class ApplianceHost
+{
+    /// <summary>Builds the host and brings the data folder up to date (migrations, abandoned writes); does not listen yet.</summary>
+    public static async Task<WebApplication> CreateAsync(string[] args, string? dataDirectory, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(ApplianceHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ApplianceConfiguration.Apply(builder.Configuration, builder.Environment.EnvironmentName, args, dataDirectory);
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json")))
+        {
+            // A build run from bin/ (the README's run command, the tests) serves package assets such as
+            // Radzen's from the NuGet cache through this manifest; a published app has them in wwwroot.
+            builder.WebHost.UseStaticWebAssets();
+        }
+
+        builder.Services.AddStorage();
+        builder.Services.AddAccounts();
+        builder.Services.AddListeners();
+        builder.Services.AddSingleton<SetupService>();
+        builder.Services.AddWebConsole(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        // Options are checked here, before anything is written, so a bad setting names itself and stops.
+        _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ListenerOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
+        app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
+        app.UseWebConsole();
+        return app;
+    }
+
+    public static IServiceCollection AddListeners(this IServiceCollection services)
+    {
+        services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ListenerOptions>, ListenerOptionsValidator>();
+        services.AddSingleton<TlsCertificateStore>();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<ListenerOptions>, TlsCertificateStore>((kestrel, listeners, certificates) =>
+            {
+                var o = listeners.Value;
+                // Once Listen* is called, --urls and ASPNETCORE_URLS are ignored: ports come from Appliance:Listeners only.
+                if (o.Http > 0)
+                {
+                    kestrel.Listen(o.BindAddress, o.Http);
+                }
+                if (o.Https > 0)
+                {
+                    kestrel.Listen(o.BindAddress, o.Https, l => l.UseHttps(h => h.ServerCertificateSelector = (_, _) => certificates.Current));
+                }
+                kestrel.AddServerHeader = false;
+            });
+        return services;
+    }
+
+    /// <summary>Runs until stopped; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, string? dataDirectory, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        WebApplication app;
+        try
+        {
+            app = await CreateAsync(args, dataDirectory).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures)
+            {
+                await error.WriteLineAsync($"error: {failure}").ConfigureAwait(false);
+            }
+            return 2;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            // The binder's own message names the key: "Failed to convert configuration value at 'Appliance:Listeners:Http' …".
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (IOException e) when (e.InnerException is AddressInUseException)
+            {
+                await error.WriteLineAsync($"error: {DescribeBindFailure(app, e)}").ConfigureAwait(false);
+                return 3;
+            }
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    /// <summary>Names the setting whose port is taken, from Kestrel's "Failed to bind to address http://127.0.0.1:5080".</summary>
+    internal static string DescribeBindFailure(WebApplication app, Exception e)
+    {
+        var o = app.Services.GetRequiredService<IOptions<ListenerOptions>>().Value;
+        foreach (var (name, port) in o.All())
+        {
+            if (port > 0 && e.Message.Contains($":{port}", StringComparison.Ordinal))
+            {
+                return $"{ListenerOptions.Section}:{name}: port {port} on {o.Address} is already in use by another program; stop it or choose another port.";
+            }
+        }
+        return $"a listening port is already in use: {e.Message}";
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Accounts;
+using Appliance.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Hosting;
+
+/// <summary>
+/// The server's TLS certificate: <c>tls/cert.pem</c> and <c>tls/key.pem</c> in the data folder, made by
+/// the wizard (self-signed) or uploaded. Until setup has written one, listeners serve a throw-away
+/// self-signed certificate for <c>localhost</c> made in memory at start, so the wizard works over HTTPS too.
+/// </summary>
+public sealed class TlsCertificateStore : IDisposable
+{
+    private readonly string _certPath;
+    private readonly string _keyPath;
+    private readonly Lock _gate = new();
+    private X509Certificate2? _current;
+
+    public TlsCertificateStore(IOptions<StorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _certPath = Path.Combine(options.Value.TlsDirectory, "cert.pem");
+        _keyPath = Path.Combine(options.Value.TlsDirectory, "key.pem");
+    }
+
+    public bool HasInstalledCertificate => File.Exists(_certPath) && File.Exists(_keyPath);
+
+    /// <summary>The certificate listeners present now.</summary>
+    public X509Certificate2 Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current ??= Load();
+            }
+        }
+    }
+
+    /// <summary>Validates and writes a certificate and key, then serves them from the next handshake on.</summary>
+    public void Install(string certificatePem, string privateKeyPem)
+    {
+        using var validated = Validate(certificatePem, privateKeyPem);
+        FileSystem.WriteAtomically(_keyPath, System.Text.Encoding.ASCII.GetBytes(privateKeyPem));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        FileSystem.WriteAtomically(_certPath, System.Text.Encoding.ASCII.GetBytes(certificatePem));
+        lock (_gate)
+        {
+            _current?.Dispose();
+            _current = null;
+        }
+    }
+
+    /// <summary>Removes installed files (the wizard undoes its own write when finishing fails).</summary>
+    internal void Uninstall()
+    {
+        File.Delete(_certPath);
+        File.Delete(_keyPath);
+        lock (_gate)
+        {
+            _current?.Dispose();
+            _current = null;
+        }
+    }
+
+    private X509Certificate2 Load() =>
+        HasInstalledCertificate
+            ? X509Certificate2.CreateFromPem(File.ReadAllText(_certPath), File.ReadAllText(_keyPath))
+            : CreateEphemeral();
+
+    private static X509Certificate2 CreateEphemeral()
+    {
+        var (cert, key) = GenerateSelfSigned("localhost");
+        return X509Certificate2.CreateFromPem(cert, key);
+    }
+
+    /// <summary>
+    /// A self-signed RSA-2048 certificate valid for two years naming <paramref name="hostName"/>,
+    /// <c>localhost</c> and 127.0.0.1, the names clients check (mbsync and curl verify the host name).
+    /// RSA rather than ECDSA because older phones and Outlook versions still fail on EC-only servers.
+    /// </summary>
+    public static (string CertificatePem, string PrivateKeyPem) GenerateSelfSigned(string hostName)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={hostName}", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(hostName);
+        if (!string.Equals(hostName, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            names.AddDnsName("localhost");
+        }
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(730));
+        return (certificate.ExportCertificatePem(), rsa.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>
+    /// Checks an uploaded pair: both parse, the key belongs to the certificate, and the certificate is
+    /// valid now. Throws <see cref="AccountException"/> with the reason.
+    /// </summary>
+    public static X509Certificate2 Validate(string? certificatePem, string? privateKeyPem)
+    {
+        if (string.IsNullOrWhiteSpace(certificatePem) || !certificatePem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+        {
+            throw new AccountException("Tls.CertificateUnreadable");
+        }
+        if (string.IsNullOrWhiteSpace(privateKeyPem) || !privateKeyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            throw new AccountException("Tls.KeyUnreadable");
+        }
+        X509Certificate2 publicOnly;
+        try
+        {
+            publicOnly = X509Certificate2.CreateFromPem(certificatePem);
+        }
+        catch (CryptographicException)
+        {
+            throw new AccountException("Tls.CertificateUnreadable");
+        }
+        using (publicOnly)
+        {
+            var now = DateTime.UtcNow;
+            if (publicOnly.NotAfter.ToUniversalTime() < now || publicOnly.NotBefore.ToUniversalTime() > now)
+            {
+                throw new AccountException("Tls.CertificateExpired", publicOnly.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        try
+        {
+            return X509Certificate2.CreateFromPem(certificatePem, privateKeyPem);
+        }
+        catch (CryptographicException)
+        {
+            // Either the key does not parse or it is not the certificate's: tell which.
+            if (!KeyParses(privateKeyPem))
+            {
+                throw new AccountException("Tls.KeyUnreadable");
+            }
+            throw new AccountException("Tls.KeyMismatch");
+        }
+        catch (ArgumentException)
+        {
+            throw new AccountException("Tls.KeyUnreadable");
+        }
+    }
+
+    private static bool KeyParses(string pem)
+    {
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+        }
+        try
+        {
+            using var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _current?.Dispose();
+            _current = null;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Storage;
+
+/// <summary>
+/// Opens connections to the appliance's SQLite database. The PRAGMAs that are per connection are set
+/// here, once, when a connection opens; WAL mode is persistent and set by <see cref="Migrator"/>.
+/// </summary>
+public sealed class Database
+{
+    private static int s_initialized;
+    private readonly string _connectionString;
+    private readonly int _busyTimeout;
+
+    public Database(IOptions<StorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Interlocked.Exchange(ref s_initialized, 1) == 0)
+        {
+            SQLitePCL.Batteries_V2.Init();
+            Sql.Configure();
+        }
+        var o = options.Value;
+        Directory.CreateDirectory(o.FullDataDirectory);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = o.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        _busyTimeout = o.BusyTimeoutMilliseconds;
+        Path = o.DatabasePath;
+    }
+
+    public string Path { get; }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            // synchronous=FULL: a commit is on disk when it returns, which is what lets SMTP say 250.
+            command.CommandText = $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={_busyTimeout}; PRAGMA synchronous=FULL;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction that commits only if it returns normally.</summary>
+    public async Task<T> InTransactionAsync<T>(Func<SqliteConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Microsoft.Data.Sqlite begins IMMEDIATE unless asked to defer: BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var result = await work(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public Task InTransactionAsync(Func<SqliteConnection, DbTransaction, Task> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return InTransactionAsync<bool>(async (c, t) => { await work(c, t).ConfigureAwait(false); return true; }, cancellationToken);
+    }
+}

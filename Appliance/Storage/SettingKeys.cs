@@ -1,0 +1,11 @@
+namespace Appliance.Storage;
+
+/// <summary>Keys of the <c>settings</c> table.</summary>
+public static class SettingKeys
+{
+    public const string HostName = "server.hostname";
+    public const string Language = "server.language";
+    public const string PrimaryDomain = "server.primary_domain";
+    /// <summary>Present once the first-run wizard has finished; its insert is what makes a second setup fail.</summary>
+    public const string SetupCompleted = "setup.completed";
+}

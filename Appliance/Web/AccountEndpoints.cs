@@ -1,0 +1,63 @@
+using Appliance.Accounts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Appliance.Web;
+
+/// <summary>Sign-in, sign-out and the language switch: plain HTTP form posts, because only they can set cookies.</summary>
+internal static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // Minimal-API form binding validates the antiforgery token (UseAntiforgery) before this runs.
+        endpoints.MapPost("/account/login", async ([FromForm] LoginForm form, HttpContext context, Authenticator authenticator) =>
+        {
+            var returnUrl = IsLocal(form.ReturnUrl) ? form.ReturnUrl! : "/";
+            var result = await authenticator.SignInAsync(form.Address, form.Password, context.RequestAborted).ConfigureAwait(false);
+            if (result.Outcome != SignInOutcome.Success)
+            {
+                var error = result.Outcome switch
+                {
+                    SignInOutcome.LockedOut => "locked",
+                    SignInOutcome.Disabled => "disabled",
+                    _ => "failed",
+                };
+                return Results.Redirect($"/account/login?error={error}&address={Uri.EscapeDataString(form.Address ?? "")}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+            }
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, WebConsoleExtensions.CreatePrincipal(result.User!)).ConfigureAwait(false);
+            return Results.LocalRedirect(returnUrl);
+        }).AllowAnonymous();
+
+        endpoints.MapPost("/account/logout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+            return Results.LocalRedirect("/account/login");
+        });
+
+        endpoints.MapGet("/culture/set", (string? culture, string? returnUrl, HttpContext context) =>
+        {
+            if (culture is not null && Setup.SetupService.Languages.Contains(culture))
+            {
+                context.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                    CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                    new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
+            }
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).AllowAnonymous();
+
+        endpoints.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+    }
+
+    /// <summary>Only paths on this site: never "//evil.example" or "/\evil.example", which browsers treat as other hosts.</summary>
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    internal sealed class LoginForm
+    {
+        public string? Address { get; set; }
+        public string? Password { get; set; }
+        public string? ReturnUrl { get; set; }
+    }
+}

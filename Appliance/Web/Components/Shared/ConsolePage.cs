@@ -1,0 +1,61 @@
+using Appliance.Accounts;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Localization;
+
+namespace Appliance.Web.Components.Shared;
+
+/// <summary>
+/// Base of the interactive console pages: runs an action as the signed-in user and turns refusals into
+/// a localized message. Authorization is the services' job (they check the actor); the page only reports.
+/// </summary>
+public abstract class ConsolePage : ComponentBase
+{
+    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
+    [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
+
+    protected string? Error { get; private set; }
+    protected string? Message { get; private set; }
+    protected bool Busy { get; private set; }
+
+    protected async Task<Actor> ActorAsync()
+    {
+        var state = AuthenticationState is null ? null : await AuthenticationState.ConfigureAwait(true);
+        return state?.User.ToActor() ?? new Actor("anonymous", false);
+    }
+
+    /// <returns>true when the action succeeded.</returns>
+    protected async Task<bool> RunAsync(Func<Actor, Task> action, string successKey, params object[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Error = null;
+        Message = null;
+        Busy = true;
+        try
+        {
+            await action(await ActorAsync().ConfigureAwait(true)).ConfigureAwait(true);
+            Message = Localizer[successKey, arguments];
+            return true;
+        }
+        catch (AccountException e)
+        {
+            Error = Localizer[e.Key, [.. e.Arguments]];
+            return false;
+        }
+        catch (ForbiddenException)
+        {
+            Error = Localizer["Error.Forbidden"];
+            return false;
+        }
+        finally
+        {
+            Busy = false;
+        }
+    }
+
+    protected void ShowError(string key, params object[] arguments)
+    {
+        Message = null;
+        Error = Localizer[key, arguments];
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Security.Claims;
+using Appliance.Accounts;
+using Appliance.Setup;
+using Appliance.Storage;
+using Appliance.Web.Components;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Localization;
+using Radzen;
+
+namespace Appliance.Web;
+
+/// <summary>The browser console: Blazor components, sign-in, languages and the first-run gate.</summary>
+public static class WebConsoleExtensions
+{
+    public const string AdminRole = "admin";
+    public const string UserRole = "user";
+    public const string StampClaim = "appliance:stamp";
+
+    public static IServiceCollection AddWebConsole(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        var dataDirectory = Path.GetFullPath(configuration["Appliance:DataDirectory"] ?? "data");
+        // Keys live in the data folder so that sign-in cookies survive a restart and a backup restores them.
+        services.AddDataProtection()
+            .SetApplicationName("Appliance")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/account/denied";
+                o.Cookie.Name = "appliance.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = SessionValidator.ValidateAsync;
+            });
+        services.AddAuthorization();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingStateProvider>();
+        services.AddAntiforgery(o => o.Cookie.Name = "appliance.af");
+        return services;
+    }
+
+    public static WebApplication UseWebConsole(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.Use(SecurityHeaders);
+        var cultures = SetupService.Languages.Select(l => new CultureInfo(l)).ToList();
+        app.UseRequestLocalization(new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture("en"),
+            SupportedCultures = cultures,
+            SupportedUICultures = cultures,
+            // Cookie first (the console's own switch), then the browser's Accept-Language.
+            RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()],
+        });
+        app.UseMiddleware<SetupGate>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>The console is never framed by another site and never sniffed as another type.</summary>
+    private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "same-origin";
+        return next(context);
+    }
+
+    /// <summary>The actor the services check and the audit log records, from the signed-in principal.</summary>
+    public static Actor ToActor(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return new Actor(user.Identity?.Name ?? "anonymous", user.Identity?.IsAuthenticated == true && user.IsInRole(AdminRole));
+    }
+
+    public static ClaimsPrincipal CreatePrincipal(User user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.Name, user.Address),
+                new Claim(ClaimTypes.Role, user.IsAdmin ? AdminRole : UserRole),
+                new Claim(StampClaim, user.SecurityStamp),
+            ],
+            CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
+        return new ClaimsPrincipal(identity);
+    }
+}
