@@ -1,0 +1,185 @@
+using System.Text.RegularExpressions;
+using Appliance.Accounts;
+using Appliance.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Appliance.Tests.Browser;
+
+/// <summary>What an office manager does on a fresh appliance, clicked in a real browser.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleBrowserTests(BrowserFixture browser)
+{
+    private const string AdminPassword = "Corr3ct-Horse-Battery";
+
+    [Fact]
+    public async Task Wizard_then_admin_creates_domain_user_and_alias_and_a_plain_user_is_kept_out()
+    {
+        await using var host = await RunningHost.StartAsync();
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+
+        // Every page leads to the wizard while the server is not set up.
+        await page.GotoAsync(root + "/admin/users");
+        await Expect(page).ToHaveURLAsync(root + "/setup");
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your mail server" })).ToBeVisibleAsync();
+        await page.ScreenshotForDocsAsync("setup-language");
+
+        await Next(page);
+        await page.GetByLabel("Server host name").FillAsync("not a host");
+        await Next(page);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not a valid host name");
+        await page.GetByLabel("Server host name").FillAsync("mail.example.com");
+        await Next(page);
+        await Expect(page.GetByLabel("Domain", new() { Exact = true })).ToHaveValueAsync("example.com");
+        await Next(page);
+        await Expect(page.GetByLabel("Administrator's mail address")).ToHaveValueAsync("admin@example.com");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("password");
+        await page.GetByLabel("Confirm password").FillAsync("password");
+        await Next(page);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("too weak");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
+        await page.GetByLabel("Confirm password").FillAsync(AdminPassword);
+        await page.ScreenshotForDocsAsync("setup-administrator");
+        await Next(page);
+        await Expect(page.GetByText("Create a self-signed certificate")).ToBeVisibleAsync();
+        await Next(page);
+        await Expect(page.Locator(".summary")).ToContainTextAsync("mail.example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Finish" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The server is set up");
+        Assert.True(File.Exists(Path.Combine(host.DataDirectory, "tls", "cert.pem")));
+
+        // The wizard is gone for good.
+        var again = await page.Context.APIRequest.GetAsync(root + "/setup", new() { MaxRedirects = 0 });
+        Assert.Equal(404, again.Status);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Go to sign-in" }).ClickAsync();
+        await SignIn(page, "admin@example.com", "wrong password");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Wrong mail address or password");
+        await SignIn(page, "admin@example.com", AdminPassword);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+
+        // Domain.
+        await page.GotoAsync(root + "/admin/domains");
+        await page.WaitForCircuitAsync();
+        await page.GetByLabel("Domain", new() { Exact = true }).FillAsync("example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add domain" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Domain example.org added.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "example.org", Exact = true })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "DNS records for example.org" }).ClickAsync();
+        await Expect(page.Locator("table.records")).ToContainTextAsync("10 mail.example.com.");
+        await page.ScreenshotForDocsAsync("admin-domains");
+
+        // User.
+        await page.GotoAsync(root + "/admin/users");
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true })).ToBeVisibleAsync();
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("bob@example.org");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Bob Builder");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Str0ng-Passw0rd");
+        await page.GetByLabel("Quota", new() { Exact = true }).FillAsync("2G");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("User bob@example.org added.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "2 GiB", Exact = true })).ToBeVisibleAsync();
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("bob@example.org");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Str0ng-Passw0rd");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("already in use");
+        await page.GetByLabel("Search", new() { Exact = true }).FillAsync("builder");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org", Exact = true })).ToBeVisibleAsync();
+        await page.ScreenshotForDocsAsync("admin-users");
+
+        // Alias.
+        await page.GotoAsync(root + "/admin/aliases");
+        await page.WaitForCircuitAsync();
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("sales@example.org");
+        await page.GetByLabel("Delivers to").FillAsync("bob@example.org, partner@elsewhere.example");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add alias" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Alias sales@example.org added.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org, partner@elsewhere.example", Exact = true })).ToBeVisibleAsync();
+
+        // The audit log shows who did it.
+        await page.GotoAsync(root + "/admin/audit");
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "alias.add", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true }).First).ToBeVisibleAsync();
+        await page.ScreenshotForDocsAsync("admin-audit");
+
+        var alias = (await host.Get<AliasService>().ListAsync()).Single();
+        Assert.Equal(["bob@example.org", "partner@elsewhere.example"], alias.Targets.Order());
+        Assert.Equal(2L << 30, (await host.Get<UserService>().FindAsync("bob@example.org"))!.QuotaBytes);
+
+        // A plain user signs in and cannot reach any admin page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+        await SignIn(page, "bob@example.org", "Str0ng-Passw0rd");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+        foreach (var adminPage in new[] { "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/audit" })
+        {
+            var response = await page.GotoAsync(root + adminPage);
+            Assert.Equal(403, response!.Status);
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Access denied" })).ToBeVisibleAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add domain" })).ToHaveCountAsync(0);
+        }
+        Assert.Single(await host.Get<AliasService>().ListAsync());
+    }
+
+    [Fact]
+    public async Task Console_follows_the_browser_language_and_can_be_switched()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        var page = await browser.NewPageAsync("de-DE");
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/account/login");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
+        var germanTitle = await page.GetByRole(AriaRole.Heading).First.TextContentAsync();
+        Assert.NotEqual("Sign in", germanTitle);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Français" }).ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
+        Assert.EndsWith("/account/login", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
+        var frenchTitle = await page.GetByRole(AriaRole.Heading).First.TextContentAsync();
+        Assert.NotEqual(germanTitle, frenchTitle);
+    }
+
+    [Fact]
+    public async Task User_changes_own_password_and_stays_signed_in()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("carol@example.com", "Str0ng-Passw0rd"));
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/preferences/password");
+        await SignIn(page, "carol@example.com", "Str0ng-Passw0rd");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Change my password" })).ToBeVisibleAsync();
+
+        await page.GetByLabel("Current password").FillAsync("Wr0ng-Passw0rd");
+        await page.GetByLabel("New password").FillAsync("N3w-Passw0rd!");
+        await page.GetByLabel("Confirm password").FillAsync("N3w-Passw0rd!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The current password is wrong.");
+
+        await page.GetByLabel("Current password").FillAsync("Str0ng-Passw0rd");
+        await page.GetByLabel("New password").FillAsync("N3w-Passw0rd!");
+        await page.GetByLabel("Confirm password").FillAsync("N3w-Passw0rd!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password has been changed.");
+
+        await page.GotoAsync(root + "/");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        Assert.Equal(SignInOutcome.Success, (await host.Get<Authenticator>().SignInAsync("carol@example.com", "N3w-Passw0rd!")).Outcome);
+    }
+
+    private static Task Next(IPage page) => page.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
+
+    private static async Task SignIn(IPage page, string address, string password)
+    {
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync(address);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+}

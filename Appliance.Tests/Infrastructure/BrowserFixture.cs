@@ -1,0 +1,66 @@
+using Microsoft.Playwright;
+
+namespace Appliance.Tests.Infrastructure;
+
+/// <summary>
+/// One headless Debian Chromium for the browser tests, driven by Playwright. Playwright never
+/// downloads a browser here; a missing /usr/bin/chromium fails the tests (Appliance.Tests/run.sh installs it).
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Browser tests need Debian's chromium at {ChromiumPath}: run Appliance.Tests/run.sh as root, or apt-get install chromium.");
+        }
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync(string locale = "en-US")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(20_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
+
+public static class PageExtensions
+{
+    /// <summary>
+    /// Waits until the page's interactive components are live: a click made before the circuit is up is
+    /// lost. Interactive pages mark their root with data-ready="true" once they render interactively.
+    /// </summary>
+    public static Task WaitForCircuitAsync(this IPage page) =>
+        page.Locator("[data-ready='true']").First.WaitForAsync();
+
+    public static async Task ScreenshotForDocsAsync(this IPage page, string name)
+    {
+        var folder = Path.Combine(ApplianceProcess.RepositoryRoot, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+}
