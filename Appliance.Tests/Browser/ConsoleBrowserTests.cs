@@ -174,6 +174,36 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         Assert.Equal(SignInOutcome.Success, (await host.Get<Authenticator>().SignInAsync("carol@example.com", "N3w-Passw0rd!")).Outcome);
     }
 
+    [Fact]
+    public async Task Removing_a_user_asks_first_and_cancel_keeps_them()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("dave@example.com", "Str0ng-Passw0rd"));
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/admin/users");
+        await SignIn(page, "admin@example.com", AdminPassword);
+        await page.WaitForCircuitAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove dave@example.com" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        await Expect(dialog).ToContainTextAsync("Remove the user dave@example.com?");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        Assert.NotNull(await host.Get<UserService>().FindAsync("dave@example.com"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove dave@example.com" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("User dave@example.com removed.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "dave@example.com", Exact = true })).ToHaveCountAsync(0);
+        Assert.Null(await host.Get<UserService>().FindAsync("dave@example.com"));
+
+        // The last administrator cannot remove themself; the refusal is shown, nothing changes.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove admin@example.com" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("last active administrator");
+    }
+
     private static Task Next(IPage page) => page.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
 
     private static async Task SignIn(IPage page, string address, string password)

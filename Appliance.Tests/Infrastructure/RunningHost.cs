@@ -19,7 +19,7 @@ public sealed class RunningHost : IAsyncDisposable
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<RunningHost> StartAsync(bool setUp = false)
+    public static async Task<RunningHost> StartAsync(bool setUp = false, params string[] extraArgs)
     {
         var host = new RunningHost();
         var args = new List<string>
@@ -32,6 +32,7 @@ public sealed class RunningHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
+        args.AddRange(extraArgs);
         host._app = await ApplianceHost.CreateAsync([.. args], host._directory.Path);
         await host._app.StartAsync();
         if (setUp)

@@ -54,7 +54,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddStorage();
         collection.AddAccounts();
         collection.AddSingleton<TlsCertificateStore>();
-        collection.AddSingleton<SetupService>();
+        collection.AddSetup();
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

@@ -192,3 +192,60 @@ internal static class UriExtensions
     public static string PathAndQuery(this Uri location, RunningHost host) =>
         location.IsAbsoluteUri ? location.PathAndQuery : new Uri(host.BaseAddress, location).PathAndQuery;
 }
+
+/// <summary>Before setup, a browser that is not on the server itself needs the setup token.</summary>
+public class SetupTokenTests
+{
+    [Fact]
+    public async Task Remote_browser_must_unlock_the_wizard_with_the_token_from_the_data_folder()
+    {
+        await using var host = await RunningHost.StartAsync(false, "--Appliance:Setup:TrustLoopback=false");
+        var tokenFile = Path.Combine(host.DataDirectory, "setup-token");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+        var token = (await File.ReadAllTextAsync(tokenFile)).Trim();
+        Assert.Equal(20, token.Length);
+
+        var cookies = new CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = host.BaseAddress };
+        var locked = await client.GetAsync("/setup");
+        Assert.Equal(HttpStatusCode.Redirect, locked.StatusCode);
+        Assert.Equal("/setup/unlock", locked.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
+
+        var wrong = await PostTokenAsync(client, "WRONGWRONGWRONGWRONG");
+        Assert.Equal("/setup/unlock?error=1", wrong.Headers.Location!.OriginalString);
+        Assert.Contains("That is not the setup token.", await client.GetStringAsync("/setup/unlock?error=1"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/setup")).StatusCode);
+
+        var right = await PostTokenAsync(client, token.ToLowerInvariant());
+        Assert.Equal("/setup", right.Headers.Location!.OriginalString);
+        var wizard = await client.GetAsync("/setup");
+        Assert.Equal(HttpStatusCode.OK, wizard.StatusCode);
+        Assert.Contains("Set up your mail server", await wizard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A forged cookie does not unlock it.
+        using var forged = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/setup");
+        request.Headers.Add("Cookie", "appliance.setup=setup-unlocked");
+        Assert.Equal(HttpStatusCode.Redirect, (await forged.SendAsync(request)).StatusCode);
+
+        // Finishing setup retires the token.
+        await host.Get<Appliance.Setup.SetupService>().CompleteAsync(new("en", "mail.example.com", "example.com", "admin@example.com", TestServices.AdminPassword));
+        Assert.False(File.Exists(tokenFile));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/setup")).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostTokenAsync(HttpClient client, string token)
+    {
+        var form = await client.GetStringAsync("/setup/unlock");
+        var field = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"(?<v>[^\"]+)\"");
+        Assert.True(field.Success);
+        var response = await client.PostAsync("/setup/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(field.Groups["v"].Value),
+            ["Token"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response;
+    }
+}

@@ -87,6 +87,6 @@ public partial class LocalizationTests
     private static partial Regex Placeholder();
 
     /// <summary>L["Key"], Localizer["Key"], AccountException("Key"), RunAsync(..., "Key"), ShowError("Key"), Purpose strings "Dns.Purpose.X".</summary>
-    [GeneratedRegex(@"(?:L\[|Localizer\[|AccountException\(|ShowError\(|RunAsync\([^;]*?, )""(?<key>[A-Z][A-Za-z]+(?:\.[A-Za-z]+)+)""|""(?<key>Dns\.Purpose\.[A-Za-z]+)""")]
+    [GeneratedRegex(@"(?:L\[|Localizer\[|AccountException\(|ShowError\(|ConfirmAsync\(|RunAsync\([^;]*?, )""(?<key>[A-Z][A-Za-z]+(?:\.[A-Za-z]+)+)""|""(?<key>Dns\.Purpose\.[A-Za-z]+)""")]
     private static partial Regex KeyUse();
 }

@@ -134,7 +134,7 @@ public static class CommandLine
         services.AddStorage();
         services.AddAccounts();
         services.AddSingleton<TlsCertificateStore>();
-        services.AddSingleton<SetupService>();
+        services.AddSetup();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

@@ -30,7 +30,7 @@ public static partial class ApplianceHost
         builder.Services.AddStorage();
         builder.Services.AddAccounts();
         builder.Services.AddListeners();
-        builder.Services.AddSingleton<SetupService>();
+        builder.Services.AddSetup();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -39,8 +39,13 @@ public static partial class ApplianceHost
         _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ListenerOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<SetupOptions>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
+        if (!await app.Services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
+        {
+            app.Services.GetRequiredService<SetupToken>().Ensure();
+        }
         app.UseWebConsole();
         return app;
     }

@@ -44,11 +44,7 @@ public sealed class TlsCertificateStore : IDisposable
     public void Install(string certificatePem, string privateKeyPem)
     {
         using var validated = Validate(certificatePem, privateKeyPem);
-        FileSystem.WriteAtomically(_keyPath, System.Text.Encoding.ASCII.GetBytes(privateKeyPem));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        FileSystem.WriteAtomically(_keyPath, System.Text.Encoding.ASCII.GetBytes(privateKeyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         FileSystem.WriteAtomically(_certPath, System.Text.Encoding.ASCII.GetBytes(certificatePem));
         lock (_gate)
         {

@@ -41,6 +41,7 @@ public sealed partial class SetupService(
     PasswordHasher hasher,
     PasswordPolicy policy,
     TlsCertificateStore certificates,
+    SetupToken token,
     TimeProvider time,
     ILogger<SetupService> logger)
 {
@@ -144,6 +145,7 @@ public sealed partial class SetupService(
                 throw;
             }
             _complete = true;
+            token.Remove();
             LogCompleted(logger, hostName, domain, admin);
         }
         finally

@@ -33,14 +33,15 @@ internal static partial class FileSystem
     }
 
     /// <summary>Writes a file so that readers see either the old content or the whole new content.</summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    /// <param name="mode">The file's permissions from the moment it exists (a key is never readable by others, even briefly).</param>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
             {
                 file.Write(content);
                 file.Flush(flushToDisk: true);

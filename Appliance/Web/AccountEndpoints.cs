@@ -2,7 +2,9 @@ using Appliance.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Appliance.Web;
 
@@ -47,12 +49,31 @@ internal static class AccountEndpoints
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }).AllowAnonymous();
 
+        // Before setup: a browser on another machine proves it may run the wizard with the setup token.
+        endpoints.MapPost(SetupGate.TokenPath, async ([FromForm] SetupTokenForm form, HttpContext context, Setup.SetupToken token, IOptions<SecurityOptions> security,
+            IDataProtectionProvider protection) =>
+        {
+            if (!token.Matches(form.Token))
+            {
+                await Task.Delay(security.Value.FailureDelayMilliseconds, context.RequestAborted).ConfigureAwait(false);
+                return Results.Redirect($"{SetupGate.UnlockPath}?error=1");
+            }
+            var value = protection.CreateProtector("Appliance.SetupGate").Protect("setup-unlocked");
+            context.Response.Cookies.Append(SetupGate.CookieName, value, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, IsEssential = true });
+            return Results.LocalRedirect("/setup");
+        }).AllowAnonymous();
+
         endpoints.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
     }
 
     /// <summary>Only paths on this site: never "//evil.example" or "/\evil.example", which browsers treat as other hosts.</summary>
     internal static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    internal sealed class SetupTokenForm
+    {
+        public string? Token { get; set; }
+    }
 
     internal sealed class LoginForm
     {

@@ -2,6 +2,7 @@ using Appliance.Accounts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Localization;
+using Radzen;
 
 namespace Appliance.Web.Components.Shared;
 
@@ -13,6 +14,7 @@ public abstract class ConsolePage : ComponentBase
 {
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
     [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
+    [Inject] private DialogService Dialogs { get; set; } = default!;
 
     protected string? Error { get; private set; }
     protected string? Message { get; private set; }
@@ -52,6 +54,11 @@ public abstract class ConsolePage : ComponentBase
             Busy = false;
         }
     }
+
+    /// <summary>Asks before something that cannot be undone; the page must hold a &lt;RadzenDialog /&gt;.</summary>
+    protected async Task<bool> ConfirmAsync(string key, params object[] arguments) =>
+        await Dialogs.Confirm(Localizer[key, arguments], Localizer["Confirm.Title"],
+            new ConfirmOptions { OkButtonText = Localizer["Confirm.Yes"], CancelButtonText = Localizer["Confirm.No"] }).ConfigureAwait(true) == true;
 
     protected void ShowError(string key, params object[] arguments)
     {
