@@ -20,11 +20,14 @@ public sealed class TestServices : IAsyncDisposable
     public ServiceProvider Provider { get; private set; }
     public string DataDirectory => _directory.Path;
 
-    public static async Task<TestServices> CreateAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public static async Task<TestServices> CreateAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool migrate = true)
     {
         var services = new TestServices(null!);
         services.Provider = Build(services._directory.Path, settings, time);
-        await services.Get<Migrator>().MigrateAsync();
+        if (migrate)
+        {
+            await services.Get<Migrator>().MigrateAsync();
+        }
         return services;
     }
 

@@ -59,8 +59,12 @@ public class BlobStoreTests
         Assert.Equal(1, await store.ReferenceCountAsync(blob.Hash));
 
         await store.ReleaseAsync(blob.Hash);
-        Assert.False(File.Exists(path));
         Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
+        // Within the grace period the bytes stay (a delivery may be about to reference them).
+        Assert.Equal(0, await store.SweepAsync(TimeSpan.FromHours(1)));
+        Assert.True(File.Exists(path));
+        Assert.Equal(1, await store.SweepAsync(TimeSpan.Zero));
+        Assert.False(File.Exists(path));
         Assert.Null(store.OpenRead(blob.Hash));
         await Assert.ThrowsAsync<FileNotFoundException>(() => store.ReleaseAsync(blob.Hash));
     }
@@ -107,6 +111,31 @@ public class BlobStoreTests
 
         Assert.Single(results.Select(r => r.Hash).Distinct());
         Assert.Equal(20, await store.ReferenceCountAsync(results[0].Hash));
+    }
+
+    [Fact]
+    public async Task Stored_blob_is_counted_by_the_rows_that_hold_it_and_swept_when_they_go()
+    {
+        await using var services = await TestServices.CreateAsync();
+        await services.SetUpAsync();
+        var store = services.Get<BlobStore>();
+        var blob = await store.StoreAsync(Bytes("a delivered message"));
+        Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
+        Assert.Equal(0, await store.SweepAsync(TimeSpan.FromMinutes(10)));
+
+        await using var connection = await services.Get<Database>().OpenAsync();
+        await Dapper.SqlMapper.ExecuteAsync(connection, """
+            INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) SELECT id, 'INBOX', 1, '2026-01-01' FROM users;
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 1, @hash, 19, '2026-01-01' FROM mailboxes;
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 2, @hash, 19, '2026-01-01' FROM mailboxes;
+            """, new { hash = blob.Hash });
+        Assert.Equal(2, await store.ReferenceCountAsync(blob.Hash));
+
+        // Removing the user cascades to the mailbox and its messages, and the triggers release the blob.
+        await Dapper.SqlMapper.ExecuteAsync(connection, "DELETE FROM users");
+        Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
+        Assert.Equal(1, await store.SweepAsync(TimeSpan.Zero));
+        Assert.Null(store.OpenRead(blob.Hash));
     }
 
     [Theory]

@@ -48,7 +48,18 @@ public sealed class BlobStore
     /// Stores <paramref name="content"/> and takes one reference to it. When this returns, the bytes are
     /// on disk and the reference is committed.
     /// </summary>
-    public async Task<BlobRef> PutAsync(Stream content, CancellationToken cancellationToken = default)
+    public Task<BlobRef> PutAsync(Stream content, CancellationToken cancellationToken = default) =>
+        WriteAsync(content, takeReference: true, cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="content"/> without taking a reference: the rows that will hold it (a
+    /// message, a queue entry) count it through their triggers, in the transaction that inserts them.
+    /// Until then it is unreferenced and <see cref="SweepAsync"/> leaves it alone for the grace period.
+    /// </summary>
+    public Task<BlobRef> StoreAsync(Stream content, CancellationToken cancellationToken = default) =>
+        WriteAsync(content, takeReference: false, cancellationToken);
+
+    private async Task<BlobRef> WriteAsync(Stream content, bool takeReference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var tempPath = System.IO.Path.Combine(_temp, Guid.NewGuid().ToString("N"));
@@ -93,9 +104,11 @@ public sealed class BlobStore
                 FileSystem.SyncDirectory(folder);
             }
             await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(
-                "INSERT INTO blobs(hash, size, refcount) VALUES (@hash, @size, 1) ON CONFLICT(hash) DO UPDATE SET refcount = refcount + 1",
-                new { hash, size }).ConfigureAwait(false);
+            await connection.ExecuteAsync(takeReference
+                ? "INSERT INTO blobs(hash, size, refcount) VALUES (@hash, @size, 1) ON CONFLICT(hash) DO UPDATE SET refcount = refcount + 1, released_at = NULL"
+                // Unreferenced: restart the grace period so a sweep cannot take it before its rows commit.
+                : "INSERT INTO blobs(hash, size, refcount, released_at) VALUES (@hash, @size, 0, @now) ON CONFLICT(hash) DO UPDATE SET released_at = CASE WHEN refcount = 0 THEN @now ELSE released_at END",
+                new { hash, size, now = DateTimeOffset.UtcNow }).ConfigureAwait(false);
             return new BlobRef(hash, size);
         }
         catch
@@ -113,33 +126,56 @@ public sealed class BlobStore
     public async Task AddReferenceAsync(string hash, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var changed = await connection.ExecuteAsync("UPDATE blobs SET refcount = refcount + 1 WHERE hash = @hash", new { hash }).ConfigureAwait(false);
+        var changed = await connection.ExecuteAsync("UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = @hash", new { hash }).ConfigureAwait(false);
         if (changed == 0)
         {
             throw new FileNotFoundException($"No blob {hash}.");
         }
     }
 
-    /// <summary>Drops one reference; the last one removes the bytes.</summary>
+    /// <summary>Drops one reference; <see cref="SweepAsync"/> removes the bytes once none is left.</summary>
     public async Task ReleaseAsync(string hash, CancellationToken cancellationToken = default)
     {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await connection.ExecuteAsync(
+            "UPDATE blobs SET refcount = refcount - 1, released_at = CASE WHEN refcount = 1 THEN @now ELSE released_at END WHERE hash = @hash AND refcount > 0",
+            new { hash, now = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            throw new FileNotFoundException($"No blob {hash}.");
+        }
+    }
+
+    /// <summary>
+    /// Removes blobs that nothing has referenced for at least <paramref name="gracePeriod"/>. The grace
+    /// covers a delivery between storing its bytes and committing the rows that reference them.
+    /// </summary>
+    /// <returns>How many blobs were removed.</returns>
+    public async Task<int> SweepAsync(TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    {
+        var cutoff = DateTimeOffset.UtcNow - gracePeriod;
+        var removed = 0;
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var remaining = await connection.ExecuteScalarAsync<long?>(
-                "UPDATE blobs SET refcount = refcount - 1 WHERE hash = @hash AND refcount > 0 RETURNING refcount", new { hash }).ConfigureAwait(false)
-                ?? throw new FileNotFoundException($"No blob {hash}.");
-            if (remaining == 0)
+            var hashes = (await connection.QueryAsync<string>(
+                "SELECT hash FROM blobs WHERE refcount = 0 AND released_at <= @cutoff", new { cutoff }).ConfigureAwait(false)).AsList();
+            foreach (var hash in hashes)
             {
-                await connection.ExecuteAsync("DELETE FROM blobs WHERE hash = @hash", new { hash }).ConfigureAwait(false);
-                TryDelete(PathOf(hash));
+                var deleted = await connection.ExecuteAsync("DELETE FROM blobs WHERE hash = @hash AND refcount = 0", new { hash }).ConfigureAwait(false);
+                if (deleted == 1)
+                {
+                    TryDelete(PathOf(hash));
+                    removed++;
+                }
             }
         }
         finally
         {
             _lock.Release();
         }
+        return removed;
     }
 
     public async Task<long> ReferenceCountAsync(string hash, CancellationToken cancellationToken = default)

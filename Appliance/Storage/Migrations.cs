@@ -73,5 +73,89 @@ public static class Migrations
                 refcount INTEGER NOT NULL CHECK (refcount >= 0)
             );
             """),
+        new(3, "mail store, outbound queue and message log", """
+            ALTER TABLE blobs ADD COLUMN released_at TEXT NULL;
+            CREATE INDEX blobs_unreferenced ON blobs(released_at) WHERE refcount = 0;
+
+            CREATE TABLE mailboxes (
+                id          INTEGER PRIMARY KEY,
+                user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name        TEXT NOT NULL,
+                special_use TEXT NULL,
+                uidvalidity INTEGER NOT NULL,
+                uidnext     INTEGER NOT NULL DEFAULT 1,
+                created_at  TEXT NOT NULL,
+                UNIQUE (user_id, name)
+            );
+            CREATE TABLE messages (
+                id            INTEGER PRIMARY KEY,
+                mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                uid           INTEGER NOT NULL,
+                blob_hash     TEXT NOT NULL REFERENCES blobs(hash),
+                size          INTEGER NOT NULL,
+                internal_date TEXT NOT NULL,
+                flags         TEXT NOT NULL DEFAULT '',
+                UNIQUE (mailbox_id, uid)
+            );
+            CREATE INDEX messages_blob ON messages(blob_hash);
+
+            CREATE TABLE queue_messages (
+                id           INTEGER PRIMARY KEY,
+                blob_hash    TEXT NOT NULL REFERENCES blobs(hash),
+                size         INTEGER NOT NULL,
+                sender       TEXT NOT NULL,
+                created_at   TEXT NOT NULL,
+                -- A delivery status notification this server made: never bounced again (no loops).
+                is_bounce    INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE queue_recipients (
+                id              INTEGER PRIMARY KEY,
+                message_id      INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+                recipient       TEXT NOT NULL,
+                domain          TEXT NOT NULL,
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                last_attempt_at TEXT NULL,
+                last_error      TEXT NULL
+            );
+            CREATE INDEX queue_recipients_due ON queue_recipients(next_attempt_at);
+
+            CREATE TABLE message_log (
+                id          INTEGER PRIMARY KEY,
+                at          TEXT NOT NULL,
+                status      TEXT NOT NULL,
+                sender      TEXT NOT NULL,
+                recipient   TEXT NOT NULL,
+                remote      TEXT NOT NULL DEFAULT '',
+                message_id  TEXT NOT NULL DEFAULT '',
+                size        INTEGER NOT NULL DEFAULT 0,
+                detail      TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX message_log_at ON message_log(at);
+
+            -- Blob references are counted by the rows that hold them, in the same transaction, so a
+            -- crash can never leave a count that disagrees with the rows.
+            CREATE TRIGGER messages_reference AFTER INSERT ON messages BEGIN
+                UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = NEW.blob_hash;
+            END;
+            CREATE TRIGGER messages_release AFTER DELETE ON messages BEGIN
+                UPDATE blobs SET refcount = refcount - 1,
+                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE released_at END
+                WHERE hash = OLD.blob_hash;
+            END;
+            CREATE TRIGGER queue_reference AFTER INSERT ON queue_messages BEGIN
+                UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = NEW.blob_hash;
+            END;
+            CREATE TRIGGER queue_release AFTER DELETE ON queue_messages BEGIN
+                UPDATE blobs SET refcount = refcount - 1,
+                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE released_at END
+                WHERE hash = OLD.blob_hash;
+            END;
+            -- A queued message with no recipient left is done.
+            CREATE TRIGGER queue_done AFTER DELETE ON queue_recipients
+            WHEN NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = OLD.message_id) BEGIN
+                DELETE FROM queue_messages WHERE id = OLD.message_id;
+            END;
+            """),
     ];
 }
