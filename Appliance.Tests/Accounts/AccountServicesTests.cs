@@ -125,7 +125,39 @@ public class AccountServicesTests : IAsyncLifetime
         await Assert.ThrowsAsync<ForbiddenException>(() => Aliases.AddAsync(Plain, "x@example.com", ["admin@example.com"]));
         await Assert.ThrowsAsync<ForbiddenException>(() => Groups.AddAsync(Plain, "g@example.com", null));
         await Assert.ThrowsAsync<ForbiddenException>(() => Groups.AddMemberAsync(Plain, "g@example.com", "admin@example.com"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Groups.RemoveMemberAsync(Plain, "g@example.com", "admin@example.com"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Groups.RemoveAsync(Plain, "g@example.com"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Aliases.RemoveAsync(Plain, "x@example.com"));
         Assert.Null(await Users.FindAsync("eve@example.com"));
+    }
+
+    [Fact]
+    public async Task Administrator_demoted_since_signing_in_is_refused_by_the_services()
+    {
+        await Users.AddAsync(Admin, new NewUser("second@example.com", Password, IsAdmin: true));
+        var stale = new Actor("second@example.com", true); // what an open admin page still believes
+        await Users.UpdateAsync(Admin, "second@example.com", new UserChanges(IsAdmin: false));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Users.AddAsync(stale, new NewUser("eve@example.com", Password, IsAdmin: true)));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Domains.AddAsync(stale, "example.org"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Aliases.AddAsync(stale, "x@example.com", ["admin@example.com"]));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Groups.AddAsync(stale, "g@example.com", null));
+        Assert.Null(await Users.FindAsync("eve@example.com"));
+        var ghost = new Actor("gone@example.com", true);
+        await Assert.ThrowsAsync<ForbiddenException>(() => Domains.AddAsync(ghost, "example.org"));
+    }
+
+    [Fact]
+    public async Task Wrong_current_passwords_count_towards_the_lockout()
+    {
+        await Users.AddAsync(Admin, new NewUser("bob@example.com", Password));
+        var auth = _services.Get<Authenticator>();
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<AccountException>(() => Users.ChangeOwnPasswordAsync("bob@example.com", "Wr0ng-Passw0rd", "N3w-Passw0rd!", auth));
+        }
+        var e = await Assert.ThrowsAsync<AccountException>(() => Users.ChangeOwnPasswordAsync("bob@example.com", Password, "N3w-Passw0rd!", auth));
+        Assert.Equal("Password.Locked", e.Key);
+        Assert.Equal(SignInOutcome.LockedOut, (await auth.SignInAsync("bob@example.com", Password)).Outcome);
     }
 
     [Fact]
@@ -158,11 +190,11 @@ public class AccountServicesTests : IAsyncLifetime
     public async Task Own_password_change_needs_the_current_password()
     {
         await Users.AddAsync(Admin, new NewUser("bob@example.com", Password));
-        await AssertRefusedAsync("Password.WrongCurrent", () => Users.ChangeOwnPasswordAsync("bob@example.com", "Wr0ng-Passw0rd", "N3w-Passw0rd!"));
-        await AssertRefusedAsync("Password.Weak", () => Users.ChangeOwnPasswordAsync("bob@example.com", Password, "weak"));
-        await AssertRefusedAsync("Password.Unchanged", () => Users.ChangeOwnPasswordAsync("bob@example.com", Password, Password));
+        await AssertRefusedAsync("Password.WrongCurrent", () => Users.ChangeOwnPasswordAsync("bob@example.com", "Wr0ng-Passw0rd", "N3w-Passw0rd!", _services.Get<Authenticator>()));
+        await AssertRefusedAsync("Password.Weak", () => Users.ChangeOwnPasswordAsync("bob@example.com", Password, "weak", _services.Get<Authenticator>()));
+        await AssertRefusedAsync("Password.Unchanged", () => Users.ChangeOwnPasswordAsync("bob@example.com", Password, Password, _services.Get<Authenticator>()));
 
-        await Users.ChangeOwnPasswordAsync("bob@example.com", Password, "N3w-Passw0rd!");
+        await Users.ChangeOwnPasswordAsync("bob@example.com", Password, "N3w-Passw0rd!", _services.Get<Authenticator>());
         var auth = _services.Get<Authenticator>();
         Assert.Equal(SignInOutcome.Failed, (await auth.SignInAsync("bob@example.com", Password)).Outcome);
         Assert.Equal(SignInOutcome.Success, (await auth.SignInAsync("bob@example.com", "N3w-Passw0rd!")).Outcome);

@@ -30,6 +30,18 @@ public class AuthenticatorTests
     }
 
     [Fact]
+    public async Task Parallel_guesses_cannot_exceed_the_threshold()
+    {
+        await using var services = await TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:Security:LockoutThreshold"] = "3" });
+        await services.SetUpAsync();
+        var auth = services.Get<Authenticator>();
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => auth.SignInAsync("admin@example.com", $"guess-{i}"))));
+        // Only the attempts under the threshold ever reach the password check; the rest meet the lock.
+        Assert.True(results.Count(r => r.Outcome == SignInOutcome.Failed) <= 2);
+        Assert.Equal(SignInOutcome.LockedOut, (await auth.SignInAsync("admin@example.com", TestServices.AdminPassword)).Outcome);
+    }
+
+    [Fact]
     public async Task Success_resets_the_failure_count()
     {
         await using var services = await TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:Security:LockoutThreshold"] = "3" });

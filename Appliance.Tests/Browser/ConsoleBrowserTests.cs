@@ -104,7 +104,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         // The audit log shows who did it.
         await page.GotoAsync(root + "/admin/audit");
         await page.WaitForCircuitAsync();
-        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "alias.add", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Alias added", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true }).First).ToBeVisibleAsync();
         await page.ScreenshotForDocsAsync("admin-audit");
 

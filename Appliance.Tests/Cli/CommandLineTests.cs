@@ -161,10 +161,34 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("unexpected 'extra'", "domain", "add", "example.org", "extra")]
     public async Task Usage_errors_exit_2_with_a_hint(string message, params string[] args)
     {
+        await SetUp();
         var (code, output, error) = await Run(args);
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_other_than_setup_wait_for_setup()
+    {
+        var error = await Refused(1, "domain", "add", "example.com");
+        Assert.Contains("not set up yet", error, StringComparison.Ordinal);
+        await SetUp();
+        await Ok("domain", "add", "example.org");
+    }
+
+    [Fact]
+    public async Task Unwritable_data_folder_is_one_line_not_a_stack_trace()
+    {
+        var locked = Path.Combine(_data.Path, "locked");
+        Directory.CreateDirectory(locked);
+        await File.WriteAllTextAsync(Path.Combine(locked, "appliance.db"), "this is not a database, it is a text file pretending");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CommandLine.RunAsync(["--data", locked, "user", "list"], new StringReader(""), output, error);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Single(error.ToString().TrimEnd('\n').Split('\n'));
     }
 
     [Fact]

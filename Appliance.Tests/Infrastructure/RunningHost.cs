@@ -26,12 +26,15 @@ public sealed class RunningHost : IAsyncDisposable
         {
             "--environment=Development",
             $"--Appliance:Listeners:Http={host.HttpPort}",
-            "--Appliance:Listeners:Https=0",
             "--Appliance:Listeners:Smtp=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0",
             "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
+        if (!extraArgs.Any(a => a.StartsWith("--Appliance:Listeners:Https=", StringComparison.Ordinal)))
+        {
+            args.Add("--Appliance:Listeners:Https=0");
+        }
         args.AddRange(extraArgs);
         host._app = await ApplianceHost.CreateAsync([.. args], host._directory.Path);
         await host._app.StartAsync();

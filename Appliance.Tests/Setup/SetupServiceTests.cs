@@ -75,7 +75,7 @@ public class SetupServiceTests
     public static TheoryData<string, string, string> BadUploads()
     {
         var (cert, key) = TlsCertificateStore.GenerateSelfSigned("mail.example.com");
-        var (_, otherKey) = TlsCertificateStore.GenerateSelfSigned("other.example.com");
+        var (otherCert, otherKey) = TlsCertificateStore.GenerateSelfSigned("other.example.com");
         return new TheoryData<string, string, string>
         {
             { "not a certificate", key, "Tls.CertificateUnreadable" },
@@ -83,6 +83,7 @@ public class SetupServiceTests
             { cert, "not a key", "Tls.KeyUnreadable" },
             { cert, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "Tls.KeyUnreadable" },
             { cert, otherKey, "Tls.KeyMismatch" },
+            { otherCert, otherKey, "Tls.HostMismatch" },
         };
     }
 
@@ -112,6 +113,55 @@ public class SetupServiceTests
         Assert.Equal(key, e.Key);
         Assert.False(await services.Get<SetupService>().IsCompleteAsync());
         Assert.Empty(await services.Get<DomainService>().ListAsync());
+    }
+
+    [Fact]
+    public async Task Certificate_chain_is_served_with_its_intermediates()
+    {
+        using var rootKey = System.Security.Cryptography.RSA.Create(2048);
+        var rootRequest = new CertificateRequest("CN=Test Root CA", rootKey, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(60));
+        using var caKey = System.Security.Cryptography.RSA.Create(2048);
+        var caRequest = new CertificateRequest("CN=Test Intermediate CA", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var caPublic = caRequest.Create(root, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), [9, 9]);
+        using var ca = caPublic.CopyWithPrivateKey(caKey);
+        using var leafKey = System.Security.Cryptography.RSA.Create(2048);
+        var leafRequest = new CertificateRequest("CN=mail.example.com", leafKey, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("mail.example.com");
+        leafRequest.CertificateExtensions.Add(names.Build());
+        using var leaf = leafRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), [1, 2, 3, 4]);
+        var fullChain = leaf.ExportCertificatePem() + "\n" + ca.ExportCertificatePem() + "\n";
+
+        await using var services = await TestServices.CreateAsync();
+        await services.Get<SetupService>().CompleteAsync(Request(TlsChoice.Upload, fullChain, leafKey.ExportPkcs8PrivateKeyPem()));
+
+        var context = services.Get<TlsCertificateStore>().Context;
+        Assert.Equal(leaf.Thumbprint, context.TargetCertificate.Thumbprint);
+        Assert.Contains(context.IntermediateCertificates, c => c.Thumbprint == ca.Thumbprint);
+    }
+
+    [Fact]
+    public async Task Install_interrupted_between_its_renames_is_finished_at_the_next_start()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var tls = Path.Combine(services.DataDirectory, "tls");
+        var (oldCert, oldKey) = TlsCertificateStore.GenerateSelfSigned("old.example.com");
+        var (newCert, newKey) = TlsCertificateStore.GenerateSelfSigned("new.example.com");
+        Directory.CreateDirectory(tls);
+        // The crash came after the key's rename and before the certificate's.
+        await File.WriteAllTextAsync(Path.Combine(tls, "key.pem"), newKey);
+        await File.WriteAllTextAsync(Path.Combine(tls, "cert.pem"), oldCert);
+        await File.WriteAllTextAsync(Path.Combine(tls, "cert.pem.new"), newCert);
+        _ = oldKey;
+
+        using var store = new TlsCertificateStore(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = services.DataDirectory }));
+        Assert.True(store.Current.MatchesHostname("new.example.com"));
+        Assert.False(File.Exists(Path.Combine(tls, "cert.pem.new")));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public partial class ConsoleHttpTests
     }
 
     [Fact]
-    public async Task Plain_user_gets_403_on_every_admin_page_and_administrator_gets_200()
+    public async Task Plain_user_is_sent_to_access_denied_403_on_every_admin_page_and_administrator_gets_200()
     {
         await using var host = await RunningHost.StartAsync(setUp: true);
         await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd"));
@@ -78,6 +78,9 @@ public partial class ConsoleHttpTests
             var denied = await user.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
             Assert.StartsWith("/account/denied", denied.Headers.Location!.PathAndQuery(host), StringComparison.Ordinal);
+            var page = await user.GetAsync(denied.Headers.Location!.PathAndQuery(host));
+            Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+            Assert.DoesNotContain("Add domain", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(path)).StatusCode);
         }
         Assert.Equal(HttpStatusCode.OK, (await user.GetAsync("/preferences/password")).StatusCode);
@@ -145,6 +148,56 @@ public partial class ConsoleHttpTests
         Assert.Equal("/account/login", set.Headers.Location!.OriginalString);
         var spanish = await switching.GetStringAsync("/account/login");
         Assert.Contains("<html lang=\"es\">", spanish, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sign_in_attempts_are_rate_limited_per_client_address()
+    {
+        await using var host = await RunningHost.StartAsync(true, "--Appliance:Security:SignInsPerMinutePerAddress=3", "--Appliance:Security:LockoutThreshold=100");
+        using var client = Client(host);
+        for (var i = 0; i < 3; i++)
+        {
+            await PostSignInAsync(host, client, "admin@example.com", "wrong");
+        }
+        var form = await client.GetStringAsync("/account/login");
+        var token = AntiforgeryField().Match(form);
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [token.Groups["name"].Value] = WebUtility.HtmlDecode(token.Groups["value"].Value),
+            ["Address"] = "admin@example.com",
+            ["Password"] = TestServices.AdminPassword,
+        }));
+        Assert.Equal((HttpStatusCode)429, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_out_needs_the_antiforgery_token()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        var cookies = await SignInAsync(host, "admin@example.com", TestServices.AdminPassword);
+        using var client = Client(host, cookies);
+        var forged = await client.PostAsync("/account/logout", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_RequireHttps_the_console_redirects_to_the_HTTPS_listener()
+    {
+        var httpsPort = FreePort.Get();
+        await using var host = await RunningHost.StartAsync(true, "--Appliance:Security:RequireHttps=true", $"--Appliance:Listeners:Https={httpsPort}");
+        using var client = Client(host);
+        var response = await client.GetAsync("/account/login?x=1");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"https://127.0.0.1:{httpsPort}/account/login?x=1", response.Headers.Location!.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+
+        using var https = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert!.MatchesHostname("localhost"), AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri($"https://localhost:{httpsPort}/"),
+        };
+        var page = await https.GetAsync("/account/login");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
 
     [Fact]

@@ -62,6 +62,15 @@ public partial class LocalizationTests
         // Keys built at run time: one per language and one per sign-in failure.
         foreach (var language in new[] { "en", "fr", "de", "it", "es" }) used.Add($"Language.{language}");
         foreach (var error in new[] { "failed", "locked", "disabled" }) used.Add($"Login.Error.{error}");
+        // The audit page shows each action through "Audit.<action>".
+        foreach (var file in Directory.EnumerateFiles(SourceFolder, "*.cs", SearchOption.AllDirectories))
+        {
+            foreach (Match m in AuditAction().Matches(File.ReadAllText(file)))
+            {
+                used.Add($"Audit.{m.Groups["action"].Value}");
+            }
+        }
+        Assert.Contains("Audit.user.add", used);
 
         Assert.True(used.Count > 100, $"only {used.Count} keys found: the scan is broken");
         Assert.Empty(used.Where(k => !english.ContainsKey(k)).Order());
@@ -80,6 +89,9 @@ public partial class LocalizationTests
             Assert.Equal(Load(language)["Setup.Title"], text);
         }
     }
+
+    [GeneratedRegex(@"audit\.WriteAsync\(connection, transaction, [^,]+, ""(?<action>[a-z.]+)""")]
+    private static partial Regex AuditAction();
 
     private static HashSet<string> Placeholders(string text) => [.. Placeholder().Matches(text).Select(m => m.Value)];
 

@@ -26,6 +26,26 @@ public sealed class AddressRules(DomainRepository domains, UserRepository users,
         || await aliases.ExistsAsync(connection, transaction, address).ConfigureAwait(false)
         || await groups.ExistsAsync(connection, transaction, address).ConfigureAwait(false);
 
+    /// <summary>
+    /// Re-checks, inside the transaction, that a console actor is still an enabled administrator: an
+    /// open admin page holds claims from its sign-in, which may be stale (demoted, disabled, removed).
+    /// The server's own actors (command line, setup) are trusted.
+    /// </summary>
+    public async Task DemandAdministratorAsync(DbConnection connection, DbTransaction transaction, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        if (ReferenceEquals(actor, Actor.CommandLine) || ReferenceEquals(actor, Actor.Setup))
+        {
+            return;
+        }
+        var user = await users.FindAsync(connection, transaction, actor.Name).ConfigureAwait(false);
+        if (user is not { IsAdmin: true, Disabled: false })
+        {
+            throw new ForbiddenException($"{actor.Name} is no longer an administrator.");
+        }
+    }
+
     public async Task<bool> IsHostedDomainAsync(DbConnection connection, DbTransaction? transaction, string domain) =>
         await domains.FindAsync(connection, transaction, domain).ConfigureAwait(false) is not null;
 }

@@ -35,6 +35,7 @@ public sealed class AliasService(Database database, AliasRepository aliases, Add
         string key = "";
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var (parsed, domain) = await rules.ClaimAsync(connection, transaction, address).ConfigureAwait(false);
             key = parsed.ToString();
             foreach (var target in parsedTargets)
@@ -65,6 +66,7 @@ public sealed class AliasService(Database database, AliasRepository aliases, Add
         var key = (address ?? "").Trim().ToLowerInvariant();
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var alias = await aliases.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("Alias.Unknown", key);
             var pointing = await aliases.PointingAtAsync(connection, transaction, key).ConfigureAwait(false);

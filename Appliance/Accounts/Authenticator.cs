@@ -43,38 +43,35 @@ public sealed partial class Authenticator(
         }
 
         var now = time.GetUtcNow();
-        if (user.LockedUntil is { } until)
+        var lockUntil = now.AddMinutes(o.LockoutMinutes);
+        var attempts = await users.ReserveAttemptAsync(user.Id, o.LockoutThreshold, now, lockUntil, cancellationToken).ConfigureAwait(false);
+        if (attempts is null)
         {
-            if (until > now)
-            {
-                LogFailed(logger, key, "locked");
-                return new SignInResult(SignInOutcome.LockedOut, LockedUntil: until);
-            }
-            await users.ClearExpiredLockAsync(user.Id, cancellationToken).ConfigureAwait(false);
+            LogFailed(logger, key, "locked");
+            var current = await users.FindAsync(key, cancellationToken).ConfigureAwait(false);
+            return new SignInResult(SignInOutcome.LockedOut, LockedUntil: current?.LockedUntil);
         }
 
         var hash = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false) ?? "";
         if (!hasher.Verify(password ?? "", hash))
         {
-            var lockUntil = now.AddMinutes(o.LockoutMinutes);
-            var failures = await users.RecordFailureAsync(user.Id, o.LockoutThreshold, lockUntil, cancellationToken).ConfigureAwait(false);
-            LogFailed(logger, key, $"wrong password ({failures} in a row)");
-            if (failures >= o.LockoutThreshold)
+            LogFailed(logger, key, $"wrong password ({attempts} in a row)");
+            if (attempts >= o.LockoutThreshold)
             {
                 LogLocked(logger, key, lockUntil);
                 return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockUntil);
             }
-            await Task.Delay(FailureDelay(failures, o), time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(FailureDelay(attempts.Value, o), time, cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.Failed);
         }
 
+        await users.RecordSuccessAsync(user.Id, cancellationToken).ConfigureAwait(false);
         if (user.Disabled)
         {
             LogFailed(logger, key, "disabled");
             return new SignInResult(SignInOutcome.Disabled);
         }
-        await users.RecordSuccessAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        return new SignInResult(SignInOutcome.Success, user);
+        return new SignInResult(SignInOutcome.Success, await users.FindAsync(key, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The pause after the n-th failure in a row: the base delay, doubled each time, capped.</summary>

@@ -6,7 +6,7 @@ namespace Appliance.Accounts;
 public sealed record DnsRecord(string Name, string Type, string Value, string Purpose);
 
 /// <summary>The mail domains the appliance hosts.</summary>
-public sealed class DomainService(Database database, DomainRepository domains, AuditLog audit, SettingsRepository settings, TimeProvider time)
+public sealed class DomainService(Database database, DomainRepository domains, AddressRules rules, AuditLog audit, SettingsRepository settings, TimeProvider time)
 {
     public Task<IReadOnlyList<Domain>> ListAsync(CancellationToken cancellationToken = default) => domains.ListAsync(cancellationToken);
 
@@ -21,6 +21,7 @@ public sealed class DomainService(Database database, DomainRepository domains, A
         }
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             if (await domains.FindAsync(connection, transaction, normalized).ConfigureAwait(false) is not null)
             {
                 throw new AccountException("Domain.Exists", normalized);
@@ -39,6 +40,7 @@ public sealed class DomainService(Database database, DomainRepository domains, A
         var normalized = (name ?? "").Trim().TrimEnd('.').ToLowerInvariant();
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var domain = await domains.FindAsync(connection, transaction, normalized).ConfigureAwait(false)
                 ?? throw new AccountException("Domain.Unknown", normalized);
             if (!domain.IsEmpty)

@@ -15,6 +15,7 @@ public sealed class GroupService(Database database, GroupRepository groups, User
         string key = "";
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var (parsed, domain) = await rules.ClaimAsync(connection, transaction, address).ConfigureAwait(false);
             key = parsed.ToString();
             await groups.InsertAsync(connection, transaction, key, domain.Id, name, time.GetUtcNow()).ConfigureAwait(false);
@@ -36,6 +37,7 @@ public sealed class GroupService(Database database, GroupRepository groups, User
         var key = (address ?? "").Trim().ToLowerInvariant();
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var group = await groups.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("Group.Unknown", key);
             var pointing = await aliases.PointingAtAsync(connection, transaction, key).ConfigureAwait(false);
@@ -62,6 +64,7 @@ public sealed class GroupService(Database database, GroupRepository groups, User
         var userKey = (userAddress ?? "").Trim().ToLowerInvariant();
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var group = await groups.FindAsync(connection, transaction, groupKey).ConfigureAwait(false)
                 ?? throw new AccountException("Group.Unknown", groupKey);
             var user = await users.FindAsync(connection, transaction, userKey).ConfigureAwait(false)

@@ -29,6 +29,15 @@ public sealed class SecurityOptions
     /// <summary>Longest pause after a failed sign-in. Default 8000 ms.</summary>
     public int MaxFailureDelayMilliseconds { get; set; } = 8000;
 
+    /// <summary>Console sign-in (and setup token) attempts allowed per client address per minute. Default 20.</summary>
+    public int SignInsPerMinutePerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// Serve the console only over HTTPS, redirecting plain HTTP, with Secure cookies. Default false for
+    /// the development run; the installed configuration turns it on.
+    /// </summary>
+    public bool RequireHttps { get; set; }
+
     /// <summary>Allow AUTH over connections without TLS (protocol listeners). Default false.</summary>
     public bool AllowPlaintextAuth { get; set; }
 }

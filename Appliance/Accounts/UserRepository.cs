@@ -68,28 +68,27 @@ public sealed class UserRepository(Database database)
     public Task DeleteAsync(DbConnection connection, DbTransaction transaction, long id) =>
         connection.ExecuteAsync("DELETE FROM users WHERE id = @id", new { id }, transaction);
 
-    /// <summary>Counts a failed sign-in and locks the account when the count reaches the threshold.</summary>
-    public async Task<int> RecordFailureAsync(long id, int threshold, DateTimeOffset lockUntil, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Counts a sign-in attempt before its password is checked, in one statement, so that parallel
+    /// guesses cannot all slip in under the threshold; the attempt that reaches it sets the lock. A lock
+    /// that has run out starts a fresh count. Returns null while the account is locked.
+    /// </summary>
+    public async Task<int?> ReserveAttemptAsync(long id, int threshold, DateTimeOffset now, DateTimeOffset lockUntil, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<int>("""
-            UPDATE users SET failed_logins = failed_logins + 1,
-                             locked_until = CASE WHEN failed_logins + 1 >= @threshold THEN @lockUntil ELSE locked_until END
-            WHERE id = @id RETURNING failed_logins
-            """, new { id, threshold, lockUntil }).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int?>("""
+            UPDATE users SET
+                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= @threshold THEN @lockUntil ELSE NULL END
+            WHERE id = @id AND (locked_until IS NULL OR locked_until <= @now)
+            RETURNING failed_logins
+            """, new { id, threshold, now, lockUntil }).ConfigureAwait(false);
     }
 
     public async Task RecordSuccessAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)", new { id }).ConfigureAwait(false);
-    }
-
-    /// <summary>After a lock has run out, the next attempt starts a fresh count.</summary>
-    public async Task ClearExpiredLockAsync(long id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id", new { id }).ConfigureAwait(false);
     }
 
     private static string NewStamp() => Guid.NewGuid().ToString("N");

@@ -31,6 +31,7 @@ public sealed class UserService(
         var hash = hasher.Hash(request.Password);
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var (_, domain) = await rules.ClaimAsync(connection, transaction, address).ConfigureAwait(false);
             await users.InsertAsync(connection, transaction, address, domain.Id, displayName, hash, request.QuotaBytes, request.IsAdmin, time.GetUtcNow()).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "user.add", address,
@@ -51,6 +52,7 @@ public sealed class UserService(
         var key = Normalize(address);
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("User.Unknown", key);
             var name = changes.DisplayName is null ? user.DisplayName : CleanDisplayName(changes.DisplayName);
@@ -85,6 +87,7 @@ public sealed class UserService(
         var hash = hasher.Hash(newPassword);
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("User.Unknown", key);
             await users.SetPasswordHashAsync(connection, transaction, user.Id, hash).ConfigureAwait(false);
@@ -92,15 +95,23 @@ public sealed class UserService(
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A user changes their own password; the current one must be given.</summary>
-    public async Task ChangeOwnPasswordAsync(string address, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A user changes their own password; the current one must be given, and wrong guesses count
+    /// towards the account's lockout like failed sign-ins (a stolen session cannot probe for it).
+    /// </summary>
+    public async Task ChangeOwnPasswordAsync(string address, string currentPassword, string newPassword, Authenticator authenticator, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(authenticator);
         var key = Normalize(address);
-        var stored = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false)
-            ?? throw new AccountException("User.Unknown", key);
-        if (!hasher.Verify(currentPassword ?? "", stored))
+        var check = await authenticator.SignInAsync(key, currentPassword, cancellationToken).ConfigureAwait(false);
+        switch (check.Outcome)
         {
-            throw new AccountException("Password.WrongCurrent");
+            case SignInOutcome.LockedOut:
+                throw new AccountException("Password.Locked");
+            case SignInOutcome.Disabled:
+                throw new AccountException("User.Unknown", key);
+            case SignInOutcome.Failed:
+                throw new AccountException("Password.WrongCurrent");
         }
         policy.Check(newPassword, key);
         if (newPassword == currentPassword)
@@ -112,6 +123,11 @@ public sealed class UserService(
         {
             var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("User.Unknown", key);
+            // An administrator's reset since the check above wins: the user's old password is no longer theirs.
+            if (user.SecurityStamp != check.User!.SecurityStamp)
+            {
+                throw new AccountException("Password.WrongCurrent");
+            }
             await users.SetPasswordHashAsync(connection, transaction, user.Id, hash).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, new Actor(key, false), "user.password.change", key).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -125,6 +141,7 @@ public sealed class UserService(
         var key = Normalize(address);
         await database.InTransactionAsync(async (connection, transaction) =>
         {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
             var user = await users.FindAsync(connection, transaction, key).ConfigureAwait(false)
                 ?? throw new AccountException("User.Unknown", key);
             if (user.IsAdmin && !user.Disabled && await users.CountEnabledAdministratorsAsync(connection, transaction).ConfigureAwait(false) <= 1)

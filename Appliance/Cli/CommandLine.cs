@@ -81,6 +81,14 @@ public static class CommandLine
             _ = services.GetRequiredService<IOptions<StorageOptions>>().Value;
             _ = services.GetRequiredService<IOptions<SecurityOptions>>().Value;
             await services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
+            if (rest[0] is not ("setup" or "domain" or "user" or "alias" or "group"))
+            {
+                throw new UsageException($"unknown command '{rest[0]}'");
+            }
+            if (rest[0] != "setup" && !await services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
+            {
+                throw new AccountException("Setup.NotDone");
+            }
             var commands = new Commands(services, options, input, output);
             return rest[0] switch
             {
@@ -108,9 +116,11 @@ public static class CommandLine
             await error.WriteLineAsync($"error: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            // A folder it may not write, a database another process holds too long, a full disk:
+            // one line that says what happened, never a stack trace.
+            await error.WriteLineAsync($"error: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
             return 1;
         }
     }

@@ -3,6 +3,7 @@ using Appliance.Setup;
 using Appliance.Storage;
 using Appliance.Web;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 
 namespace Appliance.Hosting;
@@ -66,7 +67,13 @@ public static partial class ApplianceHost
                 }
                 if (o.Https > 0)
                 {
-                    kestrel.Listen(o.BindAddress, o.Https, l => l.UseHttps(h => h.ServerCertificateSelector = (_, _) => certificates.Current));
+                    kestrel.Listen(o.BindAddress, o.Https, l => l.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = certificates.Context,
+                        }),
+                    }));
                 }
                 kestrel.AddServerHeader = false;
             });

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Accounts;
@@ -18,6 +19,7 @@ public sealed class TlsCertificateStore : IDisposable
     private readonly string _keyPath;
     private readonly Lock _gate = new();
     private X509Certificate2? _current;
+    private SslStreamCertificateContext? _context;
 
     public TlsCertificateStore(IOptions<StorageOptions> options)
     {
@@ -40,16 +42,71 @@ public sealed class TlsCertificateStore : IDisposable
         }
     }
 
-    /// <summary>Validates and writes a certificate and key, then serves them from the next handshake on.</summary>
+    /// <summary>
+    /// What listeners hand to <see cref="System.Net.Security.SslStream"/>: the certificate with the
+    /// intermediates that followed it in the PEM file, so clients that do not fetch them still verify.
+    /// </summary>
+    public SslStreamCertificateContext Context
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_context is null)
+                {
+                    var leaf = _current ??= Load();
+                    var chain = new X509Certificate2Collection();
+                    if (HasInstalledCertificate)
+                    {
+                        chain.ImportFromPem(File.ReadAllText(_certPath));
+                        chain.RemoveAt(0);
+                    }
+                    _context = SslStreamCertificateContext.Create(leaf, chain, offline: true);
+                }
+                return _context;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Validates and writes a certificate and key, then serves them from the next handshake on. Both files
+    /// are written beside the old ones first and then renamed, key before certificate; a crash between
+    /// the renames is finished at the next start (see <see cref="RecoverInterruptedInstall"/>).
+    /// </summary>
     public void Install(string certificatePem, string privateKeyPem)
     {
         using var validated = Validate(certificatePem, privateKeyPem);
-        FileSystem.WriteAtomically(_keyPath, System.Text.Encoding.ASCII.GetBytes(privateKeyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        FileSystem.WriteAtomically(_certPath, System.Text.Encoding.ASCII.GetBytes(certificatePem));
+        FileSystem.WriteAtomically(_keyPath + ".new", System.Text.Encoding.ASCII.GetBytes(privateKeyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        FileSystem.WriteAtomically(_certPath + ".new", System.Text.Encoding.ASCII.GetBytes(certificatePem));
+        RecoverInterruptedInstall();
+        Reset();
+    }
+
+    /// <summary>Completes an install whose renames a crash interrupted: the new pair wins, never a mixed one.</summary>
+    internal void RecoverInterruptedInstall()
+    {
+        var folder = Path.GetDirectoryName(_certPath)!;
+        if (File.Exists(_keyPath + ".new"))
+        {
+            File.Move(_keyPath + ".new", _keyPath, overwrite: true);
+        }
+        if (File.Exists(_certPath + ".new"))
+        {
+            File.Move(_certPath + ".new", _certPath, overwrite: true);
+        }
+        if (Directory.Exists(folder))
+        {
+            FileSystem.SyncDirectory(folder);
+        }
+    }
+
+    private void Reset()
+    {
         lock (_gate)
         {
             _current?.Dispose();
             _current = null;
+            _context = null;
         }
     }
 
@@ -58,17 +115,16 @@ public sealed class TlsCertificateStore : IDisposable
     {
         File.Delete(_certPath);
         File.Delete(_keyPath);
-        lock (_gate)
-        {
-            _current?.Dispose();
-            _current = null;
-        }
+        Reset();
     }
 
-    private X509Certificate2 Load() =>
-        HasInstalledCertificate
+    private X509Certificate2 Load()
+    {
+        RecoverInterruptedInstall();
+        return HasInstalledCertificate
             ? X509Certificate2.CreateFromPem(File.ReadAllText(_certPath), File.ReadAllText(_keyPath))
             : CreateEphemeral();
+    }
 
     private static X509Certificate2 CreateEphemeral()
     {
@@ -106,7 +162,7 @@ public sealed class TlsCertificateStore : IDisposable
     /// Checks an uploaded pair: both parse, the key belongs to the certificate, and the certificate is
     /// valid now. Throws <see cref="AccountException"/> with the reason.
     /// </summary>
-    public static X509Certificate2 Validate(string? certificatePem, string? privateKeyPem)
+    public static X509Certificate2 Validate(string? certificatePem, string? privateKeyPem, string? hostName = null)
     {
         if (string.IsNullOrWhiteSpace(certificatePem) || !certificatePem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
         {
@@ -131,6 +187,14 @@ public sealed class TlsCertificateStore : IDisposable
             if (publicOnly.NotAfter.ToUniversalTime() < now || publicOnly.NotBefore.ToUniversalTime() > now)
             {
                 throw new AccountException("Tls.CertificateExpired", publicOnly.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        if (hostName is not null)
+        {
+            using var leaf = X509Certificate2.CreateFromPem(certificatePem);
+            if (!leaf.MatchesHostname(hostName))
+            {
+                throw new AccountException("Tls.HostMismatch", hostName);
             }
         }
         try
@@ -175,12 +239,5 @@ public sealed class TlsCertificateStore : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _current?.Dispose();
-            _current = null;
-        }
-    }
+    public void Dispose() => Reset();
 }

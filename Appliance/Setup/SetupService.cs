@@ -2,8 +2,6 @@ using System.Globalization;
 using Appliance.Accounts;
 using Appliance.Hosting;
 using Appliance.Storage;
-using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Setup;
@@ -103,7 +101,7 @@ public sealed partial class SetupService(
             TlsChoice.Generate => TlsCertificateStore.GenerateSelfSigned(hostName),
             _ => (request.CertificatePem ?? "", request.PrivateKeyPem ?? ""),
         };
-        TlsCertificateStore.Validate(certPem, keyPem).Dispose();
+        TlsCertificateStore.Validate(certPem, keyPem, hostName).Dispose();
         var hash = hasher.Hash(request.AdminPassword);
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -119,13 +117,22 @@ public sealed partial class SetupService(
                 await database.InTransactionAsync(async (connection, transaction) =>
                 {
                     var now = time.GetUtcNow();
-                    // The unique key on settings makes a second setup fail even from another process.
-                    await connection.ExecuteAsync("INSERT INTO settings(key, value) VALUES (@key, @value)",
-                        new { key = SettingKeys.SetupCompleted, value = now.ToString("O", CultureInfo.InvariantCulture) }, transaction).ConfigureAwait(false);
-                    await connection.ExecuteAsync(
-                        "INSERT INTO settings(key, value) VALUES (@h, @hv), (@l, @lv), (@d, @dv)",
-                        new { h = SettingKeys.HostName, hv = hostName, l = SettingKeys.Language, lv = language, d = SettingKeys.PrimaryDomain, dv = domain }, transaction).ConfigureAwait(false);
-                    var domainId = await domains.InsertAsync(connection, transaction, domain, now).ConfigureAwait(false);
+                    // Checked inside the write transaction, so a second setup fails even from another process.
+                    if (await settings.GetAsync(connection, transaction, SettingKeys.SetupCompleted).ConfigureAwait(false) is not null)
+                    {
+                        throw new AccountException("Setup.AlreadyDone");
+                    }
+                    // The command line may have made the domain or the address already; say so, not "already set up".
+                    var existing = await domains.FindAsync(connection, transaction, domain).ConfigureAwait(false);
+                    if (await users.FindAsync(connection, transaction, admin).ConfigureAwait(false) is not null)
+                    {
+                        throw new AccountException("Address.Taken", admin);
+                    }
+                    await settings.InsertAsync(connection, transaction, SettingKeys.SetupCompleted, now.ToString("O", CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    await settings.InsertAsync(connection, transaction, SettingKeys.HostName, hostName).ConfigureAwait(false);
+                    await settings.InsertAsync(connection, transaction, SettingKeys.Language, language).ConfigureAwait(false);
+                    await settings.InsertAsync(connection, transaction, SettingKeys.PrimaryDomain, domain).ConfigureAwait(false);
+                    var domainId = existing?.Id ?? await domains.InsertAsync(connection, transaction, domain, now).ConfigureAwait(false);
                     await users.InsertAsync(connection, transaction, admin, domainId, "", hash, 0, isAdmin: true, now).ConfigureAwait(false);
                     await audit.WriteAsync(connection, transaction, Actor.Setup, "setup.complete", hostName,
                         $"domain={domain}; admin={admin}; tls={request.Tls.ToString().ToLowerInvariant()}; language={language}").ConfigureAwait(false);
@@ -133,11 +140,6 @@ public sealed partial class SetupService(
                     certificates.Install(certPem, keyPem);
                     wroteTls = true;
                 }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
-            {
-                if (wroteTls) certificates.Uninstall();
-                throw new AccountException("Setup.AlreadyDone");
             }
             catch
             {

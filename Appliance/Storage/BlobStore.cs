@@ -99,7 +99,12 @@ public sealed class BlobStore
             else
             {
                 var folder = System.IO.Path.GetDirectoryName(finalPath)!;
-                Directory.CreateDirectory(folder);
+                if (!Directory.Exists(folder))
+                {
+                    // A new fan-out folder is itself an entry of blobs/ that must reach the disk.
+                    Directory.CreateDirectory(folder);
+                    FileSystem.SyncDirectory(_root);
+                }
                 File.Move(tempPath, finalPath);
                 FileSystem.SyncDirectory(folder);
             }

@@ -32,15 +32,25 @@ public sealed partial class Migrator(Database database, ILogger<Migrator> logger
             {
                 continue;
             }
-            await database.InTransactionAsync(async (connection, transaction) =>
+            var applied = await database.InTransactionAsync(async (connection, transaction) =>
             {
+                // Another process (the service and a command started together) may have applied it meanwhile.
+                var now = await connection.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_migrations", transaction: transaction).ConfigureAwait(false) ?? 0;
+                if (now >= migration.Version)
+                {
+                    return false;
+                }
                 await connection.ExecuteAsync(migration.Sql, transaction: transaction).ConfigureAwait(false);
                 await connection.ExecuteAsync(
                     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (@Version, @Name, @At)",
                     new { migration.Version, migration.Name, At = DateTimeOffset.UtcNow.ToString("O") },
                     transaction).ConfigureAwait(false);
+                return true;
             }, cancellationToken).ConfigureAwait(false);
-            LogApplied(logger, migration.Version, migration.Name);
+            if (applied)
+            {
+                LogApplied(logger, migration.Version, migration.Name);
+            }
             current = migration.Version;
         }
         return current;

@@ -11,6 +11,13 @@ public sealed class SettingsRepository(Database database)
         return await connection.ExecuteScalarAsync<string?>("SELECT value FROM settings WHERE key = @key", new { key }).ConfigureAwait(false);
     }
 
+    /// <summary>Inserts a setting in the caller's transaction; fails (SQLite constraint) if it exists.</summary>
+    public Task InsertAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string key, string value) =>
+        connection.ExecuteAsync("INSERT INTO settings(key, value) VALUES (@key, @value)", new { key, value }, transaction);
+
+    public Task<string?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string key) =>
+        connection.ExecuteScalarAsync<string?>("SELECT value FROM settings WHERE key = @key", new { key }, transaction);
+
     public async Task SetAsync(string key, string value, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

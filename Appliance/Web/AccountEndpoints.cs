@@ -1,6 +1,7 @@
 using Appliance.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
@@ -30,10 +31,15 @@ internal static class AccountEndpoints
             }
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, WebConsoleExtensions.CreatePrincipal(result.User!)).ConfigureAwait(false);
             return Results.LocalRedirect(returnUrl);
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(WebConsoleExtensions.SignInRateLimit);
 
-        endpoints.MapPost("/account/logout", async (HttpContext context) =>
+        endpoints.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
+            // No form is bound here, so nothing else would check the token: a cross-site page must not sign users out.
+            if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
+            {
+                return Results.BadRequest();
+            }
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
             return Results.LocalRedirect("/account/login");
         });
@@ -61,7 +67,7 @@ internal static class AccountEndpoints
             var value = protection.CreateProtector("Appliance.SetupGate").Protect("setup-unlocked");
             context.Response.Cookies.Append(SetupGate.CookieName, value, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, IsEssential = true });
             return Results.LocalRedirect("/setup");
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(WebConsoleExtensions.SignInRateLimit);
 
         endpoints.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
     }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.Options;
 using Radzen;
 
 namespace Appliance.Web;
@@ -18,17 +19,33 @@ public static class WebConsoleExtensions
     public const string AdminRole = "admin";
     public const string UserRole = "user";
     public const string StampClaim = "appliance:stamp";
+    public const string SignInRateLimit = "sign-in";
 
     public static IServiceCollection AddWebConsole(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddLocalization(o => o.ResourcesPath = "Resources");
-        var dataDirectory = Path.GetFullPath(configuration["Appliance:DataDirectory"] ?? "data");
         // Keys live in the data folder so that sign-in cookies survive a restart and a backup restores them.
-        services.AddDataProtection()
-            .SetApplicationName("Appliance")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddDataProtection().SetApplicationName("Appliance");
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<IOptions<StorageOptions>, ILoggerFactory>((o, storage, logs) => o.XmlRepository =
+                new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(Path.Combine(storage.Value.FullDataDirectory, "keys")), logs));
+        var requireHttps = configuration.GetValue<bool>("Appliance:Security:RequireHttps");
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Per client address: a script guessing passwords (or setup tokens) is slowed to a crawl,
+            // people sharing an office NAT still sign in.
+            o.AddPolicy(SignInRateLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.SignInsPerMinutePerAddress,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
+        });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
@@ -38,7 +55,7 @@ public static class WebConsoleExtensions
                 o.Cookie.Name = "appliance.auth";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.SecurePolicy = requireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 o.Events.OnValidatePrincipal = SessionValidator.ValidateAsync;
@@ -58,6 +75,10 @@ public static class WebConsoleExtensions
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
         app.Use(SecurityHeaders);
+        if (app.Configuration.GetValue<bool>("Appliance:Security:RequireHttps"))
+        {
+            app.UseMiddleware<HttpsRedirect>();
+        }
         var cultures = SetupService.Languages.Select(l => new CultureInfo(l)).ToList();
         app.UseRequestLocalization(new RequestLocalizationOptions
         {
@@ -65,12 +86,15 @@ public static class WebConsoleExtensions
             SupportedCultures = cultures,
             SupportedUICultures = cultures,
             // Cookie first (the console's own switch), then the browser's Accept-Language.
-            RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()],
+            // Cookie first (the console's own switch), then the browser's Accept-Language, then the
+            // language chosen in the setup wizard.
+            RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider(), new ServerLanguageProvider()],
         });
         app.UseMiddleware<SetupGate>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
