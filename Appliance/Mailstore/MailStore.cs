@@ -1,0 +1,100 @@
+using System.Data.Common;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Mailstore;
+
+public sealed class Mailbox
+{
+    public long Id { get; init; }
+    public long UserId { get; init; }
+    public string Name { get; init; } = "";
+    public string? SpecialUse { get; init; }
+    public long Uidvalidity { get; init; }
+    public long Uidnext { get; init; }
+}
+
+public sealed class StoredMessage
+{
+    public long Id { get; init; }
+    public long MailboxId { get; init; }
+    public long Uid { get; init; }
+    public string BlobHash { get; init; } = "";
+    public long Size { get; init; }
+    public DateTimeOffset InternalDate { get; init; }
+    public string Flags { get; init; } = "";
+}
+
+/// <summary>
+/// Users' mailboxes and the messages in them (the <c>mailboxes</c> and <c>messages</c> tables). Bodies
+/// live in the blob store; a message row holds a reference, counted by the table's triggers.
+/// </summary>
+public sealed class MailStore(Database database, TimeProvider time)
+{
+    /// <summary>
+    /// The folders every user has (RFC 6154 special use), made when first needed: the inbox, and the
+    /// ones Thunderbird, Outlook and phones look for by role.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string? SpecialUse)> DefaultMailboxes { get; } =
+    [
+        ("INBOX", null), ("Drafts", @"\Drafts"), ("Sent", @"\Sent"), ("Trash", @"\Trash"), ("Junk", @"\Junk"), ("Archive", @"\Archive"),
+    ];
+
+    /// <summary>Creates the default folders the user lacks and returns the id of their INBOX.</summary>
+    public async Task<long> EnsureInboxAsync(DbConnection connection, DbTransaction transaction, long userId)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var inbox = await connection.ExecuteScalarAsync<long?>(
+            "SELECT id FROM mailboxes WHERE user_id = @userId AND name = 'INBOX'", new { userId }, transaction).ConfigureAwait(false);
+        if (inbox is { } id)
+        {
+            return id;
+        }
+        // UIDVALIDITY from the clock: a folder made again after removal never reuses an old value (RFC 3501 §2.3.1.1).
+        var validity = time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var (name, use) in DefaultMailboxes)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO mailboxes(user_id, name, special_use, uidvalidity, created_at) VALUES (@userId, @name, @use, @validity, @now)
+                ON CONFLICT(user_id, name) DO NOTHING
+                """, new { userId, name, use, validity, now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+        }
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT id FROM mailboxes WHERE user_id = @userId AND name = 'INBOX'", new { userId }, transaction).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a message whose blob is stored; returns its UID. Runs in the caller's transaction.</summary>
+    public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, long mailboxId, BlobRef blob, DateTimeOffset internalDate, string flags = "")
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var uid = await connection.ExecuteScalarAsync<long>(
+            "UPDATE mailboxes SET uidnext = uidnext + 1 WHERE id = @mailboxId RETURNING uidnext - 1", new { mailboxId }, transaction).ConfigureAwait(false);
+        await connection.ExecuteAsync("""
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags)
+            """, new { mailboxId, uid, hash = blob.Hash, size = blob.Size, internalDate, flags }, transaction).ConfigureAwait(false);
+        return uid;
+    }
+
+    /// <summary>Bytes the user's messages take, counted once per message as quotas are (RFC 9208 STORAGE).</summary>
+    public async Task<long> UsageAsync(DbConnection connection, DbTransaction? transaction, long userId) =>
+        await connection.ExecuteScalarAsync<long?>(
+            "SELECT SUM(m.size) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = @userId", new { userId }, transaction).ConfigureAwait(false) ?? 0;
+
+    public async Task<IReadOnlyList<Mailbox>> MailboxesAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<Mailbox>(
+            "SELECT id, user_id, name, special_use, uidvalidity, uidnext FROM mailboxes WHERE user_id = @userId ORDER BY name", new { userId }).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>The messages of one of the user's folders, in UID order.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> MessagesAsync(string address, string mailbox = "INBOX", CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<StoredMessage>("""
+            SELECT m.id, m.mailbox_id, m.uid, m.blob_hash, m.size, m.internal_date, m.flags
+            FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id JOIN users u ON u.id = b.user_id
+            WHERE u.address = @address AND b.name = @mailbox ORDER BY m.uid
+            """, new { address, mailbox }).ConfigureAwait(false)).AsList();
+    }
+}
