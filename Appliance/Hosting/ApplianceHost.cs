@@ -1,5 +1,6 @@
 using Appliance.Accounts;
 using Appliance.Setup;
+using Appliance.Smtp;
 using Appliance.Storage;
 using Appliance.Web;
 using Microsoft.AspNetCore.Connections;
@@ -32,6 +33,7 @@ public static partial class ApplianceHost
         builder.Services.AddAccounts();
         builder.Services.AddListeners();
         builder.Services.AddSetup();
+        builder.Services.AddSmtp();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -41,6 +43,7 @@ public static partial class ApplianceHost
         _ = app.Services.GetRequiredService<IOptions<ListenerOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SetupOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Appliance.Smtp.SmtpOptions>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
         if (!await app.Services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
@@ -74,6 +77,30 @@ public static partial class ApplianceHost
                             ServerCertificateContext = certificates.Context,
                         }),
                     }));
+                }
+                var tls = new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificates.Context,
+                    }),
+                };
+                if (o.Smtp > 0)
+                {
+                    kestrel.Listen(o.BindAddress, o.Smtp, l => l.UseConnectionHandler<InboundSmtpHandler>());
+                }
+                if (o.Submission > 0)
+                {
+                    kestrel.Listen(o.BindAddress, o.Submission, l => l.UseConnectionHandler<SubmissionSmtpHandler>());
+                }
+                if (o.Smtps > 0)
+                {
+                    // RFC 8314: submission over implicit TLS.
+                    kestrel.Listen(o.BindAddress, o.Smtps, l =>
+                    {
+                        l.UseHttps(tls);
+                        l.UseConnectionHandler<SubmissionSmtpHandler>();
+                    });
                 }
                 kestrel.AddServerHeader = false;
             });

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.Mailstore;
+using Appliance.Protocols;
+using Appliance.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Mail;
+
+/// <summary>Where a message came from, for its Received header (RFC 5321 §4.4).</summary>
+public sealed record TraceInfo(string Helo, IPAddress? ClientAddress, string? ClientName, string Protocol, string? AuthenticatedAs);
+
+public sealed record Envelope(string Sender, IReadOnlyList<ResolvedRecipient> Recipients, TraceInfo Trace);
+
+/// <summary>
+/// Takes a received message from the SMTP session and makes it durable: local recipients get it in
+/// their INBOX (stored once, however many they are), outside recipients get a queue entry. It returns
+/// only after the blob is fsynced and the rows are committed, which is what lets SMTP answer 250.
+/// </summary>
+public sealed partial class DeliveryAgent(
+    Database database,
+    BlobStore blobs,
+    MailStore store,
+    OutboundQueue queue,
+    MessageLog log,
+    SettingsRepository settings,
+    TimeProvider time,
+    ILogger<DeliveryAgent> logger)
+{
+    /// <summary>Whether the user's mailbox is full: their messages already take their whole quota.</summary>
+    public async Task<bool> IsOverQuotaAsync(LocalMailbox mailbox, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        if (mailbox.QuotaBytes <= 0)
+        {
+            return false;
+        }
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await store.UsageAsync(connection, null, mailbox.UserId).ConfigureAwait(false) >= mailbox.QuotaBytes;
+    }
+
+    /// <param name="open">Opens the message as received (dot-unstuffed), from its start; called once per copy.</param>
+    /// <returns>The id the Received header and the logs carry.</returns>
+    public async Task<string> AcceptAsync(Envelope envelope, Func<Stream> open, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(open);
+        var id = NewId();
+        var host = await settings.GetAsync(SettingKeys.HostName, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var locals = envelope.Recipients.SelectMany(r => r.Local).DistinctBy(m => m.UserId).ToList();
+        var remotes = envelope.Recipients.SelectMany(r => r.Remote).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var single = envelope.Recipients.Count == 1 ? envelope.Recipients[0].Address : null;
+        var received = Received(envelope.Trace, host, id, single, time.GetUtcNow());
+        string messageId;
+        using (var head = open())
+        {
+            messageId = HeaderScanner.Find(head, "Message-ID") ?? "";
+        }
+
+        BlobRef? localBlob = null;
+        if (locals.Count > 0)
+        {
+            // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient.
+            var prefix = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}");
+            await using var body = open();
+            localBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(prefix), body), cancellationToken).ConfigureAwait(false);
+        }
+        BlobRef? remoteBlob = null;
+        if (remotes.Count > 0)
+        {
+            await using var body = open();
+            remoteBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes(received)), body), cancellationToken).ConfigureAwait(false);
+        }
+
+        var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var now = time.GetUtcNow();
+            foreach (var mailbox in locals)
+            {
+                var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
+                await store.AppendAsync(connection, transaction, inbox, localBlob!.Value, now).ConfigureAwait(false);
+                await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob.Value.Size, $"id={id}; INBOX").ConfigureAwait(false);
+            }
+            if (remotes.Count > 0)
+            {
+                await queue.EnqueueAsync(connection, transaction, remoteBlob!.Value, envelope.Sender, remotes, isBounce: envelope.Sender.Length == 0).ConfigureAwait(false);
+                foreach (var r in remotes)
+                {
+                    await log.WriteAsync(connection, transaction, MessageStatus.Accepted, envelope.Sender, r, remote, messageId, remoteBlob!.Value.Size, $"id={id}; queued").ConfigureAwait(false);
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (remotes.Count > 0)
+        {
+            queue.Wake();
+        }
+        LogAccepted(logger, id, envelope.Sender, locals.Count, remotes.Count);
+        return id;
+    }
+
+    /// <summary>
+    /// RFC 5321 §4.4 time stamp line, with the RFC 3848 protocol keyword (ESMTP, ESMTPS, ESMTPSA, …).
+    /// "for" names the recipient only when there is one: more would tell each recipient who else got it.
+    /// </summary>
+    internal static string Received(TraceInfo trace, string host, string id, string? singleRecipient, DateTimeOffset now)
+    {
+        var from = new StringBuilder("Received: from ").Append(Clean(trace.Helo));
+        from.Append(" (");
+        if (!string.IsNullOrEmpty(trace.ClientName)) from.Append(Clean(trace.ClientName)).Append(' ');
+        from.Append('[').Append(trace.ClientAddress?.ToString() ?? "unknown").Append(']').Append(')');
+        from.Append("\r\n\tby ").Append(host).Append(" (Appliance) with ").Append(trace.Protocol).Append(" id ").Append(id);
+        if (singleRecipient is not null) from.Append("\r\n\tfor <").Append(singleRecipient).Append('>');
+        from.Append("; ").Append(now.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)).Append("\r\n");
+        return from.ToString();
+    }
+
+    /// <summary>What a client says of itself goes into a header: keep it to printable ASCII, no parentheses.</summary>
+    private static string Clean(string text)
+    {
+        var cleaned = new string(text.Where(c => c is > ' ' and < (char)127 and not '(' and not ')').Take(255).ToArray());
+        return cleaned.Length == 0 ? "unknown" : cleaned;
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)).ToUpperInvariant();
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Accepted {Id} from <{Sender}>: {Local} local, {Remote} queued")]
+    private static partial void LogAccepted(ILogger logger, string id, string sender, int local, int remote);
+}

@@ -1,0 +1,68 @@
+using System.Data.Common;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Mail;
+
+public static class MessageStatus
+{
+    public const string Accepted = "accepted";
+    public const string Rejected = "rejected";
+    public const string Delivered = "delivered";
+    public const string Deferred = "deferred";
+    public const string Bounced = "bounced";
+}
+
+public sealed class MessageLogEntry
+{
+    public long Id { get; init; }
+    public DateTimeOffset At { get; init; }
+    public string Status { get; init; } = "";
+    public string Sender { get; init; } = "";
+    public string Recipient { get; init; } = "";
+    public string Remote { get; init; } = "";
+    public string MessageId { get; init; } = "";
+    public long Size { get; init; }
+    public string Detail { get; init; } = "";
+}
+
+/// <summary>What happened to each message and recipient: accepted, rejected (and why), delivered, deferred, bounced.</summary>
+public sealed class MessageLog(Database database, TimeProvider time)
+{
+    public async Task WriteAsync(string status, string sender, string recipient, string remote = "", string messageId = "", long size = 0, string detail = "", CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAsync(connection, null, status, sender, recipient, remote, messageId, size, detail).ConfigureAwait(false);
+    }
+
+    public Task WriteAsync(DbConnection connection, DbTransaction? transaction, string status, string sender, string recipient, string remote = "", string messageId = "", long size = 0, string detail = "")
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection.ExecuteAsync("""
+            INSERT INTO message_log(at, status, sender, recipient, remote, message_id, size, detail)
+            VALUES (@at, @status, @sender, @recipient, @remote, @messageId, @size, @detail)
+            """, new { at = time.GetUtcNow(), status, sender, recipient, remote, messageId, size, detail = Truncate(detail, 1000) }, transaction);
+    }
+
+    /// <summary>Newest first; <paramref name="search"/> matches sender, recipient, message id or detail.</summary>
+    public async Task<(IReadOnlyList<MessageLogEntry> Items, int Total)> ListAsync(string? search, string? status, DateTimeOffset? from, DateTimeOffset? to, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        var conditions = new List<string>();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            conditions.Add("(sender LIKE @pattern ESCAPE '\\' OR recipient LIKE @pattern ESCAPE '\\' OR message_id LIKE @pattern ESCAPE '\\' OR detail LIKE @pattern ESCAPE '\\')");
+        }
+        if (!string.IsNullOrWhiteSpace(status)) conditions.Add("status = @status");
+        if (from is not null) conditions.Add("at >= @from");
+        if (to is not null) conditions.Add("at < @to");
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var args = new { pattern = Sql.LikePattern(search), status, from, to, skip, take };
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM message_log {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<MessageLogEntry>(
+            $"SELECT id, at, status, sender, recipient, remote, message_id, size, detail FROM message_log {where} ORDER BY id DESC LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return (items.AsList(), total);
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

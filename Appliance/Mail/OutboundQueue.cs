@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Mail;
+
+public sealed class QueuedRecipient
+{
+    public long Id { get; init; }
+    public long MessageId { get; init; }
+    public string Recipient { get; init; } = "";
+    public string Domain { get; init; } = "";
+    public int Attempts { get; init; }
+    public DateTimeOffset NextAttemptAt { get; init; }
+    public DateTimeOffset? LastAttemptAt { get; init; }
+    public string? LastError { get; init; }
+    public string Sender { get; init; } = "";
+    public string BlobHash { get; init; } = "";
+    public long Size { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public bool IsBounce { get; init; }
+}
+
+/// <summary>
+/// Mail waiting to leave (the <c>queue_messages</c> and <c>queue_recipients</c> tables). A row is
+/// written in the transaction that accepts the message, and removed once its recipient is delivered or
+/// bounced; the message and its blob reference go with the last recipient (triggers).
+/// </summary>
+public sealed class OutboundQueue(Database database, TimeProvider time)
+{
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    public async Task<long> EnqueueAsync(DbConnection connection, DbTransaction transaction, BlobRef blob, string sender, IEnumerable<string> recipients, bool isBounce)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(recipients);
+        var now = time.GetUtcNow();
+        var id = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO queue_messages(blob_hash, size, sender, created_at, is_bounce) VALUES (@hash, @size, @sender, @now, @isBounce) RETURNING id
+            """, new { hash = blob.Hash, size = blob.Size, sender, now, isBounce }, transaction).ConfigureAwait(false);
+        foreach (var recipient in recipients)
+        {
+            var domain = recipient[(recipient.LastIndexOf('@') + 1)..].ToLowerInvariant();
+            await connection.ExecuteAsync("""
+                INSERT INTO queue_recipients(message_id, recipient, domain, next_attempt_at) VALUES (@id, @recipient, @domain, @now)
+                """, new { id, recipient, domain, now }, transaction).ConfigureAwait(false);
+        }
+        return id;
+    }
+
+    /// <summary>Tells the queue runner there is new work (after the accepting transaction committed).</summary>
+    public void Wake() => _wake.Release();
+
+    /// <summary>Waits until woken or until <paramref name="timeout"/>.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _wake.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        // Several wakes for one batch are one pass of work.
+        while (_wake.CurrentCount > 0 && await _wake.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+        }
+    }
+
+    private const string Select = """
+        SELECT r.id, r.message_id, r.recipient, r.domain, r.attempts, r.next_attempt_at, r.last_attempt_at, r.last_error,
+               m.sender, m.blob_hash, m.size, m.created_at, m.is_bounce
+        FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+        """;
+
+    public async Task<IReadOnlyList<QueuedRecipient>> DueAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<QueuedRecipient>($"{Select} WHERE r.next_attempt_at <= @now ORDER BY r.next_attempt_at LIMIT @limit",
+            new { now = time.GetUtcNow(), limit }).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task<(IReadOnlyList<QueuedRecipient> Items, int Total)> ListAsync(string? search, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        var where = string.IsNullOrWhiteSpace(search) ? "" : "WHERE r.recipient LIKE @pattern ESCAPE '\\' OR m.sender LIKE @pattern ESCAPE '\\' OR r.last_error LIKE @pattern ESCAPE '\\'";
+        var args = new { pattern = Sql.LikePattern(search), skip, take };
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<QueuedRecipient>($"{Select} {where} ORDER BY r.next_attempt_at LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return (items.AsList(), total);
+    }
+
+    /// <summary>Delivered or bounced: the recipient leaves the queue (and the message with its last one).</summary>
+    public async Task RemoveAsync(long recipientId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("DELETE FROM queue_recipients WHERE id = @recipientId", new { recipientId }).ConfigureAwait(false);
+    }
+
+    public async Task DeferAsync(long recipientId, DateTimeOffset next, string error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("""
+            UPDATE queue_recipients SET attempts = attempts + 1, next_attempt_at = @next, last_attempt_at = @now, last_error = @error WHERE id = @recipientId
+            """, new { recipientId, next, now = time.GetUtcNow(), error }).ConfigureAwait(false);
+    }
+
+    /// <summary>"Retry now" from the console.</summary>
+    public async Task RetryNowAsync(long recipientId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE queue_recipients SET next_attempt_at = @now WHERE id = @recipientId", new { recipientId, now = time.GetUtcNow() }).ConfigureAwait(false);
+        Wake();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using Appliance.Accounts;
+using Appliance.Hosting;
+using Appliance.Mail;
+using Appliance.Storage;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Smtp;
+
+/// <summary>Builds the services every SMTP session shares, once per listener kind.</summary>
+public sealed class SmtpServer(
+    IOptions<SmtpOptions> options,
+    IOptions<SecurityOptions> security,
+    IOptions<StorageOptions> storage,
+    SettingsRepository settings,
+    RecipientResolver recipients,
+    DeliveryAgent delivery,
+    Authenticator authenticator,
+    MessageLog log,
+    TlsCertificateStore certificates,
+    ILogger<SmtpServer> logger)
+{
+    public async Task RunAsync(ConnectionContext connection, SmtpMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var services = new SmtpServices(options.Value, security.Value, host, recipients, delivery, authenticator, log, certificates,
+            Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
+        var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
+        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Port 25: mail from the internet for the hosted domains.</summary>
+public sealed class InboundSmtpHandler(SmtpServer server) : ConnectionHandler
+{
+    public override Task OnConnectedAsync(ConnectionContext connection) => server.RunAsync(connection, SmtpMode.Inbound);
+}
+
+/// <summary>Ports 587 and 465: users' own mail, after AUTH.</summary>
+public sealed class SubmissionSmtpHandler(SmtpServer server) : ConnectionHandler
+{
+    public override Task OnConnectedAsync(ConnectionContext connection) => server.RunAsync(connection, SmtpMode.Submission);
+}

@@ -1,0 +1,378 @@
+using System.Globalization;
+using Appliance.Accounts;
+using Appliance.Mail;
+using Appliance.Protocols;
+using Appliance.Smtp.Parsing;
+
+namespace Appliance.Smtp;
+
+public sealed partial class SmtpSession
+{
+    private string SenderText => _sender.Address;
+
+    private async Task MailAsync(string arguments, CancellationToken cancellationToken)
+    {
+        if (_mode == SmtpMode.Submission && _user is null)
+        {
+            throw new SmtpReplyException(new SmtpReply(530, "5.7.0", "Authentication required"));
+        }
+        if (!PathParser.TryParse(arguments, "FROM", allowNull: true, out var path))
+        {
+            throw new SmtpReplyException(new SmtpReply(501, "5.1.7", "Syntax: MAIL FROM:<address> [parameters]"));
+        }
+        var utf8 = false;
+        foreach (var (keyword, value) in path.Parameters)
+        {
+            switch (keyword)
+            {
+                case "SIZE":
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+                    {
+                        throw new SmtpReplyException(new SmtpReply(501, "5.5.4", "Syntax: SIZE=number"));
+                    }
+                    if (size > Options.MaxMessageSize)
+                    {
+                        throw new SmtpReplyException(new SmtpReply(552, "5.3.4", "Message size exceeds fixed limit"));
+                    }
+                    break;
+                case "BODY":
+                    if (value is null || !(value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        throw new SmtpReplyException(new SmtpReply(501, "5.5.4", "Syntax: BODY=7BIT or BODY=8BITMIME"));
+                    }
+                    break;
+                case "SMTPUTF8":
+                    utf8 = true;
+                    break;
+                case "AUTH":
+                    // RFC 4954 §5: the original submitter; we record our own authentication instead.
+                    break;
+                default:
+                    throw new SmtpReplyException(new SmtpReply(555, "5.5.4", $"Unsupported parameter {keyword}"));
+            }
+        }
+        if (!path.IsAscii && !utf8)
+        {
+            throw new SmtpReplyException(new SmtpReply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
+        }
+        if (_mode == SmtpMode.Submission)
+        {
+            if (path.IsNull || !await _services.Recipients.MaySendAsAsync(_user!, path.Address, cancellationToken).ConfigureAwait(false))
+            {
+                await _services.Log.WriteAsync(MessageStatus.Rejected, path.Address, "", Remote, "", 0, $"sender not owned by {_user}", cancellationToken).ConfigureAwait(false);
+                throw new SmtpReplyException(new SmtpReply(553, "5.7.1", $"Sender address rejected: not owned by user {_user}"));
+            }
+        }
+        _sender = path;
+        _utf8 = utf8;
+        _recipients.Clear();
+        _state = SmtpState.Mail;
+        Write(SmtpReply.Ok);
+    }
+
+    private bool _utf8;
+
+    private string Remote => _remote?.Address.ToString() ?? "";
+
+    private async Task RcptAsync(string arguments, CancellationToken cancellationToken)
+    {
+        if (!PathParser.TryParse(arguments, "TO", allowNull: false, out var path))
+        {
+            throw new SmtpReplyException(new SmtpReply(501, "5.1.3", "Syntax: RCPT TO:<address>"));
+        }
+        if (path.Parameters.Count > 0)
+        {
+            throw new SmtpReplyException(new SmtpReply(555, "5.5.4", $"Unsupported parameter {path.Parameters.Keys.First()}"));
+        }
+        if (!path.IsAscii && !_utf8)
+        {
+            throw new SmtpReplyException(new SmtpReply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
+        }
+        if (_recipients.Count >= Options.MaxRecipients)
+        {
+            throw new SmtpReplyException(new SmtpReply(452, "4.5.3", "Error: too many recipients"));
+        }
+        var (status, recipient) = await _services.Recipients.ResolveAsync(path.Address, cancellationToken).ConfigureAwait(false);
+        var reply = status switch
+        {
+            RecipientStatus.Unknown => new SmtpReply(550, "5.1.1", $"<{path.Address}>: Recipient address rejected: User unknown"),
+            RecipientStatus.Disabled => new SmtpReply(550, "5.2.1", $"<{path.Address}>: Recipient address rejected: Mailbox disabled"),
+            RecipientStatus.Remote when _user is null => new SmtpReply(554, "5.7.1", $"<{path.Address}>: Relay access denied"),
+            _ => null,
+        };
+        if (reply is null && recipient!.Local.Count == 1 && recipient.Remote.Count == 0
+            && await _services.Delivery.IsOverQuotaAsync(recipient.Local[0], cancellationToken).ConfigureAwait(false))
+        {
+            reply = new SmtpReply(452, "4.2.2", $"<{path.Address}>: Mailbox full");
+        }
+        if (reply is not null)
+        {
+            LogRecipient(_services.Logger, _id, "rejected", SenderText, path.Address, reply.ToString());
+            await _services.Log.WriteAsync(MessageStatus.Rejected, SenderText, path.Address, Remote, "", 0, reply.ToString(), cancellationToken).ConfigureAwait(false);
+            throw new SmtpReplyException(reply);
+        }
+        _recipients.Add(recipient!);
+        _state = SmtpState.Rcpt;
+        Write(SmtpReply.Ok);
+    }
+
+    private void Data(string arguments)
+    {
+        if (arguments.Length > 0) throw new SmtpReplyException(SmtpReply.SyntaxError);
+        if (_recipients.Count == 0) throw new SmtpReplyException(new SmtpReply(554, "5.5.1", "Error: no valid recipients"));
+        _spool = new SpooledBuffer(_services.SpoolDirectory, Options.MaxMessageSize);
+        _data = new DataDecoder();
+        Write(new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>"));
+    }
+
+    private async Task DataBytesAsync(ReadOnlyMemory<byte> bytes, bool finished, CancellationToken cancellationToken)
+    {
+        await _spool!.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        if (!finished)
+        {
+            return;
+        }
+        var bare = _data!.SawBareLineEnding;
+        _data = null;
+        if (bare)
+        {
+            await RejectMessageAsync(new SmtpReply(554, "5.6.0", "Message refused: bare CR or LF; lines must end with CRLF (RFC 5321 §2.3.8)")).ConfigureAwait(false);
+            return;
+        }
+        await FinishMessageAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>RFC 3030: <c>BDAT SP chunk-size [SP end-marker]</c>. The chunk is read even when refused, to stay in step.</summary>
+    private Task BdatAsync(string arguments)
+    {
+        var parts = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is 0 or > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            || (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Without a size we cannot tell where the chunk ends: the session cannot go on.
+            Write(new SmtpReply(501, "5.5.4", "Syntax: BDAT size [LAST]"));
+            Write(new SmtpReply(421, "4.5.0", "Error: lost framing, closing"));
+            _closing = true;
+            return Task.CompletedTask;
+        }
+        _bdatRejected = _recipients.Count == 0;
+        if (_spool is null && !_bdatRejected)
+        {
+            _spool = new SpooledBuffer(_services.SpoolDirectory, Options.MaxMessageSize);
+        }
+        _state = _bdatRejected ? _state : SmtpState.Chunking;
+        _bdatRemaining = size;
+        _bdatLast = parts.Length == 2;
+        if (size == 0)
+        {
+            return BdatBytesAsync([], true, _cancellation);
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task BdatBytesAsync(byte[] chunk, bool finished, CancellationToken cancellationToken)
+    {
+        if (!_bdatRejected)
+        {
+            await _spool!.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+        if (!finished)
+        {
+            return;
+        }
+        if (_bdatRejected)
+        {
+            await ErrorAsync(new SmtpReply(554, "5.5.1", "Error: no valid recipients")).ConfigureAwait(false);
+            return;
+        }
+        if (!_bdatLast)
+        {
+            Write(new SmtpReply(250, "2.0.0", $"{chunk.Length} octets received"));
+            return;
+        }
+        await FinishMessageAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FinishMessageAsync(CancellationToken cancellationToken)
+    {
+        var spool = _spool!;
+        if (spool.Overflowed)
+        {
+            await RejectMessageAsync(new SmtpReply(552, "5.3.4", "Message size exceeds fixed limit")).ConfigureAwait(false);
+            return;
+        }
+        var protocol = (_utf8 ? "UTF8SMTP" : _esmtp ? "ESMTP" : "SMTP") + (IsTls ? "S" : "") + (_user is not null ? "A" : "");
+        if (protocol == "SMTPS" || protocol == "SMTPA" || protocol == "SMTPSA") protocol = "E" + protocol;
+        var envelope = new Envelope(SenderText, [.. _recipients], new TraceInfo(_helo, _remote?.Address, null, protocol, _user));
+        SmtpReply reply;
+        try
+        {
+            if (CountReceived(spool) > Options.MaxHops)
+            {
+                reply = new SmtpReply(554, "5.4.6", "Error: too many hops (mail loop?)");
+            }
+            else
+            {
+                var id = await _services.Delivery.AcceptAsync(envelope, spool.OpenRead, cancellationToken).ConfigureAwait(false);
+                reply = new SmtpReply(250, "2.0.0", $"Ok: queued as {id}");
+            }
+        }
+        catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+        {
+            LogStoreFailed(_services.Logger, _id, e);
+            reply = new SmtpReply(451, "4.3.0", "Error: could not store the message; try again later");
+        }
+        await ResetTransactionAsync().ConfigureAwait(false);
+        _state = SmtpState.Ready;
+        if (reply.IsPositive) Write(reply); else await ErrorAsync(reply).ConfigureAwait(false);
+    }
+
+    private async Task RejectMessageAsync(SmtpReply reply)
+    {
+        foreach (var r in _recipients)
+        {
+            await _services.Log.WriteAsync(MessageStatus.Rejected, SenderText, r.Address, Remote, "", _spool?.Length ?? 0, reply.ToString(), _cancellation).ConfigureAwait(false);
+        }
+        await ResetTransactionAsync().ConfigureAwait(false);
+        _state = SmtpState.Ready;
+        await ErrorAsync(reply).ConfigureAwait(false);
+    }
+
+    private static int CountReceived(SpooledBuffer spool)
+    {
+        using var stream = spool.OpenRead();
+        using var reader = new StreamReader(stream, System.Text.Encoding.Latin1);
+        var count = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is { Length: > 0 })
+        {
+            if (line.StartsWith("Received:", StringComparison.OrdinalIgnoreCase)) count++;
+        }
+        return count;
+    }
+
+    private async Task ResetTransactionAsync()
+    {
+        _recipients.Clear();
+        _sender = default;
+        _utf8 = false;
+        _data = null;
+        _bdatRemaining = 0;
+        _bdatLast = false;
+        if (_spool is not null)
+        {
+            await _spool.DisposeAsync().ConfigureAwait(false);
+            _spool = null;
+        }
+    }
+
+    private async Task AuthAsync(string arguments, CancellationToken cancellationToken)
+    {
+        if (_mode != SmtpMode.Submission)
+        {
+            throw new SmtpReplyException(new SmtpReply(503, "5.5.1", "Error: authentication not enabled"));
+        }
+        if (_user is not null)
+        {
+            throw new SmtpReplyException(new SmtpReply(503, "5.5.1", "Error: already authenticated"));
+        }
+        if (!IsTls && !_services.Security.AllowPlaintextAuth)
+        {
+            throw new SmtpReplyException(new SmtpReply(538, "5.7.11", "Encryption required for requested authentication mechanism"));
+        }
+        var parts = arguments.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
+        var initial = parts.Length > 1 ? parts[1] : null;
+        switch (mechanism)
+        {
+            case "PLAIN":
+                if (initial is null)
+                {
+                    _auth = ("PLAIN", 0, null);
+                    Write(new SmtpReply(334, null, ""));
+                    return;
+                }
+                await CompletePlainAsync(initial, cancellationToken).ConfigureAwait(false);
+                return;
+            case "LOGIN":
+                if (initial is null)
+                {
+                    _auth = ("LOGIN", 0, null);
+                    Write(new SmtpReply(334, null, Sasl.EncodeBase64Text("Username:")));
+                    return;
+                }
+                if (!Sasl.TryDecodeBase64Text(initial, out var user))
+                {
+                    throw new SmtpReplyException(new SmtpReply(501, "5.5.2", "Cannot decode response"));
+                }
+                _auth = ("LOGIN", 1, user);
+                Write(new SmtpReply(334, null, Sasl.EncodeBase64Text("Password:")));
+                return;
+            default:
+                throw new SmtpReplyException(new SmtpReply(504, "5.5.4", "Unrecognized authentication type"));
+        }
+    }
+
+    private async Task AuthStepAsync(string response, CancellationToken cancellationToken)
+    {
+        var (mechanism, step, user) = _auth!.Value;
+        _auth = null;
+        try
+        {
+            if (response == "*")
+            {
+                throw new SmtpReplyException(new SmtpReply(501, "5.7.0", "Authentication cancelled"));
+            }
+            if (mechanism == "PLAIN")
+            {
+                await CompletePlainAsync(response, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            if (!Sasl.TryDecodeBase64Text(response, out var text))
+            {
+                throw new SmtpReplyException(new SmtpReply(501, "5.5.2", "Cannot decode response"));
+            }
+            if (step == 0)
+            {
+                _auth = ("LOGIN", 1, text);
+                Write(new SmtpReply(334, null, Sasl.EncodeBase64Text("Password:")));
+                return;
+            }
+            await VerifyAsync(user!, text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpReplyException e)
+        {
+            await ErrorAsync(e.Reply).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CompletePlainAsync(string base64, CancellationToken cancellationToken)
+    {
+        if (!Sasl.TryDecodePlain(base64, out var user, out var password))
+        {
+            throw new SmtpReplyException(new SmtpReply(501, "5.5.2", "Cannot decode response"));
+        }
+        await VerifyAsync(user, password, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the password through the shared authenticator (growing pause, lockout).</summary>
+    private async Task VerifyAsync(string user, string password, CancellationToken cancellationToken)
+    {
+        var result = await _services.Authenticator.SignInAsync(user, password, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == SignInOutcome.Success)
+        {
+            _user = result.User!.Address;
+            Write(new SmtpReply(235, "2.7.0", "Authentication successful"));
+            return;
+        }
+        LogAuthFailed(_services.Logger, _id, user);
+        if (++_authFailures >= Options.MaxAuthFailures)
+        {
+            Write(new SmtpReply(535, "5.7.8", "Authentication credentials invalid"));
+            Write(new SmtpReply(421, "4.7.0", $"{_services.HostName} Error: too many failed authentications"));
+            _closing = true;
+            return;
+        }
+        throw new SmtpReplyException(new SmtpReply(535, "5.7.8", "Authentication credentials invalid"));
+    }
+}
