@@ -22,7 +22,11 @@ public sealed record DnsAnswer<T>(DnsStatus Status, IReadOnlyList<T> Records)
 }
 
 /// <summary>An MX record: RFC 5321 §5.1, lower preference first.</summary>
-public sealed record MxRecord(int Preference, string Host);
+public sealed record MxRecord(int Preference, string Host)
+{
+    /// <summary>RFC 7505 null MX ("0 ."): the domain accepts no mail; the host is the root, "".</summary>
+    public bool IsNullMx => Host.Length == 0;
+}
 
 /// <summary>
 /// The appliance's own stub resolver (the registry has no DNS client package): it asks the servers of
