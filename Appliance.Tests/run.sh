@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 # Debian package -> a command it provides.
 declare -A prerequisites=(
   [chromium]=chromium
+  [swaks]=swaks
+  [curl]=curl
+  [python3]=/usr/bin/python3
+  [openssl]=openssl
 )
 
 missing=()

@@ -15,9 +15,25 @@ public sealed class RunningHost : IAsyncDisposable
     private WebApplication? _app;
 
     public int HttpPort { get; } = FreePort.Get();
+    public int SmtpPort { get; private set; }
+    public int SubmissionPort { get; private set; }
+    public int SmtpsPort { get; private set; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
+
+    /// <summary>The host with its SMTP listeners on (inbound, submission, implicit TLS) on free ports.</summary>
+    public static async Task<RunningHost> StartWithSmtpAsync(params string[] extraArgs)
+    {
+        var smtp = FreePort.Get();
+        var submission = FreePort.Get();
+        var smtps = FreePort.Get();
+        var host = await StartAsync(true, [$"--Appliance:Listeners:Smtp={smtp}", $"--Appliance:Listeners:Submission={submission}", $"--Appliance:Listeners:Smtps={smtps}", .. extraArgs]);
+        host.SmtpPort = smtp;
+        host.SubmissionPort = submission;
+        host.SmtpsPort = smtps;
+        return host;
+    }
 
     public static async Task<RunningHost> StartAsync(bool setUp = false, params string[] extraArgs)
     {
@@ -26,14 +42,16 @@ public sealed class RunningHost : IAsyncDisposable
         {
             "--environment=Development",
             $"--Appliance:Listeners:Http={host.HttpPort}",
-            "--Appliance:Listeners:Smtp=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0",
             "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
-        if (!extraArgs.Any(a => a.StartsWith("--Appliance:Listeners:Https=", StringComparison.Ordinal)))
+        foreach (var listener in new[] { "Https", "Smtp", "Submission", "Smtps" })
         {
-            args.Add("--Appliance:Listeners:Https=0");
+            if (!extraArgs.Any(a => a.StartsWith($"--Appliance:Listeners:{listener}=", StringComparison.Ordinal)))
+            {
+                args.Add($"--Appliance:Listeners:{listener}=0");
+            }
         }
         args.AddRange(extraArgs);
         host._app = await ApplianceHost.CreateAsync([.. args], host._directory.Path);
