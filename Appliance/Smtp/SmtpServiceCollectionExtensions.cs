@@ -18,11 +18,7 @@ public static class SmtpServiceCollectionExtensions
             .Validate(o => o.DataTimeoutSeconds is >= 1 and <= 3600, "Appliance:Smtp:DataTimeoutSeconds must be between 1 and 3600.")
             .Validate(o => o.MaxHops is >= 10 and <= 1000, "Appliance:Smtp:MaxHops must be between 10 and 1000.")
             .ValidateOnStart();
-        services.AddSingleton<MailStore>();
-        services.AddSingleton<MessageLog>();
-        services.AddSingleton<OutboundQueue>();
-        services.AddSingleton<RecipientResolver>();
-        services.AddSingleton<DeliveryAgent>();
+        services.AddMail();
         services.AddSingleton<SmtpServer>();
         services.AddSingleton<InboundSmtpHandler>();
         services.AddSingleton<SubmissionSmtpHandler>();
