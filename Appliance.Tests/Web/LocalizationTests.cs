@@ -62,6 +62,7 @@ public partial class LocalizationTests
         // Keys built at run time: one per language and one per sign-in failure.
         foreach (var language in new[] { "en", "fr", "de", "it", "es" }) used.Add($"Language.{language}");
         foreach (var error in new[] { "failed", "locked", "disabled" }) used.Add($"Login.Error.{error}");
+        foreach (var status in new[] { "accepted", "rejected", "delivered", "deferred", "bounced" }) used.Add($"Log.Status.{status}");
         // The audit page shows each action through "Audit.<action>".
         foreach (var file in Directory.EnumerateFiles(SourceFolder, "*.cs", SearchOption.AllDirectories))
         {

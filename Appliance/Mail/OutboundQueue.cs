@@ -99,11 +99,42 @@ public sealed class OutboundQueue(Database database, TimeProvider time)
             """, new { recipientId, next, now = time.GetUtcNow(), error }).ConfigureAwait(false);
     }
 
-    /// <summary>"Retry now" from the console.</summary>
+    /// <summary>"Retry now": the recipient is due at once.</summary>
     public async Task RetryNowAsync(long recipientId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync("UPDATE queue_recipients SET next_attempt_at = @now WHERE id = @recipientId", new { recipientId, now = time.GetUtcNow() }).ConfigureAwait(false);
         Wake();
+    }
+
+    /// <summary>An administrator retries a queued recipient now (console), recorded in the audit log.</summary>
+    public async Task RetryNowAsync(Accounts.Actor actor, long recipientId, Accounts.AddressRules rules, Accounts.AuditLog audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(audit);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
+            var recipient = await connection.ExecuteScalarAsync<string?>("SELECT recipient FROM queue_recipients WHERE id = @recipientId", new { recipientId }, transaction).ConfigureAwait(false)
+                ?? throw new Accounts.AccountException("Queue.Gone");
+            await connection.ExecuteAsync("UPDATE queue_recipients SET next_attempt_at = @now WHERE id = @recipientId", new { recipientId, now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "queue.retry", recipient).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        Wake();
+    }
+
+    /// <summary>An administrator deletes a queued recipient: it is neither delivered nor bounced. Audited.</summary>
+    public async Task DeleteAsync(Accounts.Actor actor, long recipientId, Accounts.AddressRules rules, Accounts.AuditLog audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(audit);
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            await rules.DemandAdministratorAsync(connection, transaction, actor).ConfigureAwait(false);
+            var recipient = await connection.ExecuteScalarAsync<string?>("SELECT recipient FROM queue_recipients WHERE id = @recipientId", new { recipientId }, transaction).ConfigureAwait(false)
+                ?? throw new Accounts.AccountException("Queue.Gone");
+            await connection.ExecuteAsync("DELETE FROM queue_recipients WHERE id = @recipientId", new { recipientId }, transaction).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "queue.delete", recipient).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }
