@@ -58,6 +58,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddAccounts();
         collection.AddSingleton<TlsCertificateStore>();
         collection.AddSetup();
+        collection.AddSingleton<Appliance.Mailstore.MailStore>();
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
