@@ -89,9 +89,11 @@ public static class ImapSection
         for (var i = 0; i < path.Count; i++)
         {
             var container = current;
+            var isMessage = i == 0;
             if (i > 0 && container.Message is { } nested)
             {
                 container = nested.Root;
+                isMessage = true;
             }
             if (container.Children.Count > 0)
             {
@@ -101,7 +103,7 @@ public static class ImapSection
                 }
                 current = container.Children[path[i] - 1];
             }
-            else if (path[i] == 1)
+            else if (path[i] == 1 && isMessage)
             {
                 current = container;
             }
