@@ -40,6 +40,15 @@ public class ContentTypeTests
     [InlineData("/plain")]
     public void Invalid_types_give_null(string value) => Assert.Null(ContentType.Parse(value));
 
+    [Theory]
+    [InlineData("text/plain; ")]
+    [InlineData("text/plain;")]
+    [InlineData("text/plain; a")]
+    [InlineData("text/plain; a=")]
+    [InlineData("text/plain; a=\"unterminated")]
+    [InlineData("text/plain; a*0*=x'; a*x=1; a*99999999999=2")]
+    public void Truncated_parameters_parse(string value) => Assert.Equal("text/plain", ContentType.Parse(value)!.MimeType);
+
     [Fact]
     public void Lenient_parameters_skip_garbage_and_read_unquoted_values_to_the_semicolon()
     {

@@ -64,6 +64,49 @@ public class MimeParserTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Mutated_messages_parse_without_throwing_and_round_trip(string name)
+    {
+        var original = MimeCorpus.Read(name);
+        var random = new Random(name.Length);
+        byte[] noise = [(byte)'\r', (byte)'\n', (byte)'-', (byte)'=', (byte)'"', (byte)';', (byte)'(', (byte)'?', 0, 0xC3, 0xFF];
+        for (var round = 0; round < 100; round++)
+        {
+            var bytes = original.ToList();
+            for (var k = random.Next(1, 8); k > 0 && bytes.Count > 0; k--)
+            {
+                var at = random.Next(bytes.Count);
+                switch (random.Next(3))
+                {
+                    case 0:
+                        bytes[at] = noise[random.Next(noise.Length)];
+                        break;
+                    case 1:
+                        bytes.Insert(at, noise[random.Next(noise.Length)]);
+                        break;
+                    default:
+                        bytes.RemoveRange(at, Math.Min(random.Next(1, 40), bytes.Count - at));
+                        break;
+                }
+            }
+            var input = bytes.ToArray();
+            var message = MimeMessage.Parse(input);
+            Assert.Equal(input, message.ToArray());
+            foreach (var entity in message.Entities)
+            {
+                _ = entity.GetText();
+                _ = entity.FileName;
+                _ = entity.ContentDescription;
+            }
+            _ = message.Subject;
+            _ = message.To;
+            _ = message.Date;
+            _ = message.GetBodyStructure().ToImapString();
+            Assert.True(message.TryGetSection("2.1.HEADER.FIELDS.NOT (To)", out _));
+        }
+    }
+
     [Fact]
     public void Header_and_body_ranges_are_recorded()
     {

@@ -42,9 +42,9 @@ public static class Charsets
         {
             return Encoding.GetEncoding(name);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
-            // Encoding.GetEncoding has no TryGet form; an unknown name is ordinary input here.
+            // Encoding.GetEncoding has no TryGet form; an unknown name (or UTF-7, disabled since .NET 5) is ordinary input here.
             return null;
         }
     }

@@ -34,7 +34,11 @@ public sealed class MimeParameters : List<MimeParameter>
         while (pos < s.Length)
         {
             StructuredText.SkipCfws(s, ref pos);
-            if (pos < s.Length && s[pos] != ';')
+            if (pos >= s.Length)
+            {
+                break;
+            }
+            if (s[pos] != ';')
             {
                 // Garbage after a value: skip to the next parameter.
                 var semi = s.IndexOf(';', pos);
