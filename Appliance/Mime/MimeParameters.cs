@@ -167,16 +167,28 @@ public sealed class MimeParameters : List<MimeParameter>
 
     /// <summary>
     /// Writes <c>; name=value</c> pairs for a header: a token as it is, other ASCII as a quoted-string, and
-    /// non-ASCII as RFC 2231 <c>name*=utf-8''%XX</c>, split into <c>name*0*</c>, <c>name*1*</c>... sections so
-    /// that no line grows long.
+    /// non-ASCII as RFC 2231 <c>name*=utf-8''%XX</c>. Long values are split into RFC 2231 sections
+    /// (<c>name*0*</c>, <c>name*1*</c>... or quoted <c>name*0</c>, <c>name*1</c>...) so that the field can be folded
+    /// within 78 characters.
     /// </summary>
+    private const int SectionLength = 60;
+
     internal static void Append(StringBuilder sb, IEnumerable<MimeParameter> parameters)
     {
         foreach (var p in parameters)
         {
             if (!p.Value.Any(c => c >= 127 || c < ' '))
             {
-                sb.Append("; ").Append(p.Name).Append('=').Append(StructuredText.QuoteIfNeeded(p.Value));
+                if (p.Value.Length <= SectionLength)
+                {
+                    sb.Append("; ").Append(p.Name).Append('=').Append(StructuredText.QuoteIfNeeded(p.Value));
+                    continue;
+                }
+                for (int i = 0, section = 0; i < p.Value.Length; i += SectionLength, section++)
+                {
+                    var chunk = p.Value.Substring(i, Math.Min(SectionLength, p.Value.Length - i));
+                    sb.Append("; ").Append(p.Name).Append('*').Append(section).Append('=').Append(StructuredText.Quote(chunk));
+                }
                 continue;
             }
             var encoded = new StringBuilder("utf-8''");
@@ -193,14 +205,14 @@ public sealed class MimeParameters : List<MimeParameter>
                 }
             }
             var value = encoded.ToString();
-            if (value.Length <= 60)
+            if (value.Length <= SectionLength)
             {
                 sb.Append("; ").Append(p.Name).Append("*=").Append(value);
                 continue;
             }
             for (int i = 0, section = 0; i < value.Length; section++)
             {
-                var length = Math.Min(60, value.Length - i);
+                var length = Math.Min(SectionLength, value.Length - i);
                 // Never cut a %XX escape in two.
                 if (i + length < value.Length && value.AsSpan(i + length - 2, 2).Contains('%'))
                 {
