@@ -44,6 +44,17 @@ public class BodyStructureTests
     }
 
     [Fact]
+    public void Base64_encoded_message_part_is_reported_as_opaque_data()
+    {
+        var message = MimeMessage.Parse(Encoding.UTF8.GetBytes(
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n"));
+        Assert.Null(message.Root.Children[0].Message);
+        Assert.Equal(
+            "((\"APPLICATION\" \"OCTET-STREAM\" NIL NIL NIL \"BASE64\" 20 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL)",
+            message.GetBodyStructure().ToImapString());
+    }
+
+    [Fact]
     public void Every_corpus_structure_is_balanced()
     {
         foreach (var name in MimeCorpus.Names)

@@ -224,6 +224,25 @@ public class MimeParserTests
     }
 
     [Fact]
+    public void Thousands_of_nested_messages_stop_at_the_depth_limit()
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < 5000; i++)
+        {
+            sb.Append("Subject: level ").Append(i).Append("\r\nContent-Type: message/rfc822\r\n\r\n");
+        }
+        var message = Parse(sb.ToString());
+        var depth = 0;
+        for (var m = message; m.Root.Message is { } nested; m = nested)
+        {
+            depth++;
+        }
+        Assert.Equal(MimeParserOptions.Default.MaxDepth + 1, depth);
+        Assert.Contains("\"level 33\"", message.GetBodyStructure().ToImapString(), StringComparison.Ordinal);
+        Assert.Equal(sb.ToString(), Encoding.UTF8.GetString(message.ToArray()));
+    }
+
+    [Fact]
     public void Message_rfc822_part_is_a_nested_message()
     {
         var message = MimeMessage.Parse(MimeCorpus.Read("message-rfc822-attachment.eml"));

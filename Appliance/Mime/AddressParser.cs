@@ -273,11 +273,7 @@ public static class AddressParser
         var sb = new StringBuilder();
         foreach (var word in words)
         {
-            if (sb.Length > 0 && word != "." && sb[^1] != '.')
-            {
-                sb.Append(' ');
-            }
-            else if (sb.Length > 0 && sb[^1] == '.' && word != ".")
+            if (sb.Length > 0 && word != ".")
             {
                 sb.Append(' ');
             }

@@ -50,6 +50,12 @@ public sealed class BodyStructure
     public static BodyStructure From(MimeEntity entity)
     {
         var type = entity.ContentType;
+        if (type.IsMessage && entity.Message is null)
+        {
+            // A message/rfc822 part that is base64-encoded (RFC 2046 §5.2.1 forbids it) or past the depth limit has
+            // no parsed message, and body-type-msg cannot be written without one: report it as opaque data.
+            type = new ContentType("application", "octet-stream", type.Parameters);
+        }
         var language = entity.Headers.GetValue("Content-Language") is { } lang
             ? lang.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             : [];
