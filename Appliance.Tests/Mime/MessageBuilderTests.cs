@@ -50,6 +50,27 @@ public class MessageBuilderTests
     }
 
     [Fact]
+    public void Address_fields_groups_and_threading_fields_are_written()
+    {
+        var builder = NewBuilder();
+        builder.Sender = new MailboxAddress(null, "secretary@example.com");
+        builder.ReplyTo.Add(new MailboxAddress("Sales", "sales@example.com"));
+        builder.Cc.Add(new GroupAddress("Board", [new MailboxAddress("Zoë", "zoe@example.se"), new MailboxAddress(null, "x@example.se")]));
+        builder.InReplyTo = "<parent@example.com>";
+        builder.References.AddRange(["<root@example.com>", "<parent@example.com>"]);
+        builder.MessageId = "<fixed@example.com>";
+        builder.TextBody = "x";
+        var message = builder.Build();
+        Assert.Equal("secretary@example.com", message.Headers.GetValue("Sender"));
+        Assert.Equal("Sales <sales@example.com>", message.Headers.GetValue("Reply-To"));
+        var board = Assert.IsType<GroupAddress>(Assert.Single(AddressParser.ParseList(message.Headers.GetValue("Cc")!)));
+        Assert.Equal(["Zoë", null], board.Members.Select(m => m.DisplayName));
+        Assert.Equal("<fixed@example.com>", message.MessageId);
+        Assert.Equal("<root@example.com> <parent@example.com>", message.Headers.GetValue("References"));
+        Assert.Equal("<parent@example.com>", message.GetEnvelope().InReplyTo);
+    }
+
+    [Fact]
     public void Message_ids_are_random_at_the_hostname()
     {
         var a = MessageBuilder.NewMessageId("mx.example.org");

@@ -281,6 +281,13 @@ public class MimeParserTests
     }
 
     [Fact]
+    public void Raw_latin1_header_bytes_are_read_as_latin1()
+    {
+        var message = MimeMessage.Parse((byte[])[.. "Subject: Caf"u8.ToArray(), 0xE9, .. "\r\n\r\n"u8.ToArray()]);
+        Assert.Equal("Café", message.Subject);
+    }
+
+    [Fact]
     public void Invalid_content_type_falls_back_to_text_plain()
     {
         Assert.Equal("text/plain", Parse("Content-Type: garbage\r\n\r\nx").Root.ContentType.MimeType);
