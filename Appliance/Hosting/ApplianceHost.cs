@@ -34,6 +34,7 @@ public static partial class ApplianceHost
         builder.Services.AddListeners();
         builder.Services.AddSetup();
         builder.Services.AddSmtp();
+        builder.Services.AddHostedService<Appliance.Jobs.BlobSweeper>();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
 

@@ -133,6 +133,7 @@ public static class Migrations
             );
             CREATE INDEX message_log_at ON message_log(at);
 
+            -- Times are written as .NET's round-trip format in UTC ("O"), so they compare as text.
             -- Blob references are counted by the rows that hold them, in the same transaction, so a
             -- crash can never leave a count that disagrees with the rows.
             CREATE TRIGGER messages_reference AFTER INSERT ON messages BEGIN
@@ -140,7 +141,7 @@ public static class Migrations
             END;
             CREATE TRIGGER messages_release AFTER DELETE ON messages BEGIN
                 UPDATE blobs SET refcount = refcount - 1,
-                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE released_at END
+                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%f0000+00:00', 'now') ELSE released_at END
                 WHERE hash = OLD.blob_hash;
             END;
             CREATE TRIGGER queue_reference AFTER INSERT ON queue_messages BEGIN
@@ -148,7 +149,7 @@ public static class Migrations
             END;
             CREATE TRIGGER queue_release AFTER DELETE ON queue_messages BEGIN
                 UPDATE blobs SET refcount = refcount - 1,
-                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE released_at END
+                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%f0000+00:00', 'now') ELSE released_at END
                 WHERE hash = OLD.blob_hash;
             END;
             -- A queued message with no recipient left is done.
