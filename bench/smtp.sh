@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SMTP throughput, side by side on this machine: Postfix's smtp-source drives the same load at
+#   1. Appliance (inbound port, local delivery into the mail store), and
+#   2. Postfix with delivery to Dovecot over LMTP into Maildir,
+# and reports accepted and delivered messages per second and the ratio. Everything listens on
+# 127.0.0.1 only, runs from /tmp/appliance-bench, and is stopped by its process id at the end.
+#
+# Usage (as root): bench/smtp.sh [messages] [sessions] [size]    defaults: 5000 10 4096
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MESSAGES=${1:-5000}
+SESSIONS=${2:-10}
+SIZE=${3:-4096}
+BASE=/tmp/appliance-bench
+TIMEOUT=600   # seconds any one phase may take
+
+[ "$(id -u)" -eq 0 ] || { echo "error: run as root (it installs and starts Postfix and Dovecot privately)" >&2; exit 1; }
+
+# --- prerequisites: installed without starting the system daemons (policy-rc.d 101) ---
+need=()
+for pkg in postfix dovecot-core dovecot-lmtpd sqlite3; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+if [ "${#need[@]}" -gt 0 ]; then
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+rate() { /usr/bin/python3 -c "print(f'{$1/($3-$2):.0f}')"; }
+wait_for() { # wait_for <seconds> <command...>: until the command succeeds
+  local until=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done
+}
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$BASE/dovecot/dovecot.conf" ] && dovecot -c "$BASE/dovecot/dovecot.conf" stop 2>/dev/null || true
+  [ -d "$BASE/pf/etc" ] && postfix -c "$BASE/pf/etc" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$BASE"
+mkdir -p "$BASE"
+
+echo "building Appliance (Release)…"
+dotnet build Appliance/Appliance.csproj -c Release -v quiet -nologo >/dev/null
+APPLIANCE=Appliance/bin/Release/net9.0/linux-x64/Appliance
+
+# --- Appliance ---
+APORT=$(free_port)
+$APPLIANCE --data "$BASE/appliance" setup --hostname mail.example.com --domain example.com \
+  --admin admin@example.com --admin-password "Bench-$(date +%s)-Pass" >/dev/null
+$APPLIANCE --data "$BASE/appliance" user add bob@example.com --password "Bench-Pass-2026" >/dev/null
+$APPLIANCE --data "$BASE/appliance" serve --Appliance:Listeners:Smtp="$APORT" --Appliance:Listeners:Http="$(free_port)" \
+  --Appliance:Listeners:Https=0 --Appliance:Listeners:Submission=0 --Appliance:Listeners:Smtps=0 \
+  --Logging:LogLevel:Default=Warning >"$BASE/appliance.log" 2>&1 &
+pids+=($!)
+wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$APORT"
+
+appliance_count() { sqlite3 "$BASE/appliance/appliance.db" "SELECT COUNT(*) FROM messages"; }
+echo "Appliance: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE"
+t0=$(now)
+timeout "$TIMEOUT" smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f sender@bench.example -t bob@example.com "127.0.0.1:$APORT"
+t1=$(now)
+wait_for "$TIMEOUT" test "$(appliance_count)" -ge "$MESSAGES"
+t2=$(now)
+a_accept=$(rate "$MESSAGES" "$t0" "$t1"); a_deliver=$(rate "$MESSAGES" "$t0" "$t2")
+kill "${pids[0]}"; pids=()
+
+# --- Dovecot (LMTP into Maildir) ---
+LPORT=$(free_port)
+mkdir -p "$BASE/dovecot/run" "$BASE/dovecot/state" "$BASE/mail"
+chown mail:mail "$BASE/mail"
+cat >"$BASE/dovecot/dovecot.conf" <<CONF
+base_dir = $BASE/dovecot/run
+state_dir = $BASE/dovecot/state
+log_path = $BASE/dovecot/dovecot.log
+protocols = lmtp
+ssl = no
+first_valid_uid = 8
+mail_location = maildir:$BASE/mail/%n
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=$BASE/mail/%n
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $LPORT
+  }
+}
+CONF
+dovecot -c "$BASE/dovecot/dovecot.conf"
+
+# --- Postfix (private instance, no chroot, relaying example.com to Dovecot over LMTP) ---
+PPORT=$(free_port)
+mkdir -p "$BASE/pf/etc" "$BASE/pf/queue" "$BASE/pf/data"
+chown postfix "$BASE/pf/data"
+[ -f /etc/postfix/main.cf ] || printf 'compatibility_level = 3.6\ninet_interfaces = loopback-only\n' > /etc/postfix/main.cf
+grep -q "^alternate_config_directories.*$BASE/pf/etc" /etc/postfix/main.cf || echo "alternate_config_directories = $BASE/pf/etc" >> /etc/postfix/main.cf
+cat >"$BASE/pf/etc/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $BASE/pf/queue
+data_directory = $BASE/pf/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = bench.example
+mydestination =
+virtual_mailbox_domains = example.com
+virtual_transport = lmtp:inet:127.0.0.1:$LPORT
+mynetworks = 127.0.0.0/8
+smtpd_recipient_restrictions = permit_mynetworks, reject
+maillog_file_prefixes = $BASE
+maillog_file = $BASE/pf/maillog
+smtpd_client_connection_count_limit = 0
+biff = no
+CONF
+sed -E "s/^smtp( +)inet( +)n( +)-( +)[yn-]/127.0.0.1:$PPORT inet n - n/; s/^(\S+\s+\S+\s+\S+\s+\S+\s+)y(\s)/\1n\2/" /etc/postfix/master.cf > "$BASE/pf/etc/master.cf"
+postfix -c "$BASE/pf/etc" set-permissions >/dev/null 2>&1 || true
+postfix -c "$BASE/pf/etc" start >/dev/null 2>&1
+wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PPORT"
+
+dovecot_count() { find "$BASE/mail/bob/new" -type f 2>/dev/null | wc -l; }
+echo "Postfix + Dovecot LMTP: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE"
+t0=$(now)
+timeout "$TIMEOUT" smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f sender@bench.example -t bob@example.com "127.0.0.1:$PPORT"
+t1=$(now)
+wait_for "$TIMEOUT" test "$(dovecot_count)" -ge "$MESSAGES"
+t2=$(now)
+p_accept=$(rate "$MESSAGES" "$t0" "$t1"); p_deliver=$(rate "$MESSAGES" "$t0" "$t2")
+
+echo
+printf '%-26s %12s %12s\n' "" "accepted/s" "delivered/s"
+printf '%-26s %12s %12s\n' "Appliance" "$a_accept" "$a_deliver"
+printf '%-26s %12s %12s\n' "Postfix + Dovecot LMTP" "$p_accept" "$p_deliver"
+/usr/bin/python3 -c "print(f'ratio (Appliance / Postfix+Dovecot): accepted {$a_accept/$p_accept:.2f}x, delivered {$a_deliver/$p_deliver:.2f}x')"
