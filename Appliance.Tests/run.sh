@@ -5,18 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian package -> a command it provides.
+# Debian package -> a shell test that holds once it is installed.
 declare -A prerequisites=(
-  [chromium]=chromium
-  [swaks]=swaks
-  [curl]=curl
-  [python3]=/usr/bin/python3
-  [openssl]=openssl
+  [chromium]="command -v chromium"
+  [swaks]="command -v swaks"
+  # swaks speaks STARTTLS only with Net::SSLeay, which is a mere recommendation of its package.
+  [libnet-ssleay-perl]="perl -MNet::SSLeay -e 1"
+  [curl]="command -v curl"
+  [python3]="command -v /usr/bin/python3"
+  [openssl]="command -v openssl"
 )
+present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 
 missing=()
 for package in "${!prerequisites[@]}"; do
-  command -v "${prerequisites[$package]}" >/dev/null 2>&1 || missing+=("$package")
+  present "$package" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -28,8 +31,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null
 fi
 for package in "${!prerequisites[@]}"; do
-  if ! command -v "${prerequisites[$package]}" >/dev/null 2>&1; then
-    echo "error: ${prerequisites[$package]} (Debian package $package) is still missing" >&2
+  if ! present "$package"; then
+    echo "error: Debian package $package is still missing ('${prerequisites[$package]}' fails)" >&2
     exit 1
   fi
 done

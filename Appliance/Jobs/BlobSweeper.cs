@@ -16,6 +16,18 @@ public sealed partial class BlobSweeper(BlobStore blobs, ILogger<BlobSweeper> lo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            await SweepEveryIntervalAsync(timer, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping, or the host failed to start and is being disposed: nothing to finish.
+        }
+    }
+
+    private async Task SweepEveryIntervalAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try
