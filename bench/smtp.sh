@@ -33,7 +33,7 @@ now() { date +%s.%N; }
 rate() { /usr/bin/python3 -c "print(f'{$1/($3-$2):.0f}')"; }
 wait_for() { # wait_for <seconds> <command...>: until the command succeeds
   local until=$(( $(date +%s) + $1 )); shift
-  until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done
+  until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.05; done
 }
 
 pids=()
@@ -63,11 +63,12 @@ pids+=($!)
 wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$APORT"
 
 appliance_count() { sqlite3 "$BASE/appliance/appliance.db" "SELECT COUNT(*) FROM messages"; }
+appliance_done() { [ "$(appliance_count)" -ge "$MESSAGES" ]; }
 echo "Appliance: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE"
 t0=$(now)
 timeout "$TIMEOUT" smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f sender@bench.example -t bob@example.com "127.0.0.1:$APORT"
 t1=$(now)
-wait_for "$TIMEOUT" test "$(appliance_count)" -ge "$MESSAGES"
+wait_for "$TIMEOUT" appliance_done
 t2=$(now)
 a_accept=$(rate "$MESSAGES" "$t0" "$t1"); a_deliver=$(rate "$MESSAGES" "$t0" "$t2")
 kill "${pids[0]}"; pids=()
@@ -127,6 +128,8 @@ maillog_file_prefixes = $BASE
 maillog_file = $BASE/pf/maillog
 smtpd_client_connection_count_limit = 0
 biff = no
+alias_maps =
+alias_database =
 CONF
 sed -E "s/^smtp( +)inet( +)n( +)-( +)[yn-]/127.0.0.1:$PPORT inet n - n/; s/^(\S+\s+\S+\s+\S+\s+\S+\s+)y(\s)/\1n\2/" /etc/postfix/master.cf > "$BASE/pf/etc/master.cf"
 postfix -c "$BASE/pf/etc" set-permissions >/dev/null 2>&1 || true
@@ -134,11 +137,12 @@ postfix -c "$BASE/pf/etc" start >/dev/null 2>&1
 wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PPORT"
 
 dovecot_count() { find "$BASE/mail/bob/new" -type f 2>/dev/null | wc -l; }
+dovecot_done() { [ "$(dovecot_count)" -ge "$MESSAGES" ]; }
 echo "Postfix + Dovecot LMTP: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE"
 t0=$(now)
 timeout "$TIMEOUT" smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f sender@bench.example -t bob@example.com "127.0.0.1:$PPORT"
 t1=$(now)
-wait_for "$TIMEOUT" test "$(dovecot_count)" -ge "$MESSAGES"
+wait_for "$TIMEOUT" dovecot_done
 t2=$(now)
 p_accept=$(rate "$MESSAGES" "$t0" "$t1"); p_deliver=$(rate "$MESSAGES" "$t0" "$t2")
 
