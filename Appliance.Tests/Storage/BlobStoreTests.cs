@@ -121,21 +121,55 @@ public class BlobStoreTests
         var store = services.Get<BlobStore>();
         var blob = await store.StoreAsync(Bytes("a delivered message"));
         Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
-        Assert.Equal(0, await store.SweepAsync(TimeSpan.FromMinutes(10)));
 
-        await using var connection = await services.Get<Database>().OpenAsync();
-        await Dapper.SqlMapper.ExecuteAsync(connection, """
-            INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) SELECT id, 'INBOX', 1, '2026-01-01' FROM users;
-            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 1, @hash, 19, '2026-01-01' FROM mailboxes;
-            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 2, @hash, 19, '2026-01-01' FROM mailboxes;
-            """, new { hash = blob.Hash });
+        await services.Get<Database>().InTransactionAsync(async (connection, transaction) =>
+        {
+            await BlobStore.RegisterAsync(connection, transaction, blob);
+            await Dapper.SqlMapper.ExecuteAsync(connection, """
+                INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) SELECT id, 'INBOX', 1, '2026-01-01' FROM users;
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 1, @hash, 19, '2026-01-01' FROM mailboxes;
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 2, @hash, 19, '2026-01-01' FROM mailboxes;
+                """, new { hash = blob.Hash }, transaction);
+        });
+        store.Unpin(blob);
         Assert.Equal(2, await store.ReferenceCountAsync(blob.Hash));
 
         // Removing the user cascades to the mailbox and its messages, and the triggers release the blob.
+        await using var connection = await services.Get<Database>().OpenAsync();
         await Dapper.SqlMapper.ExecuteAsync(connection, "DELETE FROM users");
         Assert.Equal(0, await store.ReferenceCountAsync(blob.Hash));
         Assert.Equal(1, await store.SweepAsync(TimeSpan.Zero));
         Assert.Null(store.OpenRead(blob.Hash));
+    }
+
+    [Fact]
+    public async Task Sweeper_leaves_a_blob_alone_while_a_delivery_that_stored_it_has_not_committed()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var database = services.Get<Database>();
+        // An old, unreferenced blob (a deleted message) whose bytes a new delivery stores again.
+        var old = await store.PutAsync(Bytes("the same bytes again"));
+        await store.ReleaseAsync(old.Hash);
+        var again = await store.StoreAsync(Bytes("the same bytes again"));
+        Assert.Equal(old, again);
+
+        Assert.Equal(0, await store.SweepAsync(TimeSpan.Zero));
+        Assert.NotNull(store.OpenRead(again.Hash));
+
+        // A second store of the same bytes pins it too: one unpin is not enough.
+        await store.StoreAsync(Bytes("the same bytes again"));
+        store.Unpin(again);
+        Assert.Equal(0, await store.SweepAsync(TimeSpan.Zero));
+        store.Unpin(again);
+        Assert.Equal(1, await store.SweepAsync(TimeSpan.Zero));
+        Assert.Null(store.OpenRead(again.Hash));
+
+        // A stored blob whose transaction never commits leaves no row, so it cannot be counted by mistake.
+        var orphan = await store.StoreAsync(Bytes("never committed"));
+        store.Unpin(orphan);
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM blobs WHERE hash = @hash", new { hash = orphan.Hash }));
     }
 
     [Theory]

@@ -21,6 +21,7 @@ public sealed record Envelope(string Sender, IReadOnlyList<ResolvedRecipient> Re
 /// </summary>
 public sealed partial class DeliveryAgent(
     Database database,
+    GroupCommit commits,
     BlobStore blobs,
     MailStore store,
     OutboundQueue queue,
@@ -60,24 +61,42 @@ public sealed partial class DeliveryAgent(
         }
 
         BlobRef? localBlob = null;
-        if (locals.Count > 0)
-        {
-            // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient.
-            var prefix = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}");
-            await using var body = open();
-            localBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(prefix), body), cancellationToken).ConfigureAwait(false);
-        }
         BlobRef? remoteBlob = null;
+        var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
+        try
+        {
+            if (locals.Count > 0)
+            {
+                // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient.
+                var prefix = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}");
+                await using var body = open();
+                localBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(prefix), body), cancellationToken).ConfigureAwait(false);
+            }
+            if (remotes.Count > 0)
+            {
+                await using var body = open();
+                remoteBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes(received)), body), cancellationToken).ConfigureAwait(false);
+            }
+            // Shared with the other deliveries finishing now: one fsync of the database for all of them.
+            await commits.RunAsync(RecordAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (localBlob is { } stored) blobs.Unpin(stored);
+            if (remoteBlob is { } queued) blobs.Unpin(queued);
+        }
         if (remotes.Count > 0)
         {
-            await using var body = open();
-            remoteBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes(received)), body), cancellationToken).ConfigureAwait(false);
+            queue.Wake();
         }
+        LogAccepted(logger, id, envelope.Sender, locals.Count, remotes.Count);
+        return id;
 
-        var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
-        await database.InTransactionAsync(async (connection, transaction) =>
+        async Task RecordAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction)
         {
             var now = time.GetUtcNow();
+            if (localBlob is { } local) await BlobStore.RegisterAsync(connection, transaction, local).ConfigureAwait(false);
+            if (remoteBlob is { } outgoing) await BlobStore.RegisterAsync(connection, transaction, outgoing).ConfigureAwait(false);
             foreach (var mailbox in locals)
             {
                 var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
@@ -92,13 +111,7 @@ public sealed partial class DeliveryAgent(
                     await log.WriteAsync(connection, transaction, MessageStatus.Accepted, envelope.Sender, r, remote, messageId, remoteBlob!.Value.Size, $"id={id}; queued").ConfigureAwait(false);
                 }
             }
-        }, cancellationToken).ConfigureAwait(false);
-        if (remotes.Count > 0)
-        {
-            queue.Wake();
         }
-        LogAccepted(logger, id, envelope.Sender, locals.Count, remotes.Count);
-        return id;
     }
 
     /// <summary>

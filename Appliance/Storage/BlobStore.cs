@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using System.Data.Common;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Appliance.Storage;
@@ -22,6 +24,8 @@ public sealed class BlobStore
     // Reference changes and file creation/deletion for one hash must not interleave (a release that
     // deletes the file while a put of the same content counts on it). One lock is enough at this scale.
     private readonly SemaphoreSlim _lock = new(1, 1);
+    // Blobs stored for a transaction that has not committed yet: hash → how many such stores.
+    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
 
     public BlobStore(Database database, IOptions<StorageOptions> options)
     {
@@ -49,25 +53,110 @@ public sealed class BlobStore
     /// on disk and the reference is committed.
     /// </summary>
     public Task<BlobRef> PutAsync(Stream content, CancellationToken cancellationToken = default) =>
-        WriteAsync(content, takeReference: true, cancellationToken);
+        PutReferencedAsync(content, cancellationToken);
 
     /// <summary>
-    /// Stores <paramref name="content"/> without taking a reference: the rows that will hold it (a
-    /// message, a queue entry) count it through their triggers, in the transaction that inserts them.
-    /// Until then it is unreferenced and <see cref="SweepAsync"/> leaves it alone for the grace period.
+    /// Stores <paramref name="content"/> without taking a reference and without a database write: the
+    /// caller adds its row with <see cref="RegisterAsync"/> in the transaction that inserts the rows
+    /// that hold it (a message, a queue entry), whose triggers count the references. When this returns
+    /// the bytes are on disk, and the blob is pinned (the sweeper leaves it alone) until
+    /// <see cref="Unpin"/>, which the caller calls once that transaction has committed or failed.
     /// </summary>
-    public Task<BlobRef> StoreAsync(Stream content, CancellationToken cancellationToken = default) =>
-        WriteAsync(content, takeReference: false, cancellationToken);
+    public async Task<BlobRef> StoreAsync(Stream content, CancellationToken cancellationToken = default)
+    {
+        var (hash, size, tempPath) = await WriteTempAsync(content, cancellationToken).ConfigureAwait(false);
+        string folder;
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            folder = Publish(hash, tempPath);
+            lock (_pins)
+            {
+                _pins[hash] = _pins.GetValueOrDefault(hash) + 1;
+            }
+        }
+        catch
+        {
+            TryDelete(tempPath);
+            throw;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        // Outside the lock, so that deliveries' directory syncs overlap (the file system joins them into
+        // one journal commit). Also when the file was already there: whoever renamed it may not have
+        // synced the directory yet.
+        FileSystem.SyncDirectory(folder);
+        return new BlobRef(hash, size);
+    }
 
-    private async Task<BlobRef> WriteAsync(Stream content, bool takeReference, CancellationToken cancellationToken)
+    /// <summary>Adds the row of a blob from <see cref="StoreAsync"/>, unreferenced until the caller's rows count it.</summary>
+    public static Task RegisterAsync(SqliteConnection connection, DbTransaction transaction, BlobRef blob) =>
+        connection.ExecuteAsync(
+            "INSERT INTO blobs(hash, size, refcount, released_at) VALUES (@hash, @size, 0, @now) ON CONFLICT(hash) DO NOTHING",
+            new { hash = blob.Hash, size = blob.Size, now = DateTimeOffset.UtcNow }, transaction);
+
+    /// <summary>Ends the pin <see cref="StoreAsync"/> took; from here the references in the database keep the blob.</summary>
+    public void Unpin(BlobRef blob)
+    {
+        lock (_pins)
+        {
+            if (_pins.TryGetValue(blob.Hash, out var count))
+            {
+                if (count <= 1)
+                {
+                    _pins.Remove(blob.Hash);
+                }
+                else
+                {
+                    _pins[blob.Hash] = count - 1;
+                }
+            }
+        }
+    }
+
+    private bool IsPinned(string hash)
+    {
+        lock (_pins)
+        {
+            return _pins.ContainsKey(hash);
+        }
+    }
+
+    private async Task<BlobRef> PutReferencedAsync(Stream content, CancellationToken cancellationToken)
+    {
+        var (hash, size, tempPath) = await WriteTempAsync(content, cancellationToken).ConfigureAwait(false);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            FileSystem.SyncDirectory(Publish(hash, tempPath));
+            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(
+                "INSERT INTO blobs(hash, size, refcount) VALUES (@hash, @size, 1) ON CONFLICT(hash) DO UPDATE SET refcount = refcount + 1, released_at = NULL",
+                new { hash, size }).ConfigureAwait(false);
+            return new BlobRef(hash, size);
+        }
+        catch
+        {
+            TryDelete(tempPath);
+            throw;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Writes the content to a temporary file, fsynced, and hashes it on the way.</summary>
+    private async Task<(string Hash, long Size, string TempPath)> WriteTempAsync(Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var tempPath = System.IO.Path.Combine(_temp, Guid.NewGuid().ToString("N"));
-        string hash;
-        long size;
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size;
             await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 var buffer = new byte[81920];
@@ -80,51 +169,35 @@ public sealed class BlobStore
                 size = file.Length;
                 file.Flush(flushToDisk: true);
             }
-            hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+            return (Convert.ToHexStringLower(sha.GetHashAndReset()), size, tempPath);
         }
         catch
         {
             TryDelete(tempPath);
             throw;
         }
+    }
 
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    /// <summary>Moves a written temporary file to its place (under the lock); returns the folder to sync.</summary>
+    private string Publish(string hash, string tempPath)
+    {
+        var finalPath = PathOf(hash);
+        var folder = System.IO.Path.GetDirectoryName(finalPath)!;
+        if (File.Exists(finalPath))
         {
-            var finalPath = PathOf(hash);
-            if (File.Exists(finalPath))
+            File.Delete(tempPath);
+        }
+        else
+        {
+            if (!Directory.Exists(folder))
             {
-                File.Delete(tempPath);
+                // A new fan-out folder is itself an entry of blobs/ that must reach the disk.
+                Directory.CreateDirectory(folder);
+                FileSystem.SyncDirectory(_root);
             }
-            else
-            {
-                var folder = System.IO.Path.GetDirectoryName(finalPath)!;
-                if (!Directory.Exists(folder))
-                {
-                    // A new fan-out folder is itself an entry of blobs/ that must reach the disk.
-                    Directory.CreateDirectory(folder);
-                    FileSystem.SyncDirectory(_root);
-                }
-                File.Move(tempPath, finalPath);
-                FileSystem.SyncDirectory(folder);
-            }
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(takeReference
-                ? "INSERT INTO blobs(hash, size, refcount) VALUES (@hash, @size, 1) ON CONFLICT(hash) DO UPDATE SET refcount = refcount + 1, released_at = NULL"
-                // Unreferenced: restart the grace period so a sweep cannot take it before its rows commit.
-                : "INSERT INTO blobs(hash, size, refcount, released_at) VALUES (@hash, @size, 0, @now) ON CONFLICT(hash) DO UPDATE SET released_at = CASE WHEN refcount = 0 THEN @now ELSE released_at END",
-                new { hash, size, now = DateTimeOffset.UtcNow }).ConfigureAwait(false);
-            return new BlobRef(hash, size);
+            File.Move(tempPath, finalPath);
         }
-        catch
-        {
-            TryDelete(tempPath);
-            throw;
-        }
-        finally
-        {
-            _lock.Release();
-        }
+        return folder;
     }
 
     /// <summary>Takes one more reference to a blob that exists.</summary>
@@ -152,8 +225,8 @@ public sealed class BlobStore
     }
 
     /// <summary>
-    /// Removes blobs that nothing has referenced for at least <paramref name="gracePeriod"/>. The grace
-    /// covers a delivery between storing its bytes and committing the rows that reference them.
+    /// Removes blobs that nothing has referenced for at least <paramref name="gracePeriod"/>, except those
+    /// pinned by a <see cref="StoreAsync"/> whose transaction has not committed yet.
     /// </summary>
     /// <returns>How many blobs were removed.</returns>
     public async Task<int> SweepAsync(TimeSpan gracePeriod, CancellationToken cancellationToken = default)
@@ -166,7 +239,7 @@ public sealed class BlobStore
             await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             var hashes = (await connection.QueryAsync<string>(
                 "SELECT hash FROM blobs WHERE refcount = 0 AND released_at <= @cutoff", new { cutoff }).ConfigureAwait(false)).AsList();
-            foreach (var hash in hashes)
+            foreach (var hash in hashes.Where(h => !IsPinned(h)))
             {
                 var deleted = await connection.ExecuteAsync("DELETE FROM blobs WHERE hash = @hash AND refcount = 0", new { hash }).ConfigureAwait(false);
                 if (deleted == 1)

@@ -14,6 +14,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Database>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<BlobStore>();
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<SettingsRepository>();
         return services;
     }
