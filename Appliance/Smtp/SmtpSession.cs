@@ -204,21 +204,25 @@ public sealed partial class SmtpSession
             {
                 if (!LineReader.SkipLine(ref buffer)) break;
                 _skippingLongLine = false;
-                pending.Add(() => ErrorAsync(SmtpReply.LineTooLong));
+                pending.Add(LineTooLongAsync);
+                if (_auth is not null) return (buffer, pending, true);
                 continue;
             }
+            var before = buffer.Length;
             var outcome = LineReader.TryReadLine(ref buffer, Options.MaxCommandLength, out var line);
             if (outcome == LineReader.Result.NeedMore) break;
             if (outcome == LineReader.Result.TooLong)
             {
-                if (buffer.PositionOf((byte)'\n') is null && buffer.Length > Options.MaxCommandLength)
+                if (buffer.Length == before)
                 {
                     // No end in sight: drop what we have and the rest of the line as it comes.
                     buffer = buffer.Slice(buffer.End);
                     _skippingLongLine = true;
                     break;
                 }
-                pending.Add(() => ErrorAsync(SmtpReply.LineTooLong));
+                pending.Add(LineTooLongAsync);
+                // An overlong SASL response ends the exchange; what follows is read as commands again.
+                if (_auth is not null) return (buffer, pending, true);
                 continue;
             }
             if (_auth is not null)
@@ -297,9 +301,17 @@ public sealed partial class SmtpSession
         }
     }
 
+    private Task LineTooLongAsync()
+    {
+        _auth = null;
+        return ErrorAsync(SmtpReply.LineTooLong);
+    }
+
     /// <summary>Writes a refusal; too many of them end the session (RFC 5321 leaves the limit to the server).</summary>
     private Task ErrorAsync(SmtpReply reply)
     {
+        // Lines pipelined after the 421 (or QUIT) that ended the session get no reply.
+        if (_closing) return Task.CompletedTask;
         Write(reply);
         if (reply.Code >= 500 && ++_errors >= Options.MaxErrors)
         {

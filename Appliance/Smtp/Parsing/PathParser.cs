@@ -82,7 +82,8 @@ public static class PathParser
             for (var i = 1; i < local.Length - 1; i++)
             {
                 var c = local[i];
-                if (c == '\\') { i++; continue; }
+                // quoted-pair: the escaped character must not be the closing quote.
+                if (c == '\\') { if (++i >= local.Length - 1) return false; continue; }
                 if (c is '"' or < ' ' and not '\t' or (char)127) return false;
             }
         }
@@ -108,7 +109,7 @@ public static class PathParser
         if (text.Length == 0 || text[0] == '.' || text[^1] == '.' || text.Contains("..", StringComparison.Ordinal)) return false;
         foreach (var c in text)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '.' || "!#$%&'*+-/=?^_`{|}~".Contains(c, StringComparison.Ordinal) || c > 127)) return false;
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '.' || "!#$%&'*+-/=?^_`{|}~".Contains(c, StringComparison.Ordinal) || IsUtf8NonAscii(c))) return false;
         }
         return true;
     }
@@ -121,11 +122,17 @@ public static class PathParser
             if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
             foreach (var c in label)
             {
-                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c > 127)) return false;
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || IsUtf8NonAscii(c))) return false;
             }
         }
         return true;
     }
+
+    /// <summary>
+    /// A character from RFC 6531's <c>UTF8-non-ascii</c>. U+FFFD is what <see cref="SmtpCommand.Parse"/>
+    /// makes of bytes that are not UTF-8, which the RFC does not allow, so it is refused.
+    /// </summary>
+    private static bool IsUtf8NonAscii(char c) => c > 127 && c != '\uFFFD';
 
     private static int FindClosingBracket(string text)
     {
