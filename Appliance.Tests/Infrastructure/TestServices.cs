@@ -59,6 +59,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddSingleton<TlsCertificateStore>();
         collection.AddSetup();
         collection.AddSingleton<Appliance.Mailstore.MailStore>();
+        collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

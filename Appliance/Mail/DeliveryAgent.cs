@@ -24,6 +24,7 @@ public sealed partial class DeliveryAgent(
     GroupCommit commits,
     BlobStore blobs,
     MailStore store,
+    MailboxEvents events,
     OutboundQueue queue,
     MessageLog log,
     SettingsRepository settings,
@@ -63,6 +64,7 @@ public sealed partial class DeliveryAgent(
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
         var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
+        var inboxes = new List<long>(locals.Count);
         try
         {
             if (locals.Count > 0)
@@ -85,6 +87,7 @@ public sealed partial class DeliveryAgent(
             if (localBlob is { } stored) blobs.Unpin(stored);
             if (remoteBlob is { } queued) blobs.Unpin(queued);
         }
+        events.Changed(inboxes);
         if (remotes.Count > 0)
         {
             queue.Wake();
@@ -100,6 +103,7 @@ public sealed partial class DeliveryAgent(
             foreach (var mailbox in locals)
             {
                 var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
+                inboxes.Add(inbox);
                 await store.AppendAsync(connection, transaction, inbox, localBlob!.Value, now).ConfigureAwait(false);
                 await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob.Value.Size, $"id={id}; INBOX").ConfigureAwait(false);
             }

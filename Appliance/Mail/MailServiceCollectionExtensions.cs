@@ -25,6 +25,7 @@ public static class MailServiceCollectionExtensions
         services.AddDns();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MailStore>();
+        services.AddSingleton<MailboxEvents>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();
