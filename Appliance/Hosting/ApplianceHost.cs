@@ -1,5 +1,6 @@
 using Appliance.Accounts;
 using Appliance.Setup;
+using Appliance.Imap;
 using Appliance.Smtp;
 using Appliance.Storage;
 using Appliance.Web;
@@ -34,6 +35,7 @@ public static partial class ApplianceHost
         builder.Services.AddListeners();
         builder.Services.AddSetup();
         builder.Services.AddSmtp();
+        builder.Services.AddImap();
         builder.Services.AddHostedService<Appliance.Jobs.BlobSweeper>();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
@@ -45,6 +47,7 @@ public static partial class ApplianceHost
         _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SetupOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Appliance.Smtp.SmtpOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Appliance.Imap.ImapOptions>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
         if (!await app.Services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
@@ -101,6 +104,19 @@ public static partial class ApplianceHost
                     {
                         l.UseHttps(tls);
                         l.UseConnectionHandler<SubmissionSmtpHandler>();
+                    });
+                }
+                if (o.Imap > 0)
+                {
+                    kestrel.Listen(o.BindAddress, o.Imap, l => l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>());
+                }
+                if (o.Imaps > 0)
+                {
+                    // RFC 8314: IMAP over implicit TLS.
+                    kestrel.Listen(o.BindAddress, o.Imaps, l =>
+                    {
+                        l.UseHttps(tls);
+                        l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>();
                     });
                 }
                 kestrel.AddServerHeader = false;

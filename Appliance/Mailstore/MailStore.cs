@@ -23,13 +23,14 @@ public sealed class StoredMessage
     public long Size { get; init; }
     public DateTimeOffset InternalDate { get; init; }
     public string Flags { get; init; } = "";
+    public long Modseq { get; init; }
 }
 
 /// <summary>
 /// Users' mailboxes and the messages in them (the <c>mailboxes</c> and <c>messages</c> tables). Bodies
 /// live in the blob store; a message row holds a reference, counted by the table's triggers.
 /// </summary>
-public sealed class MailStore(Database database, TimeProvider time)
+public sealed partial class MailStore(Database database, TimeProvider time)
 {
     /// <summary>
     /// The folders every user has (RFC 6154 special use), made when first needed: the inbox, and the
@@ -56,7 +57,8 @@ public sealed class MailStore(Database database, TimeProvider time)
         {
             await connection.ExecuteAsync("""
                 INSERT INTO mailboxes(user_id, name, special_use, uidvalidity, created_at) VALUES (@userId, @name, @use, @validity, @now)
-                ON CONFLICT(user_id, name) DO NOTHING
+                ON CONFLICT(user_id, name) DO NOTHING;
+                INSERT INTO subscriptions(user_id, name) VALUES (@userId, @name) ON CONFLICT DO NOTHING;
                 """, new { userId, name, use, validity, now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
         }
         return await connection.ExecuteScalarAsync<long>(
@@ -67,11 +69,12 @@ public sealed class MailStore(Database database, TimeProvider time)
     public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, long mailboxId, BlobRef blob, DateTimeOffset internalDate, string flags = "")
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var uid = await connection.ExecuteScalarAsync<long>(
-            "UPDATE mailboxes SET uidnext = uidnext + 1 WHERE id = @mailboxId RETURNING uidnext - 1", new { mailboxId }, transaction).ConfigureAwait(false);
+        var (uid, modseq) = await connection.QuerySingleAsync<(long, long)>(
+            "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = @mailboxId RETURNING uidnext - 1, highestmodseq",
+            new { mailboxId }, transaction).ConfigureAwait(false);
         await connection.ExecuteAsync("""
-            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags)
-            """, new { mailboxId, uid, hash = blob.Hash, size = blob.Size, internalDate, flags }, transaction).ConfigureAwait(false);
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags, modseq) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags, @modseq)
+            """, new { mailboxId, uid, hash = blob.Hash, size = blob.Size, internalDate, flags, modseq }, transaction).ConfigureAwait(false);
         return uid;
     }
 

@@ -158,5 +158,19 @@ public static class Migrations
                 DELETE FROM queue_messages WHERE id = OLD.message_id;
             END;
             """),
+        new(4, "IMAP: modification sequences, recent marker, subscriptions", """
+            -- RFC 7162 CONDSTORE: every change to a message takes the next value of its mailbox's counter.
+            ALTER TABLE mailboxes ADD COLUMN highestmodseq INTEGER NOT NULL DEFAULT 1;
+            -- RFC 3501 \Recent: messages from this UID on have not been seen by a read-write session yet.
+            ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE messages ADD COLUMN modseq INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE subscriptions (
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name    TEXT NOT NULL,
+                PRIMARY KEY (user_id, name)
+            );
+            -- The default folders of existing users count as subscribed, as new users' do.
+            INSERT INTO subscriptions(user_id, name) SELECT user_id, name FROM mailboxes;
+            """),
     ];
 }

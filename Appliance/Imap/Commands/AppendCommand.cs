@@ -1,0 +1,63 @@
+using System.Globalization;
+using Appliance.Mailstore;
+using Appliance.Storage;
+
+namespace Appliance.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 §6.3.11 APPEND, answering APPENDUID (RFC 4315). The message is on disk (fsynced blob,
+/// committed row) before the OK; over quota is NO [OVERQUOTA] (RFC 9208), a missing folder NO [TRYCREATE].
+/// </summary>
+public sealed class AppendCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["APPEND"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var args = request.Args;
+        args.ReadSpace();
+        var name = session.DecodeMailbox(args.ReadAString());
+        args.ReadSpace();
+        IReadOnlyList<string> flags = [];
+        if (args.NextIs('('))
+        {
+            flags = args.ReadFlagList();
+            args.ReadSpace();
+        }
+        var internalDate = DateTimeOffset.UtcNow;
+        if (args.NextIs('"'))
+        {
+            internalDate = args.ReadDateTime();
+            args.ReadSpace();
+        }
+        var message = args.ReadLiteral();
+        args.ExpectEnd();
+
+        var user = session.User!;
+        var store = session.Services.Store;
+        var mailbox = await store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false)
+            ?? throw new ImapNoException("TRYCREATE", "No such mailbox");
+        var blobs = session.Services.Blobs;
+        var blob = await blobs.StoreAsync(new MemoryStream(message.ToArray(), writable: false), session.Cancellation).ConfigureAwait(false);
+        long uid = 0;
+        try
+        {
+            await session.Services.Commits.RunAsync(async (connection, transaction) =>
+            {
+                if (user.QuotaBytes > 0 && await store.UsageAsync(connection, transaction, user.Id).ConfigureAwait(false) + blob.Size > user.QuotaBytes)
+                {
+                    throw new ImapNoException("OVERQUOTA", "Quota exceeded");
+                }
+                await BlobStore.RegisterAsync(connection, transaction, blob).ConfigureAwait(false);
+                uid = await store.AppendAsync(connection, transaction, mailbox.Id, blob, internalDate, MessageFlags.Format(flags)).ConfigureAwait(false);
+            }, session.Cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            blobs.Unpin(blob);
+        }
+        session.Services.Events.Changed(mailbox.Id);
+        await session.OkAsync(request, string.Create(CultureInfo.InvariantCulture, $"[APPENDUID {mailbox.Uidvalidity} {uid}] APPEND completed")).ConfigureAwait(false);
+    }
+}

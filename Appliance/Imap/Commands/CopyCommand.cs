@@ -1,0 +1,57 @@
+using System.Globalization;
+using Appliance.Imap.Parsing;
+
+namespace Appliance.Imap.Commands;
+
+/// <summary>RFC 3501 §6.4.7 COPY and RFC 6851 MOVE, with COPYUID (RFC 4315); a missing target is NO [TRYCREATE].</summary>
+public sealed class CopyCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["COPY", "MOVE"];
+    public override IReadOnlyList<ImapState> AllowedIn => Selected;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var args = request.Args;
+        var selected = session.Selected!;
+        args.ReadSpace();
+        var set = args.ReadSequenceSet();
+        args.ReadSpace();
+        var name = session.DecodeMailbox(args.ReadAString());
+        args.ExpectEnd();
+        var move = request.Name == "MOVE";
+        if (move && selected.ReadOnly)
+        {
+            throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
+        }
+        var user = session.User!;
+        var target = await session.Services.Store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false)
+            ?? throw new ImapNoException("TRYCREATE", "No such mailbox");
+        var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
+        if (move)
+        {
+            // Others' expunges first: the EXPUNGE numbers that follow must be the client's.
+            await session.ReportChangesAsync(allowExpunge: true).ConfigureAwait(false);
+        }
+        var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, user.QuotaBytes, user.Id, session.Cancellation).ConfigureAwait(false);
+        session.Services.Events.Changed(target.Id);
+        var copyUid = pairs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"[COPYUID {target.Uidvalidity} {string.Join(',', pairs.Select(p => p.From.ToString(CultureInfo.InvariantCulture)))} {string.Join(',', pairs.Select(p => p.To.ToString(CultureInfo.InvariantCulture)))}] ");
+        if (move)
+        {
+            // RFC 6851 §4.3: COPYUID comes in an untagged OK before the EXPUNGEs.
+            if (copyUid.Length > 0)
+            {
+                session.WriteLine($"* OK {copyUid.TrimEnd()} Moved");
+            }
+            selected.Expunged(session, pairs.Select(p => p.From).ToHashSet());
+            session.Services.Events.Changed(selected.Id);
+            await session.OkAsync(request, request.Uid ? "UID MOVE completed" : "MOVE completed").ConfigureAwait(false);
+            return;
+        }
+        if (target.Id == selected.Id)
+        {
+            selected.Touch();
+        }
+        await session.OkAsync(request, copyUid + (request.Uid ? "UID COPY completed" : "COPY completed")).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Appliance.Imap.Commands;
+
+/// <summary>RFC 3501 §6.3.3 CREATE; a trailing "/" only says a folder will have children.</summary>
+public sealed class CreateCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["CREATE"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        request.Args.ReadSpace();
+        var name = session.DecodeMailbox(request.Args.ReadAString());
+        request.Args.ExpectEnd();
+        await session.Services.Store.CreateMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
+        await session.OkAsync(request, "CREATE completed").ConfigureAwait(false);
+    }
+}

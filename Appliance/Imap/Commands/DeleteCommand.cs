@@ -1,0 +1,26 @@
+namespace Appliance.Imap.Commands;
+
+/// <summary>RFC 3501 §6.3.4 DELETE: the folder and its messages; not INBOX, not one with folders below it.</summary>
+public sealed class DeleteCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["DELETE"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        request.Args.ReadSpace();
+        var name = session.DecodeMailbox(request.Args.ReadAString());
+        request.Args.ExpectEnd();
+        var mailbox = await session.Services.Store.FindMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
+        await session.Services.Store.DeleteMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
+        if (mailbox is not null)
+        {
+            session.Services.Events.Changed(mailbox.Id);
+            if (session.Selected?.Id == mailbox.Id)
+            {
+                session.Unselect();
+            }
+        }
+        await session.OkAsync(request, "DELETE completed").ConfigureAwait(false);
+    }
+}

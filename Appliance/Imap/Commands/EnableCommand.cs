@@ -1,0 +1,27 @@
+namespace Appliance.Imap.Commands;
+
+/// <summary>RFC 5161 ENABLE: CONDSTORE (RFC 7162) and UTF8=ACCEPT (RFC 6855) can be turned on; others are ignored.</summary>
+public sealed class EnableCommand : ImapCommand
+{
+    private static readonly string[] Known = ["CONDSTORE", "UTF8=ACCEPT"];
+
+    public override IReadOnlyList<string> Names => ["ENABLE"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var enabled = new List<string>();
+        do
+        {
+            request.Args.ReadSpace();
+            var capability = request.Args.ReadAtom();
+            if (Known.Contains(capability) && session.Enabled.Add(capability))
+            {
+                enabled.Add(capability);
+            }
+        }
+        while (!request.Args.AtEnd);
+        session.WriteLine(("* ENABLED " + string.Join(' ', enabled)).TrimEnd());
+        await session.OkAsync(request, "ENABLE completed").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Appliance.Mailstore;
+
+namespace Appliance.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 §6.3.8 LIST and §6.3.9 LSUB, with LIST-EXTENDED (RFC 5258) selection and return options
+/// SUBSCRIBED, SPECIAL-USE (RFC 6154), CHILDREN, and RETURN (STATUS ...) of RFC 5819.
+/// </summary>
+public sealed class ListCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["LIST", "LSUB"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var args = request.Args;
+        var lsub = request.Name == "LSUB";
+        var selectSubscribed = lsub;
+        var selectSpecialUse = false;
+        args.ReadSpace();
+        if (!lsub && args.TryRead('('))
+        {
+            while (!args.TryRead(')'))
+            {
+                args.TrySpace();
+                switch (args.ReadAtom())
+                {
+                    case "SUBSCRIBED": selectSubscribed = true; break;
+                    case "SPECIAL-USE": selectSpecialUse = true; break;
+                    case "REMOTE": case "RECURSIVEMATCH": break;
+                    case var other: throw new Parsing.ImapSyntaxException($"Unknown LIST selection option {other}");
+                }
+            }
+            args.ReadSpace();
+        }
+        var reference = session.DecodeMailbox(args.ReadAString());
+        args.ReadSpace();
+        var patterns = new List<string>();
+        if (!lsub && args.TryRead('('))
+        {
+            do
+            {
+                patterns.Add(args.ReadListMailbox());
+            }
+            while (args.TrySpace());
+            args.Expect(')');
+        }
+        else
+        {
+            patterns.Add(args.ReadListMailbox());
+        }
+        string[] status = [];
+        var returnSpecialUse = selectSpecialUse;
+        var returnSubscribed = selectSubscribed && !lsub;
+        if (!lsub && args.TrySpace())
+        {
+            if (args.ReadAtom() != "RETURN")
+            {
+                throw new Parsing.ImapSyntaxException("Expected RETURN");
+            }
+            args.ReadSpace();
+            args.Expect('(');
+            while (!args.TryRead(')'))
+            {
+                args.TrySpace();
+                switch (args.ReadAtom())
+                {
+                    case "SUBSCRIBED": returnSubscribed = true; break;
+                    case "SPECIAL-USE": returnSpecialUse = true; break;
+                    case "CHILDREN": break;
+                    case "STATUS":
+                        args.ReadSpace();
+                        status = StatusCommand.ReadItems(args);
+                        break;
+                    case var other: throw new Parsing.ImapSyntaxException($"Unknown LIST return option {other}");
+                }
+            }
+        }
+        args.ExpectEnd();
+
+        if (patterns.Count == 1 && patterns[0].Length == 0)
+        {
+            // RFC 3501: an empty pattern asks for the hierarchy separator and the root.
+            session.WriteLine($"* {request.Name} (\\Noselect) \"/\" \"\"");
+            await session.OkAsync(request, request.Name + " completed").ConfigureAwait(false);
+            return;
+        }
+
+        var user = session.User!;
+        var mailboxes = await session.Services.Store.MailboxesAsync(user.Id, session.Cancellation).ConfigureAwait(false);
+        var subscribed = (await session.Services.Store.SubscriptionsAsync(user.Id, session.Cancellation).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var names = mailboxes.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var matchers = patterns.Select(p => Matcher(MailStore.Normalize(reference + p))).ToList();
+        foreach (var mailbox in mailboxes.OrderBy(m => m.Name == "INBOX" ? 0 : 1).ThenBy(m => m.Name, StringComparer.Ordinal))
+        {
+            if (!matchers.Any(m => m.IsMatch(mailbox.Name))) continue;
+            if (selectSubscribed && !subscribed.Contains(mailbox.Name)) continue;
+            if (selectSpecialUse && mailbox.SpecialUse is null) continue;
+            var attributes = new List<string>();
+            attributes.Add(names.Any(n => n.StartsWith(mailbox.Name + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
+            if (returnSubscribed && subscribed.Contains(mailbox.Name)) attributes.Add("\\Subscribed");
+            if (mailbox.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(mailbox.SpecialUse);
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(mailbox.Name)}");
+            if (status.Length > 0)
+            {
+                await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
+            }
+        }
+        await session.OkAsync(request, request.Name + " completed").ConfigureAwait(false);
+    }
+
+    /// <summary>"*" matches anything, "%" anything but the separator; INBOX matches in any case.</summary>
+    internal static Regex Matcher(string pattern)
+    {
+        var regex = new StringBuilder("^");
+        foreach (var c in pattern)
+        {
+            regex.Append(c switch
+            {
+                '*' => ".*",
+                '%' => "[^/]*",
+                _ => Regex.Escape(c.ToString()),
+            });
+        }
+        return new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+    }
+}

@@ -1,0 +1,24 @@
+namespace Appliance.Imap.Commands;
+
+/// <summary>RFC 3501 §6.3.5 RENAME, with the folders below; renaming INBOX moves its messages.</summary>
+public sealed class RenameCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["RENAME"];
+    public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        request.Args.ReadSpace();
+        var from = session.DecodeMailbox(request.Args.ReadAString());
+        request.Args.ReadSpace();
+        var to = session.DecodeMailbox(request.Args.ReadAString());
+        request.Args.ExpectEnd();
+        var mailbox = await session.Services.Store.FindMailboxAsync(session.User!.Id, from, session.Cancellation).ConfigureAwait(false);
+        await session.Services.Store.RenameMailboxAsync(session.User!.Id, from, to, session.Cancellation).ConfigureAwait(false);
+        if (mailbox is not null)
+        {
+            session.Services.Events.Changed(mailbox.Id);
+        }
+        await session.OkAsync(request, "RENAME completed").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Appliance.Imap.Parsing;
+
+namespace Appliance.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 §6.4.6 STORE and UID STORE: FLAGS, +FLAGS, -FLAGS, each with .SILENT, and CONDSTORE's
+/// UNCHANGEDSINCE (RFC 7162 §3.1.3), which leaves newer messages alone and names them in [MODIFIED].
+/// </summary>
+public sealed class StoreCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["STORE"];
+    public override IReadOnlyList<ImapState> AllowedIn => Selected;
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var args = request.Args;
+        var selected = session.Selected!;
+        args.ReadSpace();
+        var set = args.ReadSequenceSet();
+        args.ReadSpace();
+        long? unchangedSince = null;
+        if (args.TryRead('('))
+        {
+            if (args.ReadAtom() != "UNCHANGEDSINCE")
+            {
+                throw new ImapSyntaxException("Unknown STORE modifier");
+            }
+            args.ReadSpace();
+            unchangedSince = args.ReadNumber(long.MaxValue);
+            args.Expect(')');
+            args.ReadSpace();
+            session.Enabled.Add("CONDSTORE");
+        }
+        var mode = args.TryRead('+') ? '+' : args.TryRead('-') ? '-' : '=';
+        var item = args.ReadAtom();
+        if (item is not ("FLAGS" or "FLAGS.SILENT"))
+        {
+            throw new ImapSyntaxException($"Unknown STORE item {item}");
+        }
+        args.ReadSpace();
+        var flags = args.ReadFlagList();
+        args.ExpectEnd();
+        if (flags.Contains(Mailstore.MessageFlags.Recent))
+        {
+            throw new ImapSyntaxException(@"\Recent cannot be stored");
+        }
+        if (selected.ReadOnly)
+        {
+            throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
+        }
+        var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
+        var modified = new List<long>();
+        if (unchangedSince is { } since)
+        {
+            var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
+            modified.AddRange(rows.Where(r => r.Modseq > since).Select(r => r.Uid));
+            uids = [.. uids.Except(modified)];
+        }
+        var changed = await session.Services.Store.StoreFlagsAsync(selected.Id, uids, mode, flags, session.Cancellation).ConfigureAwait(false);
+        selected.Apply(changed);
+        if (changed.Count > 0)
+        {
+            session.Services.Events.Changed(selected.Id);
+        }
+        var changedModseq = changed.ToDictionary(c => c.Uid, c => c.Modseq);
+        if (item == "FLAGS")
+        {
+            foreach (var uid in uids)
+            {
+                var sequence = selected.SequenceOf(uid);
+                if (sequence == 0) continue;
+                var modseq = session.Enabled.Contains("CONDSTORE") && changedModseq.TryGetValue(uid, out var m) ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({m})") : "";
+                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH ({(request.Uid ? $"UID {uid} " : "")}FLAGS {selected.FlagList(uid)}{modseq})"));
+            }
+        }
+        var text = request.Uid ? "UID STORE completed" : "STORE completed";
+        if (modified.Count > 0)
+        {
+            var numbers = request.Uid ? modified : modified.Select(u => (long)selected.SequenceOf(u));
+            text = $"[MODIFIED {SequenceSet.Format(numbers)}] Conditional STORE failed for some messages";
+        }
+        await session.OkAsync(request, text).ConfigureAwait(false);
+    }
+}

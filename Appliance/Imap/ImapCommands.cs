@@ -1,0 +1,58 @@
+using Appliance.Imap.Commands;
+
+namespace Appliance.Imap;
+
+/// <summary>A command of its own file in <c>Commands/</c>.</summary>
+public abstract class ImapCommand
+{
+    protected static readonly ImapState[] Any = [ImapState.NotAuthenticated, ImapState.Authenticated, ImapState.Selected];
+    protected static readonly ImapState[] NotAuthenticated = [ImapState.NotAuthenticated];
+    protected static readonly ImapState[] Authenticated = [ImapState.Authenticated, ImapState.Selected];
+    protected static readonly ImapState[] Selected = [ImapState.Selected];
+
+    /// <summary>The names this class answers to (SELECT and EXAMINE share one, for instance).</summary>
+    public abstract IReadOnlyList<string> Names { get; }
+    public abstract IReadOnlyList<ImapState> AllowedIn { get; }
+    public abstract Task RunAsync(ImapSession session, ImapRequest request);
+}
+
+/// <summary>The commands this server knows, and the capabilities it announces.</summary>
+public static class ImapCommands
+{
+    private static readonly Dictionary<string, ImapCommand> s_byName = Build(
+        new CapabilityCommand(), new NoopCommand(), new LogoutCommand(), new StartTlsCommand(), new LoginCommand(),
+        new AuthenticateCommand(), new IdCommand(), new EnableCommand(), new NamespaceCommand(), new ListCommand(),
+        new StatusCommand(), new CreateCommand(), new DeleteCommand(), new RenameCommand(), new SubscribeCommand(),
+        new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
+        new StoreCommand(), new CopyCommand(), new SearchCommand(), new IdleCommand(), new QuotaCommand());
+
+    private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
+    {
+        var map = new Dictionary<string, ImapCommand>(StringComparer.Ordinal);
+        foreach (var command in commands)
+        {
+            foreach (var name in command.Names)
+            {
+                map.Add(name, command);
+            }
+        }
+        return map;
+    }
+
+    public static ImapCommand? Find(string name) => s_byName.GetValueOrDefault(name);
+
+    /// <summary>RFC 3501 §7.2.1, with what the session's state allows: passwords only where they are safe.</summary>
+    public static string Capabilities(ImapSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var caps = new List<string> { "IMAP4rev1" };
+        if (session.State == ImapState.NotAuthenticated)
+        {
+            if (!session.IsTls) caps.Add("STARTTLS");
+            caps.Add(session.PasswordsAllowed ? "AUTH=PLAIN" : "LOGINDISABLED");
+        }
+        caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
+            "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return string.Join(' ', caps);
+    }
+}

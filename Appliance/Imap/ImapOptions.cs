@@ -1,0 +1,28 @@
+namespace Appliance.Imap;
+
+/// <summary><c>Appliance:Imap</c>: limits of the IMAP listeners, each with the reason for its default.</summary>
+public sealed class ImapOptions
+{
+    public const string Section = "Appliance:Imap";
+
+    /// <summary>Longest command line, literals not counted. RFC 7162 §4 asks servers to take at least 8192 octets.</summary>
+    public int MaxLineLength { get; set; } = 65536;
+
+    /// <summary>Largest literal (an APPENDed message); bigger ones get NO [TOOBIG]. Default 50 MiB, as SMTP's message size.</summary>
+    public long MaxLiteralSize { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Minutes an idle or silent session is kept. RFC 3501 §5.4: at least 30.</summary>
+    public int IdleTimeoutMinutes { get; set; } = 30;
+
+    /// <summary>Minutes to wait for a client before it has signed in. Short: an unauthenticated socket serves nobody.</summary>
+    public int PreAuthTimeoutMinutes { get; set; } = 1;
+
+    /// <summary>Failed LOGIN/AUTHENTICATE attempts before the session is closed.</summary>
+    public int MaxAuthFailures { get; set; } = 3;
+
+    /// <summary>BAD responses in a row before the session is closed: a confused client stops costing anything.</summary>
+    public int MaxBadCommands { get; set; } = 20;
+
+    /// <summary>Simultaneous sessions of one user (phones, desktops and webmail together stay well below).</summary>
+    public int MaxConnectionsPerUser { get; set; } = 50;
+}

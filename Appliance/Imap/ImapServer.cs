@@ -1,0 +1,63 @@
+using System.Net;
+using Appliance.Accounts;
+using Appliance.Hosting;
+using Appliance.Mailstore;
+using Appliance.Storage;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Imap;
+
+/// <summary>Builds what every IMAP session shares and runs one session per connection.</summary>
+public sealed class ImapServer(
+    IOptions<ImapOptions> options,
+    IOptions<SecurityOptions> security,
+    SettingsRepository settings,
+    Authenticator authenticator,
+    MailStore store,
+    BlobStore blobs,
+    GroupCommit commits,
+    MailboxEvents events,
+    TlsCertificateStore certificates,
+    ImapConnections connections,
+    ILogger<ImapServer> logger)
+{
+    public async Task RunAsync(ConnectionContext connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, logger);
+        var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        var session = new ImapSession(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
+        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Ports 143 (STARTTLS) and 993 (implicit TLS).</summary>
+public sealed class ImapConnectionHandler(ImapServer server) : ConnectionHandler
+{
+    public override Task OnConnectedAsync(ConnectionContext connection) => server.RunAsync(connection);
+}
+
+public static class ImapServiceCollectionExtensions
+{
+    public static IServiceCollection AddImap(this IServiceCollection services)
+    {
+        services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.Section)
+            .Validate(o => o.MaxLineLength is >= 8192 and <= 1024 * 1024, "Appliance:Imap:MaxLineLength must be between 8192 and 1048576.")
+            .Validate(o => o.MaxLiteralSize is >= 64 * 1024 and <= 2L * 1024 * 1024 * 1024, "Appliance:Imap:MaxLiteralSize must be between 65536 and 2147483648.")
+            .Validate(o => o.IdleTimeoutMinutes is >= 1 and <= 24 * 60, "Appliance:Imap:IdleTimeoutMinutes must be between 1 and 1440 (RFC 3501 asks for at least 30).")
+            .Validate(o => o.PreAuthTimeoutMinutes is >= 1 and <= 60, "Appliance:Imap:PreAuthTimeoutMinutes must be between 1 and 60.")
+            .Validate(o => o.MaxAuthFailures is >= 1 and <= 100, "Appliance:Imap:MaxAuthFailures must be between 1 and 100.")
+            .Validate(o => o.MaxBadCommands is >= 1 and <= 1000, "Appliance:Imap:MaxBadCommands must be between 1 and 1000.")
+            .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 10000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 10000.")
+            .ValidateOnStart();
+        services.AddSingleton<ImapConnections>();
+        services.AddSingleton<ImapServer>();
+        services.AddSingleton<ImapConnectionHandler>();
+        return services;
+    }
+}

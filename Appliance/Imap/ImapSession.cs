@@ -1,0 +1,437 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Text;
+using Appliance.Accounts;
+using Appliance.Hosting;
+using Appliance.Imap.Parsing;
+using Appliance.Mailstore;
+using Appliance.Protocols;
+using Appliance.Storage;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Imap;
+
+public enum ImapState
+{
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+    Logout,
+}
+
+/// <summary>Everything a session needs from the server, shared by all sessions.</summary>
+public sealed record ImapServices(
+    ImapOptions Options,
+    SecurityOptions Security,
+    string HostName,
+    Authenticator Authenticator,
+    MailStore Store,
+    BlobStore Blobs,
+    GroupCommit Commits,
+    MailboxEvents Events,
+    TlsCertificateStore Certificates,
+    ImapConnections Connections,
+    ILogger Logger);
+
+/// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>
+public sealed class ImapNoException(string? code, string message) : Exception(message)
+{
+    public string? Code { get; } = code;
+}
+
+/// <summary>One parsed command: its tag, name, whether it came as UID ..., and the parser at its arguments.</summary>
+public sealed record ImapRequest(string Tag, string Name, bool Uid, ImapParser Args);
+
+/// <summary>
+/// One IMAP4rev1 conversation (RFC 3501 with the extensions in <see cref="ImapCommands"/>). The read loop
+/// takes whole commands (literals included) and runs them one at a time; each command is a class of its
+/// own in <c>Commands/</c>. After a command, changes other sessions made to the selected mailbox are
+/// announced (EXISTS, EXPUNGE, FETCH FLAGS), except where RFC 3501 §7.4.1 forbids EXPUNGE.
+/// </summary>
+public sealed partial class ImapSession
+{
+    private readonly IDuplexPipe _transport;
+    private readonly ImapCommandReader _reader;
+    private PipeReader _input;
+    private PipeWriter _output;
+    private SslStream? _tls;
+    private int _authFailures;
+    private int _badInARow;
+
+    public ImapSession(ImapServices services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id)
+    {
+        Services = services;
+        _transport = transport;
+        _input = transport.Input;
+        _output = transport.Output;
+        _reader = new ImapCommandReader(services.Options);
+        Remote = remote;
+        IsTls = isTls;
+        Id = id;
+    }
+
+    public ImapServices Services { get; }
+    public IPEndPoint? Remote { get; }
+    public string Id { get; }
+    public bool IsTls { get; private set; }
+    public ImapState State { get; set; } = ImapState.NotAuthenticated;
+    public User? User { get; private set; }
+    public SelectedMailbox? Selected { get; private set; }
+    public HashSet<string> Enabled { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public CancellationToken Cancellation { get; private set; }
+
+    /// <summary>Set by STARTTLS: the handshake starts once its OK is on the wire.</summary>
+    internal bool StartTlsRequested { get; set; }
+
+    /// <summary>The UIDs SEARCH ... SAVE kept, for "$" (RFC 5182).</summary>
+    public IReadOnlyList<long> SavedSearch { get; set; } = [];
+
+    /// <summary>Whether passwords may be sent now: under TLS, or anywhere if configuration allows plaintext.</summary>
+    public bool PasswordsAllowed => IsTls || Services.Security.AllowPlaintextAuth;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Cancellation = cancellationToken;
+        try
+        {
+            WriteLine($"* OK [CAPABILITY {ImapCommands.Capabilities(this)}] {Services.HostName} IMAP4rev1 Appliance ready");
+            await FlushAsync().ConfigureAwait(false);
+            while (State != ImapState.Logout)
+            {
+                var timeout = User is null ? TimeSpan.FromMinutes(Services.Options.PreAuthTimeoutMinutes) : TimeSpan.FromMinutes(Services.Options.IdleTimeoutMinutes);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(timeout);
+                ImapFrame frame;
+                try
+                {
+                    frame = await _reader.ReadAsync(_input, ContinueLiteralAsync, timer.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    WriteLine("* BYE Autologout; idle for too long");
+                    await FlushAsync().ConfigureAwait(false);
+                    LogTimeout(Services.Logger, Id);
+                    return;
+                }
+                if (!await HandleFrameAsync(frame).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            LogEnded(Services.Logger, Id, e.GetType().Name);
+        }
+        finally
+        {
+            Selected?.Dispose();
+            if (User is not null)
+            {
+                Services.Connections.Release(User.Id);
+            }
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ContinueLiteralAsync()
+    {
+        WriteLine("+ Ready for literal data");
+        await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <returns>False when the session must end.</returns>
+    private async Task<bool> HandleFrameAsync(ImapFrame frame)
+    {
+        switch (frame.Kind)
+        {
+            case FrameKind.End:
+                return false;
+            case FrameKind.LineTooLong:
+                WriteLine($"{frame.Tag ?? "*"} BAD Command line too long");
+                await FlushAsync().ConfigureAwait(false);
+                return CountBad();
+            case FrameKind.LiteralTooLarge:
+                WriteLine($"{frame.Tag ?? "*"} NO [TOOBIG] Literal too large (the limit is {Services.Options.MaxLiteralSize} octets)");
+                await FlushAsync().ConfigureAwait(false);
+                return true;
+            case FrameKind.FatalLiteralTooLarge:
+                WriteLine("* BYE [TOOBIG] Literal too large; closing");
+                await FlushAsync().ConfigureAwait(false);
+                return false;
+        }
+
+        var parser = new ImapParser(frame.Bytes);
+        string tag;
+        try
+        {
+            tag = parser.ReadTag();
+            parser.ReadSpace();
+        }
+        catch (ImapSyntaxException)
+        {
+            WriteLine("* BAD Missing tag or command");
+            await FlushAsync().ConfigureAwait(false);
+            return CountBad();
+        }
+        var ok = await RunCommandAsync(tag, parser).ConfigureAwait(false);
+        await FlushAsync().ConfigureAwait(false);
+        if (StartTlsRequested)
+        {
+            StartTlsRequested = false;
+            await UpgradeToTlsAsync().ConfigureAwait(false);
+        }
+        return ok;
+    }
+
+    private bool CountBad()
+    {
+        if (++_badInARow < Services.Options.MaxBadCommands)
+        {
+            return true;
+        }
+        WriteLine("* BYE Too many invalid commands");
+        return false;
+    }
+
+    private async Task<bool> RunCommandAsync(string tag, ImapParser parser)
+    {
+        string name;
+        try
+        {
+            name = parser.ReadAtom();
+        }
+        catch (ImapSyntaxException)
+        {
+            WriteLine($"{tag} BAD Missing command");
+            return CountBad();
+        }
+        var uid = false;
+        if (name == "UID")
+        {
+            uid = true;
+            try
+            {
+                parser.ReadSpace();
+                name = parser.ReadAtom();
+            }
+            catch (ImapSyntaxException)
+            {
+                WriteLine($"{tag} BAD UID needs a command");
+                return CountBad();
+            }
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            {
+                WriteLine($"{tag} BAD UID {name} is not a command");
+                return CountBad();
+            }
+        }
+        var command = ImapCommands.Find(name);
+        if (command is null)
+        {
+            WriteLine($"{tag} BAD Unknown command {Printable(name)}");
+            return CountBad();
+        }
+        if (!command.AllowedIn.Contains(State))
+        {
+            WriteLine($"{tag} BAD {name} is not allowed {StateText()}");
+            return CountBad();
+        }
+        try
+        {
+            await command.RunAsync(this, new ImapRequest(tag, name, uid, parser)).ConfigureAwait(false);
+            _badInARow = 0;
+        }
+        catch (ImapSyntaxException e)
+        {
+            WriteLine($"{tag} BAD {e.Message}");
+            return CountBad();
+        }
+        catch (ImapNoException e)
+        {
+            WriteLine(e.Code is null ? $"{tag} NO {e.Message}" : $"{tag} NO [{e.Code}] {e.Message}");
+        }
+        catch (MailboxException e)
+        {
+            WriteLine($"{tag} NO [{e.Code}] {e.Message}");
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            LogStorageFailed(Services.Logger, Id, e);
+            WriteLine($"{tag} NO [SERVERBUG] The server could not complete the command; try again");
+        }
+        return State != ImapState.Logout;
+    }
+
+    /// <summary>
+    /// Ends a command well: announces changes to the selected mailbox first (without EXPUNGE after
+    /// FETCH, STORE and SEARCH by sequence number, RFC 3501 §7.4.1), then the tagged OK.
+    /// </summary>
+    public async Task OkAsync(ImapRequest request, string text)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var allowExpunge = request.Uid || request.Name is not ("FETCH" or "STORE" or "SEARCH");
+        await ReportChangesAsync(allowExpunge).ConfigureAwait(false);
+        WriteLine($"{request.Tag} OK {text}");
+    }
+
+    /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 unless UTF8=ACCEPT is on.</summary>
+    public string DecodeMailbox(string sent)
+    {
+        ArgumentNullException.ThrowIfNull(sent);
+        if (Enabled.Contains("UTF8=ACCEPT"))
+        {
+            return MailStore.Normalize(sent);
+        }
+        return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
+    }
+
+    /// <summary>A mailbox name for a response: modified UTF-7, quoted.</summary>
+    public string EncodeMailbox(string name) => ImapString.Quote(Enabled.Contains("UTF8=ACCEPT") ? name : ModifiedUtf7.Encode(name));
+
+    private string StateText() => State switch
+    {
+        ImapState.NotAuthenticated => "before logging in",
+        ImapState.Authenticated => "without a selected mailbox",
+        _ => "now",
+    };
+
+    private static string Printable(string text) => new([.. text.Where(c => c is > ' ' and < (char)127).Take(40)]);
+
+    /// <summary>A failed LOGIN or AUTHENTICATE; true when the session must close.</summary>
+    public bool CountAuthFailure() => ++_authFailures >= Services.Options.MaxAuthFailures;
+
+    /// <summary>Signs the session in, within the per-user connection limit.</summary>
+    public async Task SignedInAsync(User user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!Services.Connections.TryAcquire(user.Id, Services.Options.MaxConnectionsPerUser))
+        {
+            throw new ImapNoException("LIMIT", "Too many connections for this user");
+        }
+        User = user;
+        State = ImapState.Authenticated;
+        await Services.Store.EnsureDefaultsAsync(user.Id, Cancellation).ConfigureAwait(false);
+    }
+
+    public void Select(SelectedMailbox mailbox)
+    {
+        Selected?.Dispose();
+        Selected = mailbox;
+        State = ImapState.Selected;
+    }
+
+    public void Unselect()
+    {
+        Selected?.Dispose();
+        Selected = null;
+        State = ImapState.Authenticated;
+    }
+
+    public void WriteLine(string line)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line + "\r\n");
+        _output.Write(bytes);
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+
+    public void Write(string text) => _output.Write(Encoding.UTF8.GetBytes(text));
+
+    public async Task FlushAsync() => await _output.FlushAsync(Cancellation).ConfigureAwait(false);
+
+    /// <summary>Reads one line from the client (AUTHENTICATE's responses, IDLE's DONE); null when the client has gone.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan timeout)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timer.CancelAfter(timeout);
+        while (true)
+        {
+            var result = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var outcome = LineReader.TryReadLine(ref buffer, Services.Options.MaxLineLength, out var line);
+            if (outcome == LineReader.Result.Line)
+            {
+                var text = Encoding.UTF8.GetString(line);
+                _input.AdvanceTo(buffer.Start);
+                return text;
+            }
+            if (outcome == LineReader.Result.TooLong)
+            {
+                _input.AdvanceTo(buffer.End);
+                return "";
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Waits for a line from the client or <paramref name="wake"/>, whichever comes first (IDLE).</summary>
+    public async Task<(bool Line, string? Text)> ReadLineOrWakeAsync(Task wake, TimeSpan timeout)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timer.CancelAfter(timeout);
+        var read = _input.ReadAsync(timer.Token).AsTask();
+        var first = await Task.WhenAny(read, wake).ConfigureAwait(false);
+        if (first == wake)
+        {
+            _input.CancelPendingRead();
+            var cancelled = await read.ConfigureAwait(false);
+            // Not marked examined: if a line did arrive meanwhile, the next read returns it at once.
+            _input.AdvanceTo(cancelled.Buffer.Start);
+            return (false, null);
+        }
+        var result = await read.ConfigureAwait(false);
+        var buffer = result.Buffer;
+        if (LineReader.TryReadLine(ref buffer, Services.Options.MaxLineLength, out var line) == LineReader.Result.Line)
+        {
+            var text = Encoding.UTF8.GetString(line);
+            _input.AdvanceTo(buffer.Start);
+            return (true, text);
+        }
+        _input.AdvanceTo(buffer.Start, buffer.End);
+        return result.IsCompleted ? (true, null) : (false, null);
+    }
+
+    /// <summary>Announces what changed in the selected mailbox since the last look.</summary>
+    public async Task ReportChangesAsync(bool allowExpunge)
+    {
+        if (Selected is { } selected)
+        {
+            await selected.RefreshAsync(this, allowExpunge).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpgradeToTlsAsync()
+    {
+        _tls = new SslStream(new DuplexPipeStream(_transport.Input, _transport.Output), leaveInnerStreamOpen: false);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        handshake.CancelAfter(TimeSpan.FromMinutes(1));
+        await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = Services.Certificates.Context,
+            ClientCertificateRequired = false,
+        }, handshake.Token).ConfigureAwait(false);
+        _input = PipeReader.Create(_tls, new StreamPipeReaderOptions(leaveOpen: true));
+        _output = PipeWriter.Create(_tls, new StreamPipeWriterOptions(leaveOpen: true));
+        IsTls = true;
+    }
+
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "[{Session}] IMAP session timed out")]
+    private static partial void LogTimeout(ILogger logger, string session);
+
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Debug, Message = "[{Session}] IMAP session ended: {Reason}")]
+    private static partial void LogEnded(ILogger logger, string session, string reason);
+
+    [LoggerMessage(EventId = 4503, Level = LogLevel.Error, Message = "[{Session}] IMAP command failed in storage")]
+    private static partial void LogStorageFailed(ILogger logger, string session, Exception exception);
+}

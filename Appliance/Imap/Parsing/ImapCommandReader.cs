@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Appliance.Protocols;
+
+namespace Appliance.Imap.Parsing;
+
+/// <summary>What <see cref="ImapCommandReader"/> found.</summary>
+public enum FrameKind
+{
+    /// <summary>A whole command, literals included.</summary>
+    Command,
+    /// <summary>A line over the limit: answered BAD, the line skipped.</summary>
+    LineTooLong,
+    /// <summary>A synchronizing literal over the limit: answered NO [TOOBIG], the client sends no data.</summary>
+    LiteralTooLarge,
+    /// <summary>A non-synchronizing literal over the limit: the data is coming anyway, so the session ends (RFC 7888 §4).</summary>
+    FatalLiteralTooLarge,
+    /// <summary>The client closed the connection.</summary>
+    End,
+}
+
+public readonly record struct ImapFrame(FrameKind Kind, ReadOnlyMemory<byte> Bytes, string? Tag);
+
+/// <summary>
+/// Reads whole commands from the connection: a line, and when it ends with a literal's size
+/// (<c>{n}</c> or RFC 7888's <c>{n+}</c>) the n octets that follow and the rest of the command, as
+/// often as it takes. For a synchronizing literal it asks the session to send the continuation
+/// request first. Limits: <see cref="ImapOptions.MaxLineLength"/> per line, <see cref="ImapOptions.MaxLiteralSize"/>
+/// per literal and in all.
+/// </summary>
+public sealed class ImapCommandReader(ImapOptions options)
+{
+    public async Task<ImapFrame> ReadAsync(PipeReader input, Func<Task> continueLiteral, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(continueLiteral);
+        var command = new ArrayBufferWriter<byte>();
+        long literals = 0;
+        while (true)
+        {
+            var line = await ReadLineAsync(input, cancellationToken).ConfigureAwait(false);
+            if (line.End)
+            {
+                return new ImapFrame(FrameKind.End, default, null);
+            }
+            if (line.Bytes is not { } bytes)
+            {
+                return new ImapFrame(FrameKind.LineTooLong, default, command.WrittenCount > 0 ? TagOf(command.WrittenSpan) : null);
+            }
+            command.Write(bytes);
+            if (!TryLiteralSize(bytes, out var size, out var synchronizing))
+            {
+                return new ImapFrame(FrameKind.Command, command.WrittenMemory, null);
+            }
+            command.Write("\r\n"u8);
+            literals += size;
+            if (size > options.MaxLiteralSize || literals > options.MaxLiteralSize)
+            {
+                var tag = TagOf(command.WrittenSpan);
+                return new ImapFrame(synchronizing ? FrameKind.LiteralTooLarge : FrameKind.FatalLiteralTooLarge, default, tag);
+            }
+            if (synchronizing)
+            {
+                await continueLiteral().ConfigureAwait(false);
+            }
+            if (!await ReadExactlyAsync(input, command, size, cancellationToken).ConfigureAwait(false))
+            {
+                return new ImapFrame(FrameKind.End, default, null);
+            }
+        }
+    }
+
+    /// <summary>A line without its CRLF; Bytes null when it was over the limit (and has been skipped).</summary>
+    private readonly record struct LineRead(bool End, byte[]? Bytes);
+
+    private async Task<LineRead> ReadLineAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        var skipping = false;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (skipping)
+            {
+                var found = LineReader.SkipLine(ref buffer);
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (found)
+                {
+                    return new LineRead(false, null);
+                }
+                if (result.IsCompleted)
+                {
+                    return new LineRead(true, null);
+                }
+                continue;
+            }
+            var before = buffer.Length;
+            var outcome = LineReader.TryReadLine(ref buffer, options.MaxLineLength, out var line);
+            switch (outcome)
+            {
+                case LineReader.Result.Line:
+                    var bytes = line.ToArray();
+                    input.AdvanceTo(buffer.Start);
+                    return new LineRead(false, bytes);
+                case LineReader.Result.TooLong when buffer.Length != before:
+                    input.AdvanceTo(buffer.Start);
+                    return new LineRead(false, null);
+                case LineReader.Result.TooLong:
+                    skipping = true;
+                    input.AdvanceTo(buffer.End);
+                    continue;
+                default:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        return new LineRead(true, null);
+                    }
+                    continue;
+            }
+        }
+    }
+
+    private static async Task<bool> ReadExactlyAsync(PipeReader input, ArrayBufferWriter<byte> command, long size, CancellationToken cancellationToken)
+    {
+        var remaining = size;
+        while (remaining > 0)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+            foreach (var segment in take)
+            {
+                command.Write(segment.Span);
+            }
+            remaining -= take.Length;
+            input.AdvanceTo(take.End);
+            if (remaining > 0 && result.IsCompleted)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Whether a line ends with <c>{n}</c> or <c>{n+}</c>.</summary>
+    internal static bool TryLiteralSize(ReadOnlySpan<byte> line, out long size, out bool synchronizing)
+    {
+        size = 0;
+        synchronizing = true;
+        if (line.Length < 3 || line[^1] != '}')
+        {
+            return false;
+        }
+        var end = line.Length - 1;
+        if (line[end - 1] == '+')
+        {
+            synchronizing = false;
+            end--;
+        }
+        var start = end;
+        while (start > 0 && char.IsAsciiDigit((char)line[start - 1]))
+        {
+            start--;
+        }
+        if (start == end || start == 0 || line[start - 1] != '{' || end - start > 18)
+        {
+            return false;
+        }
+        foreach (var b in line[start..end])
+        {
+            size = size * 10 + (b - '0');
+        }
+        return true;
+    }
+
+    /// <summary>The tag at the start of a command, for a response to a command that was not read whole.</summary>
+    private static string? TagOf(ReadOnlySpan<byte> command)
+    {
+        var space = command.IndexOf((byte)' ');
+        var tag = space > 0 ? command[..space] : command;
+        return tag.Length is > 0 and <= 64 ? Encoding.ASCII.GetString(tag) : null;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Globalization;
+using Appliance.Imap.Parsing;
+using Appliance.Mailstore;
+
+namespace Appliance.Imap;
+
+/// <summary>
+/// A session's view of its selected mailbox: the UIDs in message-sequence order and their flags as
+/// last told to the client. Sequence numbers change only when this session announces an EXPUNGE, so
+/// another session's changes are read from the database and announced here, never applied silently.
+/// </summary>
+public sealed class SelectedMailbox : IDisposable
+{
+    private readonly List<long> _uids = [];
+    private readonly Dictionary<long, string> _flags = [];
+    private readonly HashSet<long> _recent = [];
+    private readonly IDisposable _subscription;
+    private volatile bool _dirty;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SelectedMailbox(MailboxState state, bool readOnly, MailboxEvents events)
+    {
+        Id = state.Id;
+        Name = state.Name;
+        ReadOnly = readOnly;
+        Uidvalidity = state.Uidvalidity;
+        _subscription = events.Subscribe(state.Id, OnChanged);
+    }
+
+    public long Id { get; }
+    public string Name { get; }
+    public bool ReadOnly { get; }
+    public long Uidvalidity { get; }
+    public int Count => _uids.Count;
+    public IReadOnlyList<long> Uids => _uids;
+    public long HighestModseq { get; private set; }
+
+    /// <summary>Completes when another session or a delivery changes the mailbox (IDLE waits on it).</summary>
+    public Task Changed => _changed.Task;
+
+    private void OnChanged()
+    {
+        _dirty = true;
+        _changed.TrySetResult();
+    }
+
+    /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write).</summary>
+    public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(state);
+        var selected = new SelectedMailbox(state, readOnly, events);
+        var firstRecent = readOnly ? long.MaxValue : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
+        {
+            selected._uids.Add(entry.Uid);
+            selected._flags[entry.Uid] = entry.Flags;
+            if (entry.Uid >= firstRecent)
+            {
+                selected._recent.Add(entry.Uid);
+            }
+        }
+        selected.HighestModseq = state.Highestmodseq;
+        return selected;
+    }
+
+    public int RecentCount => _recent.Count;
+
+    public bool IsRecent(long uid) => _recent.Contains(uid);
+
+    public string FlagsOf(long uid) => _flags.GetValueOrDefault(uid, "");
+
+    /// <summary>The flag list as a client sees it, \Recent included.</summary>
+    public string FlagList(long uid)
+    {
+        var flags = MessageFlags.Parse(FlagsOf(uid)).ToList();
+        if (_recent.Contains(uid))
+        {
+            flags.Add(MessageFlags.Recent);
+        }
+        return "(" + string.Join(' ', flags) + ")";
+    }
+
+    /// <summary>1-based sequence number of a UID, or 0 when it is not in the mailbox.</summary>
+    public int SequenceOf(long uid)
+    {
+        var index = _uids.BinarySearch(uid);
+        return index >= 0 ? index + 1 : 0;
+    }
+
+    public long UidAt(int sequence) => _uids[sequence - 1];
+
+    /// <summary>The UIDs a set names, as sequence numbers or as UIDs, in ascending order; "$" is the saved search.</summary>
+    public List<long> Resolve(SequenceSet set, bool byUid, IReadOnlyList<long> saved)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (set.IsSaved)
+        {
+            return [.. saved.Where(u => SequenceOf(u) > 0).Order()];
+        }
+        var result = new List<long>();
+        if (_uids.Count == 0)
+        {
+            return result;
+        }
+        if (byUid)
+        {
+            var largest = _uids[^1];
+            foreach (var uid in _uids)
+            {
+                if (set.Contains(uid, largest)) result.Add(uid);
+            }
+            return result;
+        }
+        foreach (var (first, last) in set.Ranges)
+        {
+            // A sequence number beyond the mailbox is an error (RFC 3501 §6.4.8 asks for BAD); "*" is the last.
+            if ((first != SequenceSet.Star && first > _uids.Count) || (last != SequenceSet.Star && last > _uids.Count))
+            {
+                throw new ImapSyntaxException("Message sequence number out of range");
+            }
+        }
+        for (var i = 1; i <= _uids.Count; i++)
+        {
+            if (set.Contains(i, _uids.Count)) result.Add(_uids[i - 1]);
+        }
+        return result;
+    }
+
+    /// <summary>This session changed flags itself: keep the view in step without announcing it again.</summary>
+    public void Apply(IEnumerable<MessageEntry> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        foreach (var change in changes)
+        {
+            if (_flags.ContainsKey(change.Uid))
+            {
+                _flags[change.Uid] = change.Flags;
+            }
+            HighestModseq = Math.Max(HighestModseq, change.Modseq);
+        }
+    }
+
+    /// <summary>This session expunged messages itself: announce each and renumber (highest first keeps the others' numbers valid).</summary>
+    public void Expunged(ImapSession session, IReadOnlyCollection<long> uids)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        for (var i = _uids.Count - 1; i >= 0; i--)
+        {
+            if (uids.Contains(_uids[i]))
+            {
+                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {i + 1} EXPUNGE"));
+                _flags.Remove(_uids[i]);
+                _recent.Remove(_uids[i]);
+                _uids.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the mailbox again when something changed and announces the difference: EXPUNGE for gone
+    /// messages (only when <paramref name="allowExpunge"/>), EXISTS and RECENT for new ones, FETCH FLAGS
+    /// for changed flags.
+    /// </summary>
+    public async Task RefreshAsync(ImapSession session, bool allowExpunge)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!_dirty)
+        {
+            return;
+        }
+        _dirty = false;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entries = await session.Services.Store.EntriesAsync(Id, session.Cancellation).ConfigureAwait(false);
+        var now = entries.ToDictionary(e => e.Uid);
+        var gone = _uids.Where(u => !now.ContainsKey(u)).ToList();
+        if (gone.Count > 0)
+        {
+            if (allowExpunge)
+            {
+                Expunged(session, gone);
+            }
+            else
+            {
+                _dirty = true; // announce them at the next command that may
+            }
+        }
+        var last = _uids.Count > 0 ? _uids[^1] : 0;
+        var added = entries.Where(e => e.Uid > last).ToList();
+        foreach (var entry in entries)
+        {
+            if (entry.Uid <= last && _flags.TryGetValue(entry.Uid, out var flags) && flags != entry.Flags)
+            {
+                _flags[entry.Uid] = entry.Flags;
+                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {SequenceOf(entry.Uid)} FETCH (UID {entry.Uid} FLAGS {FlagList(entry.Uid)}{ModseqItem(session, entry.Modseq)})"));
+            }
+            HighestModseq = Math.Max(HighestModseq, entry.Modseq);
+        }
+        if (added.Count > 0)
+        {
+            var firstRecent = ReadOnly ? long.MaxValue : await session.Services.Store.TakeRecentAsync(Id, session.Cancellation).ConfigureAwait(false);
+            foreach (var entry in added)
+            {
+                _uids.Add(entry.Uid);
+                _flags[entry.Uid] = entry.Flags;
+                if (entry.Uid >= firstRecent)
+                {
+                    _recent.Add(entry.Uid);
+                }
+            }
+            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_uids.Count} EXISTS"));
+            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_recent.Count} RECENT"));
+        }
+    }
+
+    private static string ModseqItem(ImapSession session, long modseq) =>
+        session.Enabled.Contains("CONDSTORE") ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({modseq})") : "";
+
+    /// <summary>Marks the view stale, so that the next refresh reads the mailbox (after this session's own APPEND or COPY into it).</summary>
+    public void Touch() => _dirty = true;
+
+    public void Dispose() => _subscription.Dispose();
+}

@@ -1,0 +1,351 @@
+using System.Data.Common;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Mailstore;
+
+/// <summary>A mailbox as IMAP sees it when selecting it.</summary>
+public sealed class MailboxState
+{
+    public long Id { get; init; }
+    public string Name { get; init; } = "";
+    public string? SpecialUse { get; init; }
+    public long Uidvalidity { get; init; }
+    public long Uidnext { get; init; }
+    public long Highestmodseq { get; init; }
+    public long RecentUid { get; init; }
+}
+
+/// <summary>The part of a message row a session keeps in memory: enough for sequence numbers and flags.</summary>
+public readonly record struct MessageEntry(long Uid, string Flags, long Modseq);
+
+/// <summary>Why a folder operation was refused; the IMAP layer turns it into NO with a response code.</summary>
+public sealed class MailboxException(string code, string message) : Exception(message)
+{
+    /// <summary>RFC 5530 response code: NONEXISTENT, ALREADYEXISTS, CANNOT, INUSE, OVERQUOTA, LIMIT.</summary>
+    public string Code { get; } = code;
+}
+
+/// <summary>Folder operations: hierarchy with "/" as separator, INBOX case-insensitive, subscriptions.</summary>
+public sealed partial class MailStore
+{
+    public const char Separator = '/';
+    public const int MaxNameLength = 255;
+
+    /// <summary>"inbox", "Inbox" and "INBOX" are one mailbox (RFC 3501 §5.1); other names are case-sensitive.</summary>
+    public static string Normalize(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (string.Equals(name, "INBOX", StringComparison.OrdinalIgnoreCase))
+        {
+            return "INBOX";
+        }
+        if (name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase))
+        {
+            return "INBOX" + name[5..];
+        }
+        return name;
+    }
+
+    /// <summary>Whether a name may be created: no empty levels, no control characters, not too long.</summary>
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= MaxNameLength
+        && !name.Split(Separator).Any(string.IsNullOrEmpty)
+        && !name.Any(c => char.IsControl(c) || c is '*' or '%');
+
+    public async Task<MailboxState?> FindMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<MailboxState>("""
+            SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE user_id = @userId AND name = @name
+            """, new { userId, name = Normalize(name) }).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes sure a signed-in user has their default folders (users made before mail existed have none).</summary>
+    public Task EnsureDefaultsAsync(long userId, CancellationToken cancellationToken = default) =>
+        database.InTransactionAsync((c, t) => EnsureInboxAsync(c, t, userId), cancellationToken);
+
+    public async Task<IReadOnlyList<string>> SubscriptionsAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>("SELECT name FROM subscriptions WHERE user_id = @userId ORDER BY name", new { userId }).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task SetSubscribedAsync(long userId, string name, bool subscribed, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(subscribed
+            ? "INSERT INTO subscriptions(user_id, name) VALUES (@userId, @name) ON CONFLICT DO NOTHING"
+            : "DELETE FROM subscriptions WHERE user_id = @userId AND name = @name", new { userId, name = Normalize(name) }).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes it, as clients expect.</summary>
+    public async Task CreateMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
+    {
+        name = Normalize(name.TrimEnd(Separator));
+        if (!IsValidName(name))
+        {
+            throw new MailboxException("CANNOT", "Invalid mailbox name");
+        }
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id = @userId AND name = @name", new { userId, name }, transaction).ConfigureAwait(false) > 0)
+            {
+                throw new MailboxException("ALREADYEXISTS", "Mailbox already exists");
+            }
+            var parts = name.Split(Separator);
+            for (var i = 1; i <= parts.Length; i++)
+            {
+                var path = string.Join(Separator, parts.Take(i));
+                await connection.ExecuteAsync("""
+                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING;
+                    INSERT INTO subscriptions(user_id, name) VALUES (@userId, @path) ON CONFLICT DO NOTHING;
+                    """, new { userId, path, validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a folder and its messages. INBOX cannot go, nor a folder with folders below it.</summary>
+    public async Task DeleteMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
+    {
+        name = Normalize(name);
+        if (name == "INBOX")
+        {
+            throw new MailboxException("CANNOT", "INBOX cannot be deleted");
+        }
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id = @userId AND name = @name", new { userId, name }, transaction).ConfigureAwait(false)
+                ?? throw new MailboxException("NONEXISTENT", "No such mailbox");
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id = @userId AND substr(name, 1, @length) = @prefix",
+                new { userId, prefix = name + Separator, length = name.Length + 1 }, transaction).ConfigureAwait(false) > 0)
+            {
+                throw new MailboxException("INUSE", "Mailbox has folders below it; delete them first");
+            }
+            await connection.ExecuteAsync("DELETE FROM mailboxes WHERE id = @id", new { id }, transaction).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renames a folder with the folders below it. Renaming INBOX moves its messages to a new folder and
+    /// leaves INBOX empty (RFC 3501 §6.3.5).
+    /// </summary>
+    public async Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default)
+    {
+        from = Normalize(from);
+        to = Normalize(to.TrimEnd(Separator));
+        if (!IsValidName(to) || to == "INBOX")
+        {
+            throw new MailboxException("CANNOT", "Invalid mailbox name");
+        }
+        if (to.StartsWith(from + Separator, StringComparison.Ordinal))
+        {
+            throw new MailboxException("CANNOT", "A mailbox cannot move below itself");
+        }
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id = @userId AND name = @from", new { userId, from }, transaction).ConfigureAwait(false)
+                ?? throw new MailboxException("NONEXISTENT", "No such mailbox");
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id = @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false) > 0)
+            {
+                throw new MailboxException("ALREADYEXISTS", "Mailbox already exists");
+            }
+            if (from == "INBOX")
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @to, @validity, @now);
+                    """, new { userId, to, validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+                var target = await connection.ExecuteScalarAsync<long>("SELECT id FROM mailboxes WHERE user_id = @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false);
+                // Same UIDs in a new folder (its UIDVALIDITY is new, so that is allowed).
+                await connection.ExecuteAsync("""
+                    UPDATE mailboxes SET uidnext = (SELECT uidnext FROM mailboxes WHERE id = @id) WHERE id = @target;
+                    UPDATE messages SET mailbox_id = @target WHERE mailbox_id = @id;
+                    """, new { id, target }, transaction).ConfigureAwait(false);
+                return;
+            }
+            await connection.ExecuteAsync("""
+                UPDATE mailboxes SET name = @to || substr(name, @length + 1)
+                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                UPDATE subscriptions SET name = @to || substr(name, @length + 1)
+                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
+            // Parents of the new name that do not exist yet.
+            var parts = to.Split(Separator);
+            for (var i = 1; i < parts.Length; i++)
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING
+                    """, new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private long _lastValidity;
+
+    /// <summary>
+    /// UIDVALIDITY from the clock, strictly increasing within the process: a folder made again after
+    /// removal, or two made in the same second, never share a value (RFC 3501 §2.3.1.1).
+    /// </summary>
+    private long NextUidValidity()
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        long last, next;
+        do
+        {
+            last = Interlocked.Read(ref _lastValidity);
+            next = Math.Max(now, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastValidity, next, last) != last);
+        return next;
+    }
+
+    /// <summary>Bytes all of the user's messages take.</summary>
+    public async Task<long> UsageAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await UsageAsync(connection, null, userId).ConfigureAwait(false);
+    }
+
+    /// <summary>Octets the folder's messages take (RFC 8438 STATUS SIZE).</summary>
+    public async Task<long> SizeAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long?>("SELECT SUM(size) FROM messages WHERE mailbox_id = @mailboxId", new { mailboxId }).ConfigureAwait(false) ?? 0;
+    }
+
+    /// <summary>UID, flags and modification sequence of every message in a folder, in UID order.</summary>
+    public async Task<IReadOnlyList<MessageEntry>> EntriesAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<MessageEntry>("SELECT uid, flags, modseq FROM messages WHERE mailbox_id = @mailboxId ORDER BY uid", new { mailboxId }).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task<MailboxState?> MailboxStateAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<MailboxState>(
+            "SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks everything up to now as seen by a read-write session; returns the first UID that was still recent.</summary>
+    public async Task<long> TakeRecentAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>("""
+            UPDATE mailboxes SET recent_uid = uidnext WHERE id = @mailboxId
+            RETURNING (SELECT recent_uid FROM mailboxes WHERE id = @mailboxId)
+            """, new { mailboxId }).ConfigureAwait(false);
+    }
+
+    /// <summary>Full rows for the given UIDs of a folder, in UID order.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> MessagesByUidAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<StoredMessage>(uids.Count);
+        foreach (var chunk in uids.Order().Chunk(500))
+        {
+            result.AddRange(await connection.QueryAsync<StoredMessage>(
+                "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN @chunk ORDER BY uid",
+                new { mailboxId, chunk }).ConfigureAwait(false));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Adds, removes or replaces flags of messages; each message that changes takes the folder's next
+    /// modification sequence. Returns the messages that changed, with their new flags.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageEntry>> StoreFlagsAsync(long mailboxId, IReadOnlyCollection<long> uids, char mode, IReadOnlyList<string> flags, CancellationToken cancellationToken = default)
+    {
+        return await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var changed = new List<MessageEntry>();
+            foreach (var chunk in uids.Order().Chunk(500))
+            {
+                var rows = await connection.QueryAsync<MessageEntry>("SELECT uid, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN @chunk ORDER BY uid",
+                    new { mailboxId, chunk }, transaction).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    var current = MessageFlags.Parse(row.Flags);
+                    var next = mode switch
+                    {
+                        '+' => MessageFlags.Format(current.Concat(flags)),
+                        '-' => MessageFlags.Format(current.Where(f => !flags.Contains(f, StringComparer.OrdinalIgnoreCase))),
+                        _ => MessageFlags.Format(flags),
+                    };
+                    if (next == row.Flags)
+                    {
+                        continue;
+                    }
+                    var modseq = await connection.ExecuteScalarAsync<long>(
+                        "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @mailboxId RETURNING highestmodseq", new { mailboxId }, transaction).ConfigureAwait(false);
+                    await connection.ExecuteAsync("UPDATE messages SET flags = @next, modseq = @modseq WHERE mailbox_id = @mailboxId AND uid = @uid",
+                        new { next, modseq, mailboxId, uid = row.Uid }, transaction).ConfigureAwait(false);
+                    changed.Add(new MessageEntry(row.Uid, next, modseq));
+                }
+            }
+            return (IReadOnlyList<MessageEntry>)changed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the messages marked \Deleted (only those in <paramref name="only"/> when given); returns their UIDs.</summary>
+    public async Task<IReadOnlyList<long>> ExpungeAsync(long mailboxId, IReadOnlyCollection<long>? only = null, CancellationToken cancellationToken = default)
+    {
+        return await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var deleted = (await connection.QueryAsync<(long Uid, string Flags)>("SELECT uid, flags FROM messages WHERE mailbox_id = @mailboxId AND flags LIKE '%\\Deleted%' ORDER BY uid",
+                new { mailboxId }, transaction).ConfigureAwait(false))
+                .Where(r => MessageFlags.Has(r.Flags, MessageFlags.Deleted) && (only is null || only.Contains(r.Uid)))
+                .Select(r => r.Uid).ToList();
+            await RemoveAsync(connection, transaction, mailboxId, deleted).ConfigureAwait(false);
+            return (IReadOnlyList<long>)deleted;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task RemoveAsync(DbConnection connection, DbTransaction transaction, long mailboxId, IReadOnlyCollection<long> uids)
+    {
+        if (uids.Count == 0)
+        {
+            return;
+        }
+        foreach (var chunk in uids.Chunk(500))
+        {
+            await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid IN @chunk", new { mailboxId, chunk }, transaction).ConfigureAwait(false);
+        }
+        await connection.ExecuteAsync("UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies messages to another folder of the same user (new UIDs there, same blobs, flags kept);
+    /// with <paramref name="move"/> also removes them from the source, atomically (RFC 6851).
+    /// Returns the pairs (source UID, target UID) for COPYUID (RFC 4315).
+    /// </summary>
+    public async Task<IReadOnlyList<(long From, long To)>> CopyAsync(long fromMailbox, IReadOnlyCollection<long> uids, long toMailbox, bool move, long quotaBytes, long userId, CancellationToken cancellationToken = default)
+    {
+        return await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var rows = new List<StoredMessage>();
+            foreach (var chunk in uids.Order().Chunk(500))
+            {
+                rows.AddRange(await connection.QueryAsync<StoredMessage>(
+                    "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags FROM messages WHERE mailbox_id = @fromMailbox AND uid IN @chunk ORDER BY uid",
+                    new { fromMailbox, chunk }, transaction).ConfigureAwait(false));
+            }
+            if (!move && quotaBytes > 0 && await UsageAsync(connection, transaction, userId).ConfigureAwait(false) + rows.Sum(r => r.Size) > quotaBytes)
+            {
+                throw new MailboxException("OVERQUOTA", "Quota exceeded");
+            }
+            var pairs = new List<(long, long)>(rows.Count);
+            foreach (var row in rows)
+            {
+                var uid = await AppendAsync(connection, transaction, toMailbox, new BlobRef(row.BlobHash, row.Size), row.InternalDate, row.Flags).ConfigureAwait(false);
+                pairs.Add((row.Uid, uid));
+            }
+            if (move)
+            {
+                await RemoveAsync(connection, transaction, fromMailbox, rows.Select(r => r.Uid).ToList()).ConfigureAwait(false);
+            }
+            return (IReadOnlyList<(long, long)>)pairs;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}
