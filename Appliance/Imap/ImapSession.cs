@@ -240,7 +240,7 @@ public sealed partial class ImapSession
         }
         if (!command.AllowedIn.Contains(State))
         {
-            WriteLine($"{tag} BAD {name} is not allowed {StateText()}");
+            WriteLine($"{tag} BAD {name} is not allowed {StateText(command)}");
             return CountBad();
         }
         try
@@ -295,9 +295,10 @@ public sealed partial class ImapSession
     /// <summary>A mailbox name for a response: modified UTF-7, quoted.</summary>
     public string EncodeMailbox(string name) => ImapString.Quote(Enabled.Contains("UTF8=ACCEPT") ? name : ModifiedUtf7.Encode(name));
 
-    private string StateText() => State switch
+    private string StateText(ImapCommand command) => State switch
     {
         ImapState.NotAuthenticated => "before logging in",
+        _ when command.AllowedIn.SequenceEqual([ImapState.NotAuthenticated]) => "once logged in",
         ImapState.Authenticated => "without a selected mailbox",
         _ => "now",
     };

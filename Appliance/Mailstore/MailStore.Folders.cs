@@ -228,14 +228,13 @@ public sealed partial class MailStore
     }
 
     /// <summary>Marks everything up to now as seen by a read-write session; returns the first UID that was still recent.</summary>
-    public async Task<long> TakeRecentAsync(long mailboxId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>("""
-            UPDATE mailboxes SET recent_uid = uidnext WHERE id = @mailboxId
-            RETURNING (SELECT recent_uid FROM mailboxes WHERE id = @mailboxId)
-            """, new { mailboxId }).ConfigureAwait(false);
-    }
+    public Task<long> TakeRecentAsync(long mailboxId, CancellationToken cancellationToken = default) =>
+        database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var first = await connection.ExecuteScalarAsync<long>("SELECT recent_uid FROM mailboxes WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+            await connection.ExecuteAsync("UPDATE mailboxes SET recent_uid = uidnext WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+            return first;
+        }, cancellationToken);
 
     /// <summary>Full rows for the given UIDs of a folder, in UID order.</summary>
     public async Task<IReadOnlyList<StoredMessage>> MessagesByUidAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
