@@ -30,6 +30,27 @@ public class AuthenticatorTests
     }
 
     [Fact]
+    public async Task A_remembered_password_never_admits_a_wrong_or_replaced_one_nor_a_disabled_user()
+    {
+        await using var services = await TestServices.CreateAsync();
+        await services.SetUpAsync();
+        var auth = services.Get<Authenticator>();
+        var users = services.Get<UserService>();
+        await users.AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd"));
+        Assert.Equal(SignInOutcome.Success, (await auth.SignInAsync("bob@example.com", "Str0ng-Passw0rd")).Outcome);
+        Assert.Equal(SignInOutcome.Success, (await auth.SignInAsync("bob@example.com", "Str0ng-Passw0rd")).Outcome);
+        Assert.Equal(SignInOutcome.Failed, (await auth.SignInAsync("bob@example.com", "Str0ng-Passw0rD")).Outcome);
+        Assert.Equal(SignInOutcome.Failed, (await auth.SignInAsync("admin@example.com", "Str0ng-Passw0rd")).Outcome);
+
+        await users.ResetPasswordAsync(Actor.CommandLine, "bob@example.com", "An0ther-Passw0rd");
+        Assert.Equal(SignInOutcome.Failed, (await auth.SignInAsync("bob@example.com", "Str0ng-Passw0rd")).Outcome);
+        Assert.Equal(SignInOutcome.Success, (await auth.SignInAsync("bob@example.com", "An0ther-Passw0rd")).Outcome);
+
+        await users.UpdateAsync(Actor.CommandLine, "bob@example.com", new UserChanges(Disabled: true));
+        Assert.Equal(SignInOutcome.Disabled, (await auth.SignInAsync("bob@example.com", "An0ther-Passw0rd")).Outcome);
+    }
+
+    [Fact]
     public async Task Parallel_guesses_cannot_exceed_the_threshold()
     {
         await using var services = await TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:Security:LockoutThreshold"] = "3" });

@@ -17,6 +17,7 @@ public static class AccountsServiceCollectionExtensions
             .Validate(o => o.MaxFailureDelayMilliseconds >= o.FailureDelayMilliseconds && o.MaxFailureDelayMilliseconds <= 60_000,
                 "Appliance:Security:MaxFailureDelayMilliseconds must be at least FailureDelayMilliseconds and at most 60000.")
             .Validate(o => o.SignInsPerMinutePerAddress is >= 1 and <= 100_000, "Appliance:Security:SignInsPerMinutePerAddress must be between 1 and 100000.")
+            .Validate(o => o.CredentialCacheMinutes is >= 0 and <= 1440, "Appliance:Security:CredentialCacheMinutes must be between 0 and 1440.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PasswordHasher>();

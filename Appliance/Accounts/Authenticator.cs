@@ -53,7 +53,7 @@ public sealed partial class Authenticator(
         }
 
         var hash = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false) ?? "";
-        if (!hasher.Verify(password ?? "", hash))
+        if (!Verify(key, password ?? "", hash, now))
         {
             LogFailed(logger, key, $"wrong password ({attempts} in a row)");
             if (attempts >= o.LockoutThreshold)
@@ -72,6 +72,37 @@ public sealed partial class Authenticator(
             return new SignInResult(SignInOutcome.Disabled);
         }
         return new SignInResult(SignInOutcome.Success, await users.FindAsync(key, cancellationToken).ConfigureAwait(false));
+    }
+
+    // Passwords verified lately, per address and stored hash: mail clients open a connection for each
+    // folder and reconnect all day, and a full PBKDF2 each time (600,000 rounds) would cost a core for
+    // nothing. Only a keyed hash of the password is kept, never the password; a new password is a new
+    // stored hash, so it misses the cache. Lockout, disabled accounts and delays apply as before.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Address, string Hash), (byte[] Mac, DateTimeOffset Until)> _verified = new();
+    private readonly byte[] _cacheKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    private bool Verify(string address, string password, string hash, DateTimeOffset now)
+    {
+        var minutes = options.Value.CredentialCacheMinutes;
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(_cacheKey, System.Text.Encoding.UTF8.GetBytes(password));
+        if (minutes > 0 && _verified.TryGetValue((address, hash), out var cached) && cached.Until > now
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(cached.Mac, mac))
+        {
+            return true;
+        }
+        if (!hasher.Verify(password, hash))
+        {
+            return false;
+        }
+        if (minutes > 0)
+        {
+            if (_verified.Count >= 100_000)
+            {
+                _verified.Clear();
+            }
+            _verified[(address, hash)] = (mac, now.AddMinutes(minutes));
+        }
+        return true;
     }
 
     /// <summary>The pause after the n-th failure in a row: the base delay, doubled each time, capped.</summary>

@@ -40,4 +40,10 @@ public sealed class SecurityOptions
 
     /// <summary>Allow AUTH over connections without TLS (protocol listeners). Default false.</summary>
     public bool AllowPlaintextAuth { get; set; }
+
+    /// <summary>
+    /// Minutes a verified password is remembered (as a keyed hash, in memory) so that a mail client's
+    /// next connection skips the slow hash. 0 turns it off. Default 15, as Dovecot's auth cache.
+    /// </summary>
+    public int CredentialCacheMinutes { get; set; } = 15;
 }
