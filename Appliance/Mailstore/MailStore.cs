@@ -100,4 +100,17 @@ public sealed partial class MailStore(Database database, TimeProvider time)
             WHERE u.address = @address AND b.name = @mailbox ORDER BY m.uid
             """, new { address, mailbox }).ConfigureAwait(false)).AsList();
     }
+
+    /// <summary>
+    /// Removes these messages from the mailbox in one transaction: all or none. The table's triggers
+    /// release their blobs. Returns how many rows went (fewer if some were already removed elsewhere).
+    /// </summary>
+    public Task<int> DeleteMessagesAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        return database.InTransactionAsync(async (connection, transaction) =>
+            // One statement per UID: a long IN list would pass SQLite's limit on parameters.
+            await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid = @uid",
+                uids.Select(uid => new { mailboxId, uid }), transaction).ConfigureAwait(false), cancellationToken);
+    }
 }
