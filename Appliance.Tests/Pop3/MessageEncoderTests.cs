@@ -80,7 +80,7 @@ public sealed class MessageEncoderTests
     }
 
     [Fact]
-    public void TOP_0_stops_at_the_blank_line_even_when_it_ends_in_bare_CR_LF_pairs()
+    public void TOP_0_stops_at_the_blank_line_after_the_header()
     {
         Assert.Equal("A: 1\r\n\r\n", Encode("A: 1\r\n\r\nbody\r\n", bodyLines: 0));
     }
