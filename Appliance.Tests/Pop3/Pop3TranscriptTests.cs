@@ -351,9 +351,12 @@ public sealed class Pop3TranscriptTests
         var inbox = (await host.Get<MailStore>().MessagesAsync("bob@example.com"))[0].MailboxId;
         var nudged = 0;
         using var subscription = host.Get<MailboxEvents>().Subscribe(inbox, () => Interlocked.Increment(ref nudged));
+        var modseq = (await host.Get<MailStore>().MailboxStateAsync(inbox))!.Highestmodseq;
         await using var pop = await SignInAsync(host);
         await pop.OkAsync("DELE 1");
         Assert.Equal("+OK mail.example.com POP3 Appliance signing off (1 messages left)", await pop.OkAsync("QUIT"));
+        // CONDSTORE clients see the change as they would an IMAP expunge.
+        Assert.True((await host.Get<MailStore>().MailboxStateAsync(inbox))!.Highestmodseq > modseq);
         Assert.True(await pop.IsClosedAsync());
         Assert.Equal([uids[1]], await Pop3Mail.UidsAsync(host, "bob@example.com"));
         Assert.Equal(1, nudged);
