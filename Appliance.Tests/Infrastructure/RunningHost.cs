@@ -18,6 +18,8 @@ public sealed class RunningHost : IAsyncDisposable
     public int SmtpPort { get; private set; }
     public int SubmissionPort { get; private set; }
     public int SmtpsPort { get; private set; }
+    public int Pop3Port { get; private set; }
+    public int Pop3sPort { get; private set; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
@@ -35,6 +37,19 @@ public sealed class RunningHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The host with its POP3 listeners on (STLS and implicit TLS) and inbound SMTP to fill mailboxes, on free ports.</summary>
+    public static async Task<RunningHost> StartWithPop3Async(params string[] extraArgs)
+    {
+        var pop3 = FreePort.Get();
+        var pop3s = FreePort.Get();
+        var smtp = FreePort.Get();
+        var host = await StartAsync(true, [$"--Appliance:Listeners:Pop3={pop3}", $"--Appliance:Listeners:Pop3s={pop3s}", $"--Appliance:Listeners:Smtp={smtp}", .. extraArgs]);
+        host.Pop3Port = pop3;
+        host.Pop3sPort = pop3s;
+        host.SmtpPort = smtp;
+        return host;
+    }
+
     public static async Task<RunningHost> StartAsync(bool setUp = false, params string[] extraArgs)
     {
         var host = new RunningHost();
@@ -42,11 +57,11 @@ public sealed class RunningHost : IAsyncDisposable
         {
             "--environment=Development",
             $"--Appliance:Listeners:Http={host.HttpPort}",
-            "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
+            "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0",
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
-        foreach (var listener in new[] { "Https", "Smtp", "Submission", "Smtps" })
+        foreach (var listener in new[] { "Https", "Smtp", "Submission", "Smtps", "Pop3", "Pop3s" })
         {
             if (!extraArgs.Any(a => a.StartsWith($"--Appliance:Listeners:{listener}=", StringComparison.Ordinal)))
             {

@@ -1,4 +1,5 @@
 using Appliance.Accounts;
+using Appliance.Pop3;
 using Appliance.Setup;
 using Appliance.Imap;
 using Appliance.Smtp;
@@ -36,6 +37,7 @@ public static partial class ApplianceHost
         builder.Services.AddSetup();
         builder.Services.AddSmtp();
         builder.Services.AddImap();
+        builder.Services.AddPop3();
         builder.Services.AddHostedService<Appliance.Jobs.BlobSweeper>();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
@@ -48,6 +50,7 @@ public static partial class ApplianceHost
         _ = app.Services.GetRequiredService<IOptions<SetupOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Appliance.Smtp.SmtpOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Appliance.Imap.ImapOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Pop3Options>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
         if (!await app.Services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
@@ -117,6 +120,20 @@ public static partial class ApplianceHost
                     {
                         l.UseHttps(tls);
                         l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>();
+                    });
+                }
+                if (o.Pop3 > 0)
+                {
+                    // RFC 2595: plain POP3 that upgrades with STLS.
+                    kestrel.Listen(o.BindAddress, o.Pop3, l => l.UseConnectionHandler<Pop3Handler>());
+                }
+                if (o.Pop3s > 0)
+                {
+                    // RFC 8314: POP3 over implicit TLS.
+                    kestrel.Listen(o.BindAddress, o.Pop3s, l =>
+                    {
+                        l.UseHttps(tls);
+                        l.UseConnectionHandler<Pop3Handler>();
                     });
                 }
                 kestrel.AddServerHeader = false;

@@ -100,4 +100,25 @@ public sealed partial class MailStore(Database database, TimeProvider time)
             WHERE u.address = @address AND b.name = @mailbox ORDER BY m.uid
             """, new { address, mailbox }).ConfigureAwait(false)).AsList();
     }
+
+    /// <summary>
+    /// Removes these messages from the mailbox in one transaction: all or none (POP3's UPDATE state).
+    /// The table's triggers release their blobs; HIGHESTMODSEQ moves as for an IMAP expunge, so
+    /// CONDSTORE/QRESYNC clients notice. Returns how many rows went (fewer if IMAP removed some first).
+    /// </summary>
+    public Task<int> DeleteMessagesAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        return database.InTransactionAsync(async (connection, transaction) =>
+        {
+            // One statement per UID: a long IN list would pass SQLite's limit on parameters.
+            var deleted = await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid = @uid",
+                uids.Select(uid => new { mailboxId, uid }), transaction).ConfigureAwait(false);
+            if (deleted > 0)
+            {
+                await connection.ExecuteAsync("UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+            }
+            return deleted;
+        }, cancellationToken);
+    }
 }

@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Data.Common;
+using Appliance.Accounts;
+using Appliance.Protocols;
+
+namespace Appliance.Pop3;
+
+/// <summary>The AUTHORIZATION state: USER/PASS (RFC 1939 §7), AUTH PLAIN (RFC 5034), then the lock and the maildrop.</summary>
+public sealed partial class Pop3Session
+{
+    private string? _pendingUser;
+    private bool _saslPending;
+    private int _authFailures;
+    private User? _user;
+    private IDisposable? _lock;
+    private Maildrop? _maildrop;
+
+    /// <summary>Passwords only under TLS unless plaintext is allowed (RFC 2595 §2.3, RFC 5034 §7).</summary>
+    private bool MayAuthenticate => IsTls || _services.Security.AllowPlaintextAuth;
+
+    private static readonly Pop3Reply EncryptionRequired =
+        Pop3Reply.Error("Plaintext authentication is not allowed without TLS; use STLS first", "AUTH");
+
+    private void User(Pop3Command command)
+    {
+        if (!MayAuthenticate)
+        {
+            throw new Pop3ReplyException(EncryptionRequired);
+        }
+        if (command.Arguments.Length == 0)
+        {
+            throw new Pop3ReplyException(Pop3Reply.SyntaxError);
+        }
+        // Any name is accepted here, so that a client cannot learn which addresses exist (RFC 1939 §13).
+        _pendingUser = command.Arguments;
+        Write(Pop3Reply.Success("Send the password"));
+    }
+
+    private async Task PassAsync(Pop3Command command)
+    {
+        if (!MayAuthenticate)
+        {
+            throw new Pop3ReplyException(EncryptionRequired);
+        }
+        if (_pendingUser is not { } user)
+        {
+            throw new Pop3ReplyException(Pop3Reply.Error("Send USER first"));
+        }
+        // RFC 1939 §7: after a failed PASS the client starts again with USER.
+        _pendingUser = null;
+        await SignInAsync(user, command.Arguments).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// RFC 5034 §4: <c>AUTH mechanism [initial-response]</c>, "=" for an empty one. AUTH alone lists the
+    /// mechanisms as Outlook and older clients expect (the RFC 1734 behaviour dovecot keeps).
+    /// </summary>
+    private async Task AuthAsync(Pop3Command command)
+    {
+        var parameters = command.Params;
+        if (parameters.Length == 0)
+        {
+            WriteMultiline(Pop3Reply.Success("Mechanisms follow"), MayAuthenticate ? ["PLAIN"] : []);
+            return;
+        }
+        if (parameters.Length > 2)
+        {
+            throw new Pop3ReplyException(Pop3Reply.SyntaxError);
+        }
+        if (!string.Equals(parameters[0], "PLAIN", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new Pop3ReplyException(Pop3Reply.Error("Unsupported authentication mechanism"));
+        }
+        if (!MayAuthenticate)
+        {
+            throw new Pop3ReplyException(EncryptionRequired);
+        }
+        if (parameters.Length == 1)
+        {
+            // RFC 5034 §4: an empty challenge is "+" and a space.
+            _output.Write("+ \r\n"u8);
+            _saslPending = true;
+            return;
+        }
+        await PlainAsync(parameters[1] == "=" ? "" : parameters[1]).ConfigureAwait(false);
+    }
+
+    private async Task SaslResponseAsync(string response)
+    {
+        _saslPending = false;
+        if (response == "*")
+        {
+            // RFC 5034 §4: the client cancelled; a failure that does not count against the password.
+            Refuse(Pop3Reply.Error("Authentication cancelled"));
+            return;
+        }
+        await PlainAsync(response).ConfigureAwait(false);
+    }
+
+    private async Task PlainAsync(string base64)
+    {
+        if (!Sasl.TryDecodePlain(base64, out var user, out var password))
+        {
+            Refuse(Pop3Reply.Error("Cannot decode the PLAIN response"));
+            return;
+        }
+        await SignInAsync(user, password).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the password (shared pause and lockout), then takes the maildrop's lock and reads it.</summary>
+    private async Task SignInAsync(string address, string password)
+    {
+        var result = await _services.Authenticator.SignInAsync(address, password, _cancellation).ConfigureAwait(false);
+        if (result.Outcome != SignInOutcome.Success)
+        {
+            // Unknown, wrong, locked and disabled all get the same answer, so accounts cannot be probed.
+            LogAuthFailed(_services.Logger, _id, address, _remote?.Address.ToString() ?? "");
+            if (++_authFailures >= Options.MaxAuthFailures)
+            {
+                Write(Pop3Reply.Error("Authentication failed; too many attempts, closing", "AUTH"));
+                _closing = true;
+                return;
+            }
+            Write(Pop3Reply.Error("Authentication failed", "AUTH"));
+            return;
+        }
+        var user = result.User!;
+        _lock = _services.Locks.TryAcquire(user.Id, _id);
+        if (_lock is null)
+        {
+            // RFC 2449 §8.1.1: the credentials are fine; the maildrop is busy.
+            LogInUse(_services.Logger, _id, user.Address);
+            Write(Pop3Reply.Error("Mailbox is in use by another POP3 session", "IN-USE"));
+            return;
+        }
+        try
+        {
+            _maildrop = await OpenMaildropAsync(user).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DbException or IOException)
+        {
+            LogStorageFailed(_services.Logger, _id, user.Address, e);
+            _lock.Dispose();
+            _lock = null;
+            Write(Pop3Reply.Error("Mailbox unavailable, try again later", "SYS/TEMP"));
+            return;
+        }
+        _user = user;
+        _state = Pop3State.Transaction;
+        LogSignedIn(_services.Logger, _id, user.Address, _maildrop.Count);
+        Write(Pop3Reply.Success($"{_maildrop.Count} messages ({_maildrop.LiveSize} octets)"));
+    }
+
+    /// <summary>The user's INBOX (made if they never had one) with each message's size as RETR sends it.</summary>
+    private async Task<Maildrop> OpenMaildropAsync(User user)
+    {
+        var inbox = (await _services.Store.MailboxesAsync(user.Id, _cancellation).ConfigureAwait(false)).FirstOrDefault(m => m.Name == "INBOX");
+        if (inbox is null)
+        {
+            await _services.Database.InTransactionAsync((c, t) => _services.Store.EnsureInboxAsync(c, t, user.Id), _cancellation).ConfigureAwait(false);
+            inbox = (await _services.Store.MailboxesAsync(user.Id, _cancellation).ConfigureAwait(false)).First(m => m.Name == "INBOX");
+        }
+        var stored = await _services.Store.MessagesAsync(user.Address, "INBOX", _cancellation).ConfigureAwait(false);
+        var messages = new List<MaildropMessage>(stored.Count);
+        foreach (var message in stored)
+        {
+            messages.Add(new MaildropMessage(message.Uid, message.BlobHash, await SizeAsSentAsync(message.BlobHash, message.Size).ConfigureAwait(false)));
+        }
+        return new Maildrop(inbox.Id, inbox.Uidvalidity, messages);
+    }
+
+    /// <summary>
+    /// RFC 1939 §11 wants the exact size of the message as sent (CRLF line ends, no stuffing): the stored
+    /// bytes may end lines in bare LF, so each body is measured once and remembered by its content hash.
+    /// </summary>
+    private async Task<long> SizeAsSentAsync(string hash, long storedSize)
+    {
+        if (_services.Sizes.TryGet(hash, out var size))
+        {
+            return size;
+        }
+        var body = _services.Blobs.OpenRead(hash);
+        if (body is null)
+        {
+            // RETR will answer [SYS/TEMP]; the stored size is the best figure there is.
+            return storedSize;
+        }
+        await using (body.ConfigureAwait(false))
+        {
+            size = await MessageEncoder.MeasureAsync(body, _cancellation).ConfigureAwait(false);
+        }
+        _services.Sizes.Add(hash, size);
+        return size;
+    }
+}
