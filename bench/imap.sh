@@ -27,8 +27,14 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
-# Each idle connection is a socket on both ends, in one client process and one server process.
-ulimit -n $(( CONNECTIONS * 2 + 1024 ))
+# Each idle connection is one descriptor in the client process and one in the server process.
+want=$(( CONNECTIONS + 1024 ))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+  echo "error: $CONNECTIONS connections need $want open files per process; the hard limit here is $hard" >&2
+  exit 1
+fi
+ulimit -n "$want"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { local until=$(( $(date +%s) + 60 )); until bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done; }

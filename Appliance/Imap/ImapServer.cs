@@ -53,7 +53,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.PreAuthTimeoutMinutes is >= 1 and <= 60, "Appliance:Imap:PreAuthTimeoutMinutes must be between 1 and 60.")
             .Validate(o => o.MaxAuthFailures is >= 1 and <= 100, "Appliance:Imap:MaxAuthFailures must be between 1 and 100.")
             .Validate(o => o.MaxBadCommands is >= 1 and <= 1000, "Appliance:Imap:MaxBadCommands must be between 1 and 1000.")
-            .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 10000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 10000.")
+            .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddSingleton<ImapConnections>();
         services.AddSingleton<ImapServer>();
