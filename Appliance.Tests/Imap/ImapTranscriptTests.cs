@@ -289,6 +289,11 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         Assert.Equal("c5 BAD Unknown FETCH item BOGUS", (await wire.CommandAsync("c5", "FETCH 1 BOGUS"))[^1]);
         Assert.Equal(["* 2 FETCH (UID 2 FLAGS (\\Recent))", "c6 OK UID FETCH completed"], await wire.CommandAsync("c6", "UID FETCH 2:* FLAGS"));
 
+        // The second ENVELOPE comes from the structure cache and must be the same as the first.
+        var envelope = await wire.CommandAsync("c7", "FETCH 1 (ENVELOPE BODYSTRUCTURE)");
+        Assert.Equal("* 1 FETCH (ENVELOPE (\"Fri, 27 Nov 2026 10:00:00 +0100\" \"Report\" ((\"Alice\" NIL \"alice\" \"example.org\")) ((\"Alice\" NIL \"alice\" \"example.org\")) ((\"Alice\" NIL \"alice\" \"example.org\")) ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL NIL) BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 23 1 NIL NIL NIL NIL))", envelope[0]);
+        Assert.Equal(envelope[0], (await wire.CommandAsync("c8", "FETCH 1 (ENVELOPE BODYSTRUCTURE)"))[0]);
+
         Assert.Equal(["* 2 FETCH (FLAGS (\\Answered \\Recent))", "d1 OK STORE completed"], await wire.CommandAsync("d1", "STORE 2 +FLAGS (\\Answered)"));
         Assert.Equal(["d2 OK STORE completed"], await wire.CommandAsync("d2", "STORE 2 -FLAGS.SILENT (\\Answered)"));
         Assert.Equal("d3 BAD \\Recent cannot be stored", (await wire.CommandAsync("d3", "STORE 2 +FLAGS (\\Recent)"))[^1]);

@@ -23,13 +23,14 @@ public sealed class ImapServer(
     MailboxEvents events,
     TlsCertificateStore certificates,
     ImapConnections connections,
+    StructureCache structures,
     ILogger<ImapServer> logger)
 {
     public async Task RunAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var session = new ImapSession(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
@@ -56,6 +57,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddSingleton<ImapConnections>();
+        services.AddSingleton<StructureCache>();
         services.AddSingleton<ImapServer>();
         services.AddSingleton<ImapConnectionHandler>();
         return services;

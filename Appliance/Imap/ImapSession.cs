@@ -34,6 +34,7 @@ public sealed record ImapServices(
     MailboxEvents Events,
     TlsCertificateStore Certificates,
     ImapConnections Connections,
+    StructureCache Structures,
     ILogger Logger);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>
@@ -346,6 +347,15 @@ public sealed partial class ImapSession
     public void Write(string text) => _output.Write(Encoding.UTF8.GetBytes(text));
 
     public async Task FlushAsync() => await _output.FlushAsync(Cancellation).ConfigureAwait(false);
+
+    /// <summary>Sends what is buffered once it passes 256 KiB, so a FETCH of many bodies never holds them all in memory.</summary>
+    public async Task FlushIfLargeAsync()
+    {
+        if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 256 * 1024)
+        {
+            await FlushAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Reads one line from the client (AUTHENTICATE's responses, IDLE's DONE); null when the client has gone.</summary>
     public async Task<string?> ReadLineAsync(TimeSpan timeout)

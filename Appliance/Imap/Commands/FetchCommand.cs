@@ -85,18 +85,27 @@ public sealed class FetchCommand : ImapCommand
             {
                 continue;
             }
-            var needsBytes = items.Any(i => i.Kind is Kind.Section or Kind.Envelope or Kind.Body or Kind.BodyStructure);
+            var needsBytes = items.Any(i => i.Kind == Kind.Section);
+            var needsStructure = items.Any(i => i.Kind is Kind.Envelope or Kind.Body or Kind.BodyStructure);
             byte[] bytes = [];
             MimeMessage? message = null;
-            if (needsBytes)
+            StructureCache.Structure? structure = null;
+            if (needsStructure && session.Services.Structures.TryGet(row.BlobHash, out var cached))
+            {
+                structure = cached;
+            }
+            if (needsBytes || (needsStructure && structure is null))
             {
                 bytes = await ReadAsync(session, row.BlobHash).ConfigureAwait(false);
-                if (items.Any(i => i.Kind is Kind.Envelope or Kind.Body or Kind.BodyStructure || (i.Kind == Kind.Section && i.Section.Length > 0)))
+                if (items.Any(i => i.Kind == Kind.Section && i.Section.Length > 0) || (needsStructure && structure is null))
                 {
                     message = MimeMessage.Parse(bytes);
                 }
+                if (needsStructure && structure is null)
+                {
+                    structure = session.Services.Structures.Add(row.BlobHash, message!);
+                }
             }
-            var parts = new List<string>();
             session.Write(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH ("));
             var first = true;
             void Separator()
@@ -125,13 +134,13 @@ public sealed class FetchCommand : ImapCommand
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"RFC822.SIZE {row.Size}"));
                         break;
                     case Kind.Envelope:
-                        session.Write("ENVELOPE " + message!.GetEnvelope().ToImapString());
+                        session.Write("ENVELOPE " + structure!.Envelope);
                         break;
                     case Kind.Body:
-                        session.Write("BODY " + message!.GetBodyStructure().ToImapString(extensions: false));
+                        session.Write("BODY " + structure!.Body);
                         break;
                     case Kind.BodyStructure:
-                        session.Write("BODYSTRUCTURE " + message!.GetBodyStructure().ToImapString(extensions: true));
+                        session.Write("BODYSTRUCTURE " + structure!.BodyStructure);
                         break;
                     case Kind.Section:
                         WriteSection(session, item, bytes, message);
@@ -145,6 +154,7 @@ public sealed class FetchCommand : ImapCommand
                 session.Write("FLAGS " + selected.FlagList(row.Uid));
             }
             session.Write(")\r\n");
+            await session.FlushIfLargeAsync().ConfigureAwait(false);
         }
         await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
     }
