@@ -18,8 +18,9 @@ public sealed class SelectedMailbox : IDisposable
     private volatile bool _dirty;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SelectedMailbox(MailboxState state, bool readOnly, MailboxEvents events)
+    private SelectedMailbox(MailboxState state, bool readOnly, string rights, MailboxEvents events)
     {
+        Rights = rights;
         Id = state.Id;
         Name = state.Name;
         ReadOnly = readOnly;
@@ -30,6 +31,11 @@ public sealed class SelectedMailbox : IDisposable
     public long Id { get; }
     public string Name { get; }
     public bool ReadOnly { get; }
+
+    /// <summary>The session's RFC 4314 rights on the mailbox (all of them on its own).</summary>
+    public string Rights { get; }
+
+    public bool Has(char right) => Rights.Contains(right, StringComparison.Ordinal);
     public long Uidvalidity { get; }
     public int Count => _uids.Count;
     public IReadOnlyList<long> Uids => _uids;
@@ -45,11 +51,11 @@ public sealed class SelectedMailbox : IDisposable
     }
 
     /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write).</summary>
-    public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, CancellationToken cancellationToken)
+    public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, string rights, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
-        var selected = new SelectedMailbox(state, readOnly, events);
+        var selected = new SelectedMailbox(state, readOnly, rights, events);
         var firstRecent = readOnly ? long.MaxValue : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
         foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
         {

@@ -172,5 +172,16 @@ public static class Migrations
             -- The default folders of existing users count as subscribed, as new users' do.
             INSERT INTO subscriptions(user_id, name) SELECT user_id, name FROM mailboxes;
             """),
+        new(5, "IMAP ACL: rights other users have on a mailbox", """
+            -- RFC 4314: identifier is a user's address or "anyone"; rights are letters of "lrswipkxtea".
+            -- The owner's own rights are implicit (all of them) and never stored.
+            CREATE TABLE mailbox_acl (
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                identifier TEXT NOT NULL,
+                rights     TEXT NOT NULL,
+                PRIMARY KEY (mailbox_id, identifier)
+            );
+            CREATE INDEX mailbox_acl_identifier ON mailbox_acl(identifier);
+            """),
     ];
 }

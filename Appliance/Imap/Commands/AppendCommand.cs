@@ -36,8 +36,14 @@ public sealed class AppendCommand : ImapCommand
 
         var user = session.User!;
         var store = session.Services.Store;
-        var mailbox = await store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false)
-            ?? throw new ImapNoException("TRYCREATE", "No such mailbox");
+        var resolved = await MailboxResolver.RequireAsync(session, name, 'i', MailboxResolver.IsShared(name) ? "NONEXISTENT" : "TRYCREATE").ConfigureAwait(false);
+        var mailbox = resolved.State;
+        // The mailbox's owner pays for it in their quota.
+        var ownerQuota = resolved.Personal ? user.QuotaBytes : await store.QuotaOfAsync(resolved.OwnerId, session.Cancellation).ConfigureAwait(false);
+        if (!resolved.Has('w') && !resolved.Has('s') && !resolved.Has('t'))
+        {
+            flags = [];
+        }
         var blobs = session.Services.Blobs;
         var blob = await blobs.StoreAsync(new MemoryStream(message.ToArray(), writable: false), session.Cancellation).ConfigureAwait(false);
         long uid = 0;
@@ -45,7 +51,7 @@ public sealed class AppendCommand : ImapCommand
         {
             await session.Services.Commits.RunAsync(async (connection, transaction) =>
             {
-                if (user.QuotaBytes > 0 && await store.UsageAsync(connection, transaction, user.Id).ConfigureAwait(false) + blob.Size > user.QuotaBytes)
+                if (ownerQuota > 0 && await store.UsageAsync(connection, transaction, resolved.OwnerId).ConfigureAwait(false) + blob.Size > ownerQuota)
                 {
                     throw new ImapNoException("OVERQUOTA", "Quota exceeded");
                 }

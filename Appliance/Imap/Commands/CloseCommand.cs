@@ -10,7 +10,7 @@ public sealed class CloseCommand : ImapCommand
     {
         request.Args.ExpectEnd();
         var selected = session.Selected!;
-        if (request.Name == "CLOSE" && !selected.ReadOnly)
+        if (request.Name == "CLOSE" && !selected.ReadOnly && selected.Has('e'))
         {
             var expunged = await session.Services.Store.ExpungeAsync(selected.Id, null, session.Cancellation).ConfigureAwait(false);
             if (expunged.Count > 0)

@@ -24,15 +24,20 @@ public sealed class CopyCommand : ImapCommand
             throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
         }
         var user = session.User!;
-        var target = await session.Services.Store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false)
-            ?? throw new ImapNoException("TRYCREATE", "No such mailbox");
+        var resolved = await MailboxResolver.RequireAsync(session, name, 'i', MailboxResolver.IsShared(name) ? "NONEXISTENT" : "TRYCREATE").ConfigureAwait(false);
+        var target = resolved.State;
+        if (move && !(selected.Has('t') && selected.Has('e')))
+        {
+            throw new ImapNoException("NOPERM", "Moving needs the 't' and 'e' rights on this mailbox");
+        }
+        var quota = resolved.Personal ? user.QuotaBytes : await session.Services.Store.QuotaOfAsync(resolved.OwnerId, session.Cancellation).ConfigureAwait(false);
         var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
         if (move)
         {
             // Others' expunges first: the EXPUNGE numbers that follow must be the client's.
             await session.ReportChangesAsync(allowExpunge: true).ConfigureAwait(false);
         }
-        var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, user.QuotaBytes, user.Id, session.Cancellation).ConfigureAwait(false);
+        var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, quota, resolved.OwnerId, session.Cancellation).ConfigureAwait(false);
         session.Services.Events.Changed(target.Id);
         var copyUid = pairs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"[COPYUID {target.Uidvalidity} {string.Join(',', pairs.Select(p => p.From.ToString(CultureInfo.InvariantCulture)))} {string.Join(',', pairs.Select(p => p.To.ToString(CultureInfo.InvariantCulture)))}] ");

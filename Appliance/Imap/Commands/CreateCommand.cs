@@ -11,6 +11,10 @@ public sealed class CreateCommand : ImapCommand
         request.Args.ReadSpace();
         var name = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
+        if (MailboxResolver.IsShared(name))
+        {
+            throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");
+        }
         await session.Services.Store.CreateMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
         await session.OkAsync(request, "CREATE completed").ConfigureAwait(false);
     }

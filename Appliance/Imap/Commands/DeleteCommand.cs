@@ -11,6 +11,10 @@ public sealed class DeleteCommand : ImapCommand
         request.Args.ReadSpace();
         var name = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
+        if (MailboxResolver.IsShared(name))
+        {
+            throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");
+        }
         var mailbox = await session.Services.Store.FindMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
         await session.Services.Store.DeleteMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
         if (mailbox is not null)

@@ -20,6 +20,10 @@ public sealed class ExpungeCommand : ImapCommand
         {
             throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
         }
+        if (!selected.Has('e'))
+        {
+            throw new ImapNoException("NOPERM", "You lack the 'e' right on this mailbox");
+        }
         // Others' changes first, so that sequence numbers in the EXPUNGE responses are the client's.
         await session.ReportChangesAsync(allowExpunge: true).ConfigureAwait(false);
         var expunged = await session.Services.Store.ExpungeAsync(selected.Id, only, session.Cancellation).ConfigureAwait(false);

@@ -63,7 +63,7 @@ public sealed class FetchCommand : ImapCommand
         }
 
         // Reading without PEEK marks the messages \Seen (RFC 3501 §6.4.5), before the answer that shows it.
-        var marksSeen = items.Any(i => i.Seen) && !selected.ReadOnly;
+        var marksSeen = items.Any(i => i.Seen) && !selected.ReadOnly && selected.Has('s');
         var seenNow = new HashSet<long>();
         if (marksSeen)
         {

@@ -108,6 +108,29 @@ public sealed class ListCommand : ImapCommand
                 await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
             }
         }
+        // Folders others share with this user, under "Other Users/<owner>/", with the levels above them.
+        var shared = await session.Services.Store.SharedWithAsync(user.Id, user.Address, session.Cancellation).ConfigureAwait(false);
+        if (shared.Count > 0 && !selectSpecialUse)
+        {
+            var levels = new List<(string Name, bool Selectable)> { (MailboxResolver.OtherUsers, false) };
+            foreach (var owner in shared.Select(m => m.Owner).Distinct())
+            {
+                levels.Add(($"{MailboxResolver.OtherUsers}/{owner}", false));
+                levels.AddRange(shared.Where(m => m.Owner == owner).Select(m => (MailboxResolver.SharedName(owner, m.Name), true)));
+            }
+            foreach (var (name, selectable) in levels)
+            {
+                if (!matchers.Any(m => m.IsMatch(name))) continue;
+                if (selectSubscribed && !subscribed.Contains(name)) continue;
+                var attributes = selectable ? new List<string> { "\\HasNoChildren" } : ["\\Noselect", "\\HasChildren"];
+                if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
+                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(name)}");
+                if (selectable && status.Length > 0)
+                {
+                    await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
+                }
+            }
+        }
         await session.OkAsync(request, request.Name + " completed").ConfigureAwait(false);
     }
 

@@ -1,6 +1,6 @@
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 2342 NAMESPACE: personal folders at the root with "/" as separator; no others yet.</summary>
+/// <summary>RFC 2342 NAMESPACE: personal folders at the root, folders others share under "Other Users/", "/" as separator.</summary>
 public sealed class NamespaceCommand : ImapCommand
 {
     public override IReadOnlyList<string> Names => ["NAMESPACE"];
@@ -9,7 +9,7 @@ public sealed class NamespaceCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ExpectEnd();
-        session.WriteLine("* NAMESPACE ((\"\" \"/\")) NIL NIL");
+        session.WriteLine("* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL");
         await session.OkAsync(request, "NAMESPACE completed").ConfigureAwait(false);
     }
 }

@@ -13,6 +13,10 @@ public sealed class RenameCommand : ImapCommand
         request.Args.ReadSpace();
         var to = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
+        if (MailboxResolver.IsShared(to) || MailboxResolver.IsShared(from))
+        {
+            throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");
+        }
         var mailbox = await session.Services.Store.FindMailboxAsync(session.User!.Id, from, session.Cancellation).ConfigureAwait(false);
         await session.Services.Store.RenameMailboxAsync(session.User!.Id, from, to, session.Cancellation).ConfigureAwait(false);
         if (mailbox is not null)

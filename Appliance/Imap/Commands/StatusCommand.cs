@@ -47,11 +47,16 @@ public sealed class StatusCommand : ImapCommand
     internal static async Task<bool> WriteStatusAsync(ImapSession session, string name, IReadOnlyList<string> items)
     {
         var store = session.Services.Store;
-        var mailbox = await store.FindMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
-        if (mailbox is null)
+        var resolved = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false);
+        if (resolved is null)
         {
             return false;
         }
+        if (!resolved.Has('r'))
+        {
+            throw new ImapNoException("NOPERM", "You lack the 'r' right on this mailbox");
+        }
+        var mailbox = resolved.State;
         var entries = await store.EntriesAsync(mailbox.Id, session.Cancellation).ConfigureAwait(false);
         var values = new List<string>();
         foreach (var item in items)
@@ -68,7 +73,7 @@ public sealed class StatusCommand : ImapCommand
             };
             values.Add(item + " " + value.ToString(CultureInfo.InvariantCulture));
         }
-        session.WriteLine($"* STATUS {session.EncodeMailbox(mailbox.Name)} ({string.Join(' ', values)})");
+        session.WriteLine($"* STATUS {session.EncodeMailbox(resolved.Name)} ({string.Join(' ', values)})");
         return true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Imap.Parsing;
+using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
 
@@ -48,6 +49,16 @@ public sealed class StoreCommand : ImapCommand
         if (selected.ReadOnly)
         {
             throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
+        }
+        // RFC 4314 §4: \Seen needs 's', \Deleted needs 't', every other flag 'w'; replacing all of them needs all three.
+        IReadOnlyList<string> touched = mode == '=' ? [MessageFlags.Seen, MessageFlags.Deleted, MessageFlags.Flagged] : flags;
+        foreach (var flag in touched)
+        {
+            var right = flag == MessageFlags.Seen ? 's' : flag == MessageFlags.Deleted ? 't' : 'w';
+            if (!selected.Has(right))
+            {
+                throw new ImapNoException("NOPERM", $"You lack the '{right}' right to change {flag}");
+            }
         }
         var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
         var modified = new List<long>();

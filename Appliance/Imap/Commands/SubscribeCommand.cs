@@ -12,7 +12,7 @@ public sealed class SubscribeCommand : ImapCommand
         var name = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
         var subscribe = request.Name == "SUBSCRIBE";
-        if (subscribe && await session.Services.Store.FindMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false) is null)
+        if (subscribe && await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false) is null)
         {
             throw new ImapNoException("NONEXISTENT", "No such mailbox");
         }
