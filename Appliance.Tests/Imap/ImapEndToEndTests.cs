@@ -169,6 +169,11 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
             assert typ == 'NO' and b'NONEXISTENT' in data[0], (typ, data)
             typ, data = m.delete('INBOX')
             assert typ == 'NO', (typ, data)
+            # RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name and leaves INBOX, empty.
+            append_three(m)
+            ok(m.rename('INBOX', '"Old mail"'))
+            assert b'MESSAGES 0' in ok(m.status('INBOX', '(MESSAGES)'))[0]
+            assert b'MESSAGES 3' in ok(m.status('"Old mail"', '(MESSAGES)'))[0]
             m.logout()
             """);
     }
@@ -189,6 +194,8 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
             assert 'READ-ONLY' in m.untagged_responses, m.untagged_responses
             fetched = flat(ok(m.fetch('1', '(FLAGS BODY[])')))
             assert REPORT in fetched and b'\\Seen' not in fetched, fetched
+            typ, data = m.store('1', '+FLAGS', r'(\Seen)')
+            assert typ == 'NO', (typ, data)
             ok(m.close())
 
             typ, data = m.select('INBOX')
@@ -262,6 +269,11 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
             append_three(m)
             ok(m.select('INBOX'))
             assert search(m, 'ALL') == [1, 2, 3]
+            m.response('EXISTS')  # forget SELECT's
+            ok(m.append('INBOX', None, None, b'Subject: fourth\r\n\r\nlate\r\n'))
+            assert m.response('EXISTS')[1] == [b'4'], 'APPEND into the selected mailbox without EXISTS'
+            ok(m.store('4', '+FLAGS.SILENT', r'(\Deleted \Seen)'))
+            ok(m.expunge())
             assert search(m, 'FROM', 'alice') == [2]
             assert search(m, 'OR', 'FROM', 'alice', 'FROM', 'carol') == [2, 3]
             assert search(m, 'UNSEEN') == [1, 3]
@@ -335,6 +347,9 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
             typ, data = m.uid('MOVE', '3', 'Trash')
             assert typ == 'OK', (typ, data)
             assert m.response('EXPUNGE')[1] == [b'3'], 'no EXPUNGE after MOVE'
+            # RFC 6851 §4.3: the COPYUID of a MOVE comes in an untagged OK before the EXPUNGE.
+            moved = m.response('COPYUID')[1]
+            assert moved and re.match(rb'\d+ 3 1$', moved[0]), moved
             assert search(m, 'ALL') == [1, 2, 3, 4, 5]
             assert uid_search(m, 'ALL') == [1, 2, 4, 5, 6]
             ok(m.select('Trash'))
