@@ -14,6 +14,7 @@ declare -A prerequisites=(
   [curl]="command -v curl"
   [python3]="command -v /usr/bin/python3"
   [openssl]="command -v openssl"
+  [isync]="command -v mbsync"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 

@@ -20,6 +20,8 @@ public sealed class RunningHost : IAsyncDisposable
     public int SmtpsPort { get; private set; }
     public int Pop3Port { get; private set; }
     public int Pop3sPort { get; private set; }
+    public int ImapPort { get; private set; }
+    public int ImapsPort { get; private set; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
@@ -47,6 +49,18 @@ public sealed class RunningHost : IAsyncDisposable
         host.Pop3Port = pop3;
         host.Pop3sPort = pop3s;
         host.SmtpPort = smtp;
+        return host;
+    }
+
+    /// <summary>The host with its SMTP listeners and IMAP (STARTTLS) and IMAPS (implicit TLS) on free ports.</summary>
+    public static async Task<RunningHost> StartWithImapAsync(params string[] extraArgs)
+    {
+        var imap = FreePort.Get();
+        var imaps = FreePort.Get();
+        // Later arguments win, so these override StartAsync's Imap=0 and Imaps=0.
+        var host = await StartWithSmtpAsync([$"--Appliance:Listeners:Imap={imap}", $"--Appliance:Listeners:Imaps={imaps}", .. extraArgs]);
+        host.ImapPort = imap;
+        host.ImapsPort = imaps;
         return host;
     }
 

@@ -57,6 +57,7 @@ public sealed class FetchCommand : ImapCommand
         var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
         var store = session.Services.Store;
         var rows = await store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
+        var expungedMeanwhile = rows.Count < uids.Count;
         if (changedSince is { } since)
         {
             rows = [.. rows.Where(r => r.Modseq > since)];
@@ -155,6 +156,14 @@ public sealed class FetchCommand : ImapCommand
             }
             session.Write(")\r\n");
             await session.FlushIfLargeAsync().ConfigureAwait(false);
+        }
+        if (expungedMeanwhile && !request.Uid)
+        {
+            // Another session expunged some of them and this one may not say so yet (RFC 3501 §7.4.1):
+            // a plain OK would pass the gap off as complete data (RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED).
+            // UID FETCH needs no NO: its OK announces the EXPUNGEs.
+            await session.ReportChangesAsync(allowExpunge: false).ConfigureAwait(false);
+            throw new ImapNoException("EXPUNGEISSUED", "Some of the requested messages no longer exist");
         }
         await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
     }
