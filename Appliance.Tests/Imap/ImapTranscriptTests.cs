@@ -30,9 +30,10 @@ internal sealed class ImapWire : IAsyncDisposable
         return wire;
     }
 
-    public async Task SendAsync(string text)
+    public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
         await _stream.WriteAsync(bytes);
         await _stream.FlushAsync();
     }

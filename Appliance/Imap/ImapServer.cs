@@ -24,13 +24,14 @@ public sealed class ImapServer(
     TlsCertificateStore certificates,
     ImapConnections connections,
     StructureCache structures,
+    TextIndex textIndex,
     ILogger<ImapServer> logger)
 {
     public async Task RunAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, textIndex, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var session = new ImapSession(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
@@ -58,6 +59,7 @@ public static class ImapServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<ImapConnections>();
         services.AddSingleton<StructureCache>();
+        services.AddSingleton<TextIndex>();
         services.AddSingleton<ImapServer>();
         services.AddSingleton<ImapConnectionHandler>();
         return services;

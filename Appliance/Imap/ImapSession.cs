@@ -35,6 +35,7 @@ public sealed record ImapServices(
     TlsCertificateStore Certificates,
     ImapConnections Connections,
     StructureCache Structures,
+    TextIndex TextIndex,
     ILogger Logger);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>

@@ -183,5 +183,18 @@ public static class Migrations
             );
             CREATE INDEX mailbox_acl_identifier ON mailbox_acl(identifier);
             """),
+        new(6, "full-text index of message bodies for IMAP SEARCH", """
+            -- Trigram tokens give IMAP's case-insensitive substring match (RFC 3501 §6.4.4) for needles of
+            -- three characters or more. One entry per blob: a message stored once is indexed once.
+            CREATE VIRTUAL TABLE message_text USING fts5(headers, body, tokenize = 'trigram case_sensitive 0');
+            CREATE TABLE message_text_index (
+                hash       TEXT PRIMARY KEY,
+                text_rowid INTEGER NOT NULL
+            );
+            CREATE TRIGGER blobs_unindex AFTER DELETE ON blobs BEGIN
+                DELETE FROM message_text WHERE rowid = (SELECT text_rowid FROM message_text_index WHERE hash = OLD.hash);
+                DELETE FROM message_text_index WHERE hash = OLD.hash;
+            END;
+            """),
     ];
 }

@@ -9,7 +9,8 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
 /// MODSEQ (RFC 7162), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
-/// Text criteria match case-insensitively in decoded header values and decoded text parts.
+/// Text criteria match case-insensitively in decoded header values and decoded text parts; TEXT and
+/// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
 /// </summary>
 public sealed class SearchCommand : ImapCommand
 {
@@ -20,7 +21,7 @@ public sealed class SearchCommand : ImapCommand
     internal sealed class Candidate(ImapSession session, SelectedMailbox mailbox, StoredMessage row, int sequence)
     {
         private MimeMessage? _message;
-        private string? _text;
+        private (string Headers, string Body)? _text;
 
         public StoredMessage Row => row;
         public int Sequence => sequence;
@@ -42,13 +43,19 @@ public sealed class SearchCommand : ImapCommand
             }
         }
 
-        /// <summary>The decoded text of the message's text parts, for BODY.</summary>
-        public string BodyText => _text ??= string.Join('\n', Message.Entities
-            .Where(e => !e.IsMultipart && e.ContentType.MimeType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
-            .Select(e => e.GetText()));
+        /// <summary>Decoded header fields and text parts, exactly as the full-text index holds them.</summary>
+        public (string Headers, string Body) Text => _text ??= TextIndex.Extract(Message);
     }
 
     private delegate bool Criterion(Candidate candidate);
+
+    /// <summary>A TEXT or BODY criterion the full-text index answers; its result is filled in before matching.</summary>
+    private sealed class IndexQuery(string? column, string needle)
+    {
+        public string? Column => column;
+        public string Needle => needle;
+        public HashSet<string> Found { get; set; } = [];
+    }
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
@@ -92,14 +99,24 @@ public sealed class SearchCommand : ImapCommand
         }
         var usesModseq = false;
         var criteria = new List<Criterion>();
+        var queries = new List<IndexQuery>();
         do
         {
-            criteria.Add(ReadKey(args, session, selected, ref usesModseq, 0));
+            criteria.Add(ReadKey(args, session, selected, ref usesModseq, 0, queries));
         }
         while (args.TrySpace());
         args.ExpectEnd();
 
         var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
+        if (queries.Count > 0)
+        {
+            var index = session.Services.TextIndex;
+            await index.EnsureIndexedAsync([.. rows.Select(r => r.BlobHash)], session.Cancellation).ConfigureAwait(false);
+            foreach (var query in queries)
+            {
+                query.Found = await index.MatchAsync(query.Column, query.Needle, selected.Id, session.Cancellation).ConfigureAwait(false);
+            }
+        }
         var found = new List<StoredMessage>();
         foreach (var row in rows)
         {
@@ -140,7 +157,7 @@ public sealed class SearchCommand : ImapCommand
         await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
     }
 
-    private static Criterion ReadKey(ImapParser args, ImapSession session, SelectedMailbox selected, ref bool usesModseq, int depth)
+    private static Criterion ReadKey(ImapParser args, ImapSession session, SelectedMailbox selected, ref bool usesModseq, int depth, List<IndexQuery> queries)
     {
         if (depth > 50)
         {
@@ -151,7 +168,7 @@ public sealed class SearchCommand : ImapCommand
             var inner = new List<Criterion>();
             do
             {
-                inner.Add(ReadKey(args, session, selected, ref usesModseq, depth + 1));
+                inner.Add(ReadKey(args, session, selected, ref usesModseq, depth + 1, queries));
             }
             while (args.TrySpace());
             args.Expect(')');
@@ -184,12 +201,12 @@ public sealed class SearchCommand : ImapCommand
             case "UNKEYWORD": args.ReadSpace(); return Not(Has(args.ReadFlag()));
             case "NOT":
                 args.ReadSpace();
-                return Not(ReadKey(args, session, selected, ref usesModseq, depth + 1));
+                return Not(ReadKey(args, session, selected, ref usesModseq, depth + 1, queries));
             case "OR":
                 args.ReadSpace();
-                var left = ReadKey(args, session, selected, ref usesModseq, depth + 1);
+                var left = ReadKey(args, session, selected, ref usesModseq, depth + 1, queries);
                 args.ReadSpace();
-                var right = ReadKey(args, session, selected, ref usesModseq, depth + 1);
+                var right = ReadKey(args, session, selected, ref usesModseq, depth + 1, queries);
                 return c => left(c) || right(c);
             case "LARGER": args.ReadSpace(); var larger = args.ReadNumber(); return c => c.Row.Size > larger;
             case "SMALLER": args.ReadSpace(); var smaller = args.ReadNumber(); return c => c.Row.Size < smaller;
@@ -217,11 +234,23 @@ public sealed class SearchCommand : ImapCommand
             case "BODY":
                 args.ReadSpace();
                 var body = args.ReadAString();
-                return c => Contains(c.BodyText, body);
+                if (TextIndex.CanServe(body))
+                {
+                    var query = new IndexQuery("body", body);
+                    queries.Add(query);
+                    return c => query.Found.Contains(c.Row.BlobHash);
+                }
+                return c => Contains(c.Text.Body, body);
             case "TEXT":
                 args.ReadSpace();
                 var all = args.ReadAString();
-                return c => c.Message.Headers.Any(h => Contains(h.DecodedValue, all) || Contains(h.Name, all)) || Contains(c.BodyText, all);
+                if (TextIndex.CanServe(all))
+                {
+                    var query = new IndexQuery(null, all);
+                    queries.Add(query);
+                    return c => query.Found.Contains(c.Row.BlobHash);
+                }
+                return c => Contains(c.Text.Headers, all) || Contains(c.Text.Body, all);
             case "MODSEQ":
                 args.ReadSpace();
                 if (args.NextIs('"'))
