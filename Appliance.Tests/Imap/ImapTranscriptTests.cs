@@ -362,12 +362,42 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connections_per_address_are_limited_and_released()
+    {
+        await using var host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxConnectionsPerAddress=2");
+        await using var first = await ImapWire.ConnectAsync(host.ImapPort);
+        await using (var second = await ImapWire.ConnectAsync(host.ImapPort))
+        {
+            await using var third = await ImapWire.ConnectAsync(host.ImapPort);
+            Assert.Equal("* BYE Too many connections from your address", third.Greeting);
+            Assert.True(await third.IsClosedAsync());
+            Assert.Equal(["x1 OK LOGOUT completed"], (await second.CommandAsync("x1", "LOGOUT")).Skip(1));
+        }
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var again = await ImapWire.ConnectAsync(host.ImapPort);
+            return again.Greeting.StartsWith("* OK", StringComparison.Ordinal);
+        }, "a closed connection frees its place");
+    }
+
+    [Fact]
     public async Task Quota_root_and_quota()
     {
         await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("dave@example.com", Password, "Dave", QuotaBytes: 10 * 1024 * 1024));
         await using var wire = await SignedInAsync("dave@example.com");
         await wire.CommandAsync("a0", "APPEND INBOX {2048+}\r\n" + new string('x', 2048));
         Assert.Equal(["* QUOTAROOT \"INBOX\" \"\"", "* QUOTA \"\" (STORAGE 2 10240)", "a1 OK GETQUOTAROOT completed"], await wire.CommandAsync("a1", "GETQUOTAROOT INBOX"));
-        Assert.Equal("a2 NO [NOPERM] Quotas are set by an administrator in the console", (await wire.CommandAsync("a2", "SETQUOTA \"\" (STORAGE 1)"))[^1]);
+        Assert.Equal("a2 NO [NOPERM] Only administrators set quotas", (await wire.CommandAsync("a2", "SETQUOTA \"\" (STORAGE 1)"))[^1]);
+        Assert.Equal("a3 NO [NONEXISTENT] No such quota root", (await wire.CommandAsync("a3", "GETQUOTA \"bob@example.com\""))[^1]);
+
+        // An administrator reads and sets another user's quota; the change is the console's, audited.
+        await using var admin = await ImapWire.ConnectAsync(_imap);
+        await admin.CommandAsync("b0", "STARTTLS");
+        await admin.StartTlsAsync();
+        await admin.CommandAsync("b1", $"LOGIN admin@example.com {TestServices.AdminPassword}");
+        Assert.Equal(["* QUOTA \"dave@example.com\" (STORAGE 2 20480)", "b2 OK SETQUOTA completed"], await admin.CommandAsync("b2", "SETQUOTA dave@example.com (STORAGE 20480)"));
+        Assert.Equal(20L * 1024 * 1024, (await _host.Get<UserService>().FindAsync("dave@example.com"))!.QuotaBytes);
+        Assert.Equal(["* QUOTA \"\" (STORAGE 2 20480)", "a4 OK GETQUOTA completed"], await wire.CommandAsync("a4", "GETQUOTA \"\""));
+        Assert.Equal("b3 NO [CANNOT] Unsupported resource MESSAGE", (await admin.CommandAsync("b3", "SETQUOTA dave@example.com (MESSAGE 10)"))[^1]);
     }
 }

@@ -25,4 +25,10 @@ public sealed class ImapOptions
 
     /// <summary>Simultaneous sessions of one user (phones, desktops and webmail together stay well below).</summary>
     public int MaxConnectionsPerUser { get; set; } = 50;
+
+    /// <summary>
+    /// Simultaneous connections from one client address, signed in or not. High, because a whole office
+    /// may come from one address behind its router; it stops one host from taking every socket.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 1000;
 }

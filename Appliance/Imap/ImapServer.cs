@@ -25,16 +25,33 @@ public sealed class ImapServer(
     ImapConnections connections,
     StructureCache structures,
     TextIndex textIndex,
+    UserService users,
     ILogger<ImapServer> logger)
 {
     public async Task RunAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, textIndex, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, textIndex, users, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
-        var session = new ImapSession(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
-        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        var remote = connection.RemoteEndPoint as IPEndPoint;
+        if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))
+        {
+            await connection.Transport.Output.WriteAsync("* BYE Too many connections from your address\r\n"u8.ToArray(), connection.ConnectionClosed).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            var session = new ImapSession(services, connection.Transport, remote, isTls, connection.ConnectionId);
+            await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (remote is not null)
+            {
+                connections.ReleaseAddress(remote.Address);
+            }
+        }
     }
 }
 
@@ -56,6 +73,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MaxAuthFailures is >= 1 and <= 100, "Appliance:Imap:MaxAuthFailures must be between 1 and 100.")
             .Validate(o => o.MaxBadCommands is >= 1 and <= 1000, "Appliance:Imap:MaxBadCommands must be between 1 and 1000.")
             .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
+            .Validate(o => o.MaxConnectionsPerAddress is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerAddress must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddSingleton<ImapConnections>();
         services.AddSingleton<StructureCache>();

@@ -36,6 +36,7 @@ public sealed record ImapServices(
     ImapConnections Connections,
     StructureCache Structures,
     TextIndex TextIndex,
+    UserService Users,
     ILogger Logger);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>

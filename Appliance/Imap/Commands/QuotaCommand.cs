@@ -1,11 +1,14 @@
 using System.Globalization;
+using Appliance.Accounts;
+using Appliance.Imap.Parsing;
 
 namespace Appliance.Imap.Commands;
 
 /// <summary>
-/// RFC 9208 QUOTA: GETQUOTAROOT and GETQUOTA report the user's STORAGE (in KiB, as the RFC counts);
-/// one root, "" for all of the user's folders. Quotas are set by administrators in the console, so
-/// SETQUOTA is refused here.
+/// RFC 9208 QUOTA with the STORAGE resource (in KiB, as the RFC counts). Each user is one quota root:
+/// "" for one's own folders, or the user's address, which administrators may read and change with
+/// SETQUOTA (a change they make here is the same as in the console, audited). Folders others share
+/// have no root the grantee may see.
 /// </summary>
 public sealed class QuotaCommand : ImapCommand
 {
@@ -20,36 +23,92 @@ public sealed class QuotaCommand : ImapCommand
         switch (request.Name)
         {
             case "GETQUOTAROOT":
+            {
                 var name = session.DecodeMailbox(args.ReadAString());
                 args.ExpectEnd();
-                if (await session.Services.Store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false) is null)
+                var mailbox = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false)
+                    ?? throw new ImapNoException("NONEXISTENT", "No such mailbox");
+                if (!mailbox.Personal)
                 {
-                    throw new ImapNoException("NONEXISTENT", "No such mailbox");
+                    session.WriteLine($"* QUOTAROOT {session.EncodeMailbox(mailbox.Name)}");
+                    break;
                 }
                 session.WriteLine($"* QUOTAROOT {session.EncodeMailbox(name)} \"\"");
-                await WriteQuotaAsync(session).ConfigureAwait(false);
+                await WriteQuotaAsync(session, "", user.Id).ConfigureAwait(false);
                 break;
+            }
             case "GETQUOTA":
+            {
                 var root = args.ReadAString();
                 args.ExpectEnd();
-                if (root.Length != 0)
-                {
-                    throw new ImapNoException("NONEXISTENT", "No such quota root");
-                }
-                await WriteQuotaAsync(session).ConfigureAwait(false);
+                var (userId, _) = await RootAsync(session, root).ConfigureAwait(false);
+                await WriteQuotaAsync(session, root, userId).ConfigureAwait(false);
                 break;
+            }
             default:
-                throw new ImapNoException("NOPERM", "Quotas are set by an administrator in the console");
+            {
+                var root = args.ReadAString();
+                args.ReadSpace();
+                args.Expect('(');
+                long? limit = null;
+                while (!args.TryRead(')'))
+                {
+                    args.TrySpace();
+                    var resource = args.ReadAtom();
+                    args.ReadSpace();
+                    var value = args.ReadNumber(long.MaxValue / 1024);
+                    if (resource != "STORAGE")
+                    {
+                        throw new ImapNoException("CANNOT", $"Unsupported resource {resource}");
+                    }
+                    limit = value;
+                }
+                args.ExpectEnd();
+                if (!user.IsAdmin)
+                {
+                    throw new ImapNoException("NOPERM", "Only administrators set quotas");
+                }
+                var (userId, address) = await RootAsync(session, root).ConfigureAwait(false);
+                try
+                {
+                    // The service checks again, against the database, that this user is still an administrator.
+                    await session.Services.Users.UpdateAsync(new Actor(user.Address, user.IsAdmin), address,
+                        new UserChanges(QuotaBytes: (limit ?? 0) * 1024), session.Cancellation).ConfigureAwait(false);
+                }
+                catch (ForbiddenException)
+                {
+                    throw new ImapNoException("NOPERM", "Only administrators set quotas");
+                }
+                catch (AccountException e)
+                {
+                    throw new ImapNoException("CANNOT", e.Message);
+                }
+                await WriteQuotaAsync(session, root, userId).ConfigureAwait(false);
+                break;
+            }
         }
         await session.OkAsync(request, request.Name + " completed").ConfigureAwait(false);
     }
 
-    private static async Task WriteQuotaAsync(ImapSession session)
+    /// <summary>The user a root names: "" is oneself; another user's address only for administrators.</summary>
+    private static async Task<(long UserId, string Address)> RootAsync(ImapSession session, string root)
     {
         var user = session.User!;
-        var used = await session.Services.Store.UsageAsync(user.Id, session.Cancellation).ConfigureAwait(false);
-        session.WriteLine(user.QuotaBytes > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"* QUOTA \"\" (STORAGE {(used + 1023) / 1024} {user.QuotaBytes / 1024})")
-            : "* QUOTA \"\" ()");
+        if (root.Length == 0 || string.Equals(root, user.Address, StringComparison.OrdinalIgnoreCase))
+        {
+            return (user.Id, user.Address);
+        }
+        var id = user.IsAdmin ? await session.Services.Store.UserIdAsync(root, session.Cancellation).ConfigureAwait(false) : null;
+        return id is { } found ? (found, root.ToLowerInvariant()) : throw new ImapNoException("NONEXISTENT", "No such quota root");
+    }
+
+    private static async Task WriteQuotaAsync(ImapSession session, string root, long userId)
+    {
+        var store = session.Services.Store;
+        var used = await store.UsageAsync(userId, session.Cancellation).ConfigureAwait(false);
+        var quota = await store.QuotaOfAsync(userId, session.Cancellation).ConfigureAwait(false);
+        session.WriteLine(quota > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"* QUOTA {ImapString.Quote(root)} (STORAGE {(used + 1023) / 1024} {quota / 1024})")
+            : $"* QUOTA {ImapString.Quote(root)} ()");
     }
 }
