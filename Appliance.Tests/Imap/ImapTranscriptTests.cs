@@ -174,6 +174,9 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         Assert.DoesNotContain("AUTH=PLAIN", capability[0], StringComparison.Ordinal);
         Assert.Equal("a2 NO [PRIVACYREQUIRED] Use STARTTLS before sending a password", (await wire.CommandAsync("a2", $"LOGIN bob@example.com {Password}"))[^1]);
         Assert.Equal("a3 BAD SELECT is not allowed before logging in", (await wire.CommandAsync("a3", "SELECT INBOX"))[^1]);
+        // Before signing in, a literal can only be a name or a password: a big one is refused unread.
+        await wire.SendAsync("a3b LOGIN {100000}\r\n");
+        Assert.Equal("a3b NO [TOOBIG] Literal too large (the limit is 8192 octets)", await wire.ReadLineAsync());
         Assert.Equal("a4 OK Begin TLS negotiation now", (await wire.CommandAsync("a4", "STARTTLS"))[^1]);
         await wire.StartTlsAsync();
         capability = await wire.CommandAsync("a5", "CAPABILITY");

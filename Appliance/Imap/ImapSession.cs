@@ -110,7 +110,7 @@ public sealed partial class ImapSession
                 ImapFrame frame;
                 try
                 {
-                    frame = await _reader.ReadAsync(_input, ContinueLiteralAsync, timer.Token).ConfigureAwait(false);
+                    frame = await _reader.ReadAsync(_input, ContinueLiteralAsync, timer.Token, authenticated: User is not null).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -161,7 +161,7 @@ public sealed partial class ImapSession
                 await FlushAsync().ConfigureAwait(false);
                 return CountBad();
             case FrameKind.LiteralTooLarge:
-                WriteLine($"{frame.Tag ?? "*"} NO [TOOBIG] Literal too large (the limit is {Services.Options.MaxLiteralSize} octets)");
+                WriteLine($"{frame.Tag ?? "*"} NO [TOOBIG] Literal too large (the limit is {(User is null ? Math.Min(ImapCommandReader.PreAuthLiteralLimit, Services.Options.MaxLiteralSize) : Services.Options.MaxLiteralSize)} octets)");
                 await FlushAsync().ConfigureAwait(false);
                 return true;
             case FrameKind.FatalLiteralTooLarge:

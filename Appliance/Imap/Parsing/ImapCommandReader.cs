@@ -31,8 +31,12 @@ public readonly record struct ImapFrame(FrameKind Kind, ReadOnlyMemory<byte> Byt
 /// </summary>
 public sealed class ImapCommandReader(ImapOptions options)
 {
-    public async Task<ImapFrame> ReadAsync(PipeReader input, Func<Task> continueLiteral, CancellationToken cancellationToken)
+    /// <summary>Literals of a client that has not signed in: a user name and a password, never a message.</summary>
+    public const long PreAuthLiteralLimit = 8192;
+
+    public async Task<ImapFrame> ReadAsync(PipeReader input, Func<Task> continueLiteral, CancellationToken cancellationToken, bool authenticated = true)
     {
+        var limit = authenticated ? options.MaxLiteralSize : Math.Min(PreAuthLiteralLimit, options.MaxLiteralSize);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(continueLiteral);
         var command = new ArrayBufferWriter<byte>();
@@ -55,7 +59,7 @@ public sealed class ImapCommandReader(ImapOptions options)
             }
             command.Write("\r\n"u8);
             literals += size;
-            if (size > options.MaxLiteralSize || literals > options.MaxLiteralSize)
+            if (size > limit || literals > limit)
             {
                 var tag = TagOf(command.WrittenSpan);
                 return new ImapFrame(synchronizing ? FrameKind.LiteralTooLarge : FrameKind.FatalLiteralTooLarge, default, tag);
