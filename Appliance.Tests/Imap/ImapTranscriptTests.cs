@@ -365,6 +365,21 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Too_many_bad_commands_in_a_row_end_with_bye()
+    {
+        await using var host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=3");
+        await using var wire = await ImapWire.ConnectAsync(host.ImapPort);
+        Assert.Equal("a1 BAD Unknown command X", (await wire.CommandAsync("a1", "X"))[^1]);
+        Assert.Equal(["a2 OK NOOP completed"], await wire.CommandAsync("a2", "NOOP"));
+        Assert.Equal("a3 BAD Unknown command X", (await wire.CommandAsync("a3", "X"))[^1]);
+        Assert.Equal("a4 BAD Unknown command X", (await wire.CommandAsync("a4", "X"))[^1]);
+        await wire.SendAsync("a5 NOOP " + new string('x', 70_000) + "\r\n");
+        Assert.Equal("* BAD Command line too long", await wire.ReadLineAsync());
+        Assert.Equal("* BYE Too many invalid commands", await wire.ReadLineAsync());
+        Assert.True(await wire.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Connections_per_address_are_limited_and_released()
     {
         await using var host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxConnectionsPerAddress=2");

@@ -121,6 +121,8 @@ public sealed partial class ImapSession
                 }
                 if (!await HandleFrameAsync(frame).ConfigureAwait(false))
                 {
+                    // A closing BYE may still be in the buffer.
+                    await FlushAsync().ConfigureAwait(false);
                     return;
                 }
             }
