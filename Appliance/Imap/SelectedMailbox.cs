@@ -12,7 +12,19 @@ namespace Appliance.Imap;
 public sealed class SelectedMailbox : IDisposable
 {
     private readonly List<long> _uids = [];
-    private readonly Dictionary<long, string> _flags = [];
+    // Flags of the message at the same index as its UID in _uids. Parallel lists rather than a dictionary,
+    // and one string per distinct flag set: with thousands of idle sessions this view is most of what a
+    // session costs beyond its socket.
+    private readonly List<string> _flags = [];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_flagSets = new(StringComparer.Ordinal);
+
+    private static string Shared(string flags)
+    {
+        if (flags.Length == 0) return "";
+        if (s_flagSets.TryGetValue(flags, out var shared)) return shared;
+        // Keywords make the set of combinations open-ended: keep the common ones only.
+        return s_flagSets.Count < 10_000 ? s_flagSets.GetOrAdd(flags, flags) : flags;
+    }
     private readonly HashSet<long> _recent = [];
     private readonly IDisposable _subscription;
     private volatile bool _dirty;
@@ -60,12 +72,14 @@ public sealed class SelectedMailbox : IDisposable
         foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
         {
             selected._uids.Add(entry.Uid);
-            selected._flags[entry.Uid] = entry.Flags;
+            selected._flags.Add(Shared(entry.Flags));
             if (entry.Uid >= firstRecent)
             {
                 selected._recent.Add(entry.Uid);
             }
         }
+        selected._uids.TrimExcess();
+        selected._flags.TrimExcess();
         selected.HighestModseq = state.Highestmodseq;
         return selected;
     }
@@ -74,7 +88,11 @@ public sealed class SelectedMailbox : IDisposable
 
     public bool IsRecent(long uid) => _recent.Contains(uid);
 
-    public string FlagsOf(long uid) => _flags.GetValueOrDefault(uid, "");
+    public string FlagsOf(long uid)
+    {
+        var index = _uids.BinarySearch(uid);
+        return index >= 0 ? _flags[index] : "";
+    }
 
     /// <summary>The flag list as a client sees it, \Recent included.</summary>
     public string FlagList(long uid)
@@ -139,9 +157,10 @@ public sealed class SelectedMailbox : IDisposable
         ArgumentNullException.ThrowIfNull(changes);
         foreach (var change in changes)
         {
-            if (_flags.ContainsKey(change.Uid))
+            var index = _uids.BinarySearch(change.Uid);
+            if (index >= 0)
             {
-                _flags[change.Uid] = change.Flags;
+                _flags[index] = Shared(change.Flags);
             }
             HighestModseq = Math.Max(HighestModseq, change.Modseq);
         }
@@ -156,7 +175,7 @@ public sealed class SelectedMailbox : IDisposable
             if (uids.Contains(_uids[i]))
             {
                 session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {i + 1} EXPUNGE"));
-                _flags.Remove(_uids[i]);
+                _flags.RemoveAt(i);
                 _recent.Remove(_uids[i]);
                 _uids.RemoveAt(i);
             }
@@ -195,9 +214,10 @@ public sealed class SelectedMailbox : IDisposable
         var added = entries.Where(e => e.Uid > last).ToList();
         foreach (var entry in entries)
         {
-            if (entry.Uid <= last && _flags.TryGetValue(entry.Uid, out var flags) && flags != entry.Flags)
+            var index = entry.Uid <= last ? _uids.BinarySearch(entry.Uid) : -1;
+            if (index >= 0 && _flags[index] != entry.Flags)
             {
-                _flags[entry.Uid] = entry.Flags;
+                _flags[index] = Shared(entry.Flags);
                 session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {SequenceOf(entry.Uid)} FETCH (UID {entry.Uid} FLAGS {FlagList(entry.Uid)}{ModseqItem(session, entry.Modseq)})"));
             }
             HighestModseq = Math.Max(HighestModseq, entry.Modseq);
@@ -208,7 +228,7 @@ public sealed class SelectedMailbox : IDisposable
             foreach (var entry in added)
             {
                 _uids.Add(entry.Uid);
-                _flags[entry.Uid] = entry.Flags;
+                _flags.Add(Shared(entry.Flags));
                 if (entry.Uid >= firstRecent)
                 {
                     _recent.Add(entry.Uid);
