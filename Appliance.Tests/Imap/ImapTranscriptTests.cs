@@ -365,6 +365,42 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_unselect_uid_expunge_and_idle()
+    {
+        await using var wire = await SignedInAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await wire.CommandAsync("p" + i, $"APPEND INBOX (\\Deleted) {{11+}}\r\nSubject: {i}\r\n");
+        }
+        Assert.Equal("a0 BAD CHECK needs a selected mailbox", (await wire.CommandAsync("a0", "CHECK"))[^1]);
+        await wire.CommandAsync("a1", "SELECT INBOX");
+        Assert.Equal(["a2 OK CHECK completed"], await wire.CommandAsync("a2", "CHECK"));
+        // UID EXPUNGE removes only the named UIDs among those marked \Deleted (RFC 4315).
+        Assert.Equal(["* 2 EXPUNGE", "a3 OK EXPUNGE completed"], await wire.CommandAsync("a3", "UID EXPUNGE 2"));
+        Assert.Equal(["* SEARCH 1 3", "a4 OK UID SEARCH completed"], await wire.CommandAsync("a4", "UID SEARCH ALL"));
+        // UNSELECT leaves \Deleted messages alone, unlike CLOSE.
+        Assert.Equal(["a5 OK UNSELECT completed"], await wire.CommandAsync("a5", "UNSELECT"));
+        Assert.Equal(["* STATUS \"INBOX\" (MESSAGES 2)", "a6 OK STATUS completed"], await wire.CommandAsync("a6", "STATUS INBOX (MESSAGES)"));
+
+        await wire.CommandAsync("b1", "SELECT INBOX");
+        await wire.SendAsync("b2 IDLE\r\n");
+        Assert.Equal("+ idling", await wire.ReadLineAsync());
+        await using (var other = await SignedInAsync())
+        {
+            await other.CommandAsync("c1", "APPEND INBOX {11+}\r\nSubject: 4\r\n");
+        }
+        Assert.Equal("* 3 EXISTS", await wire.ReadLineAsync());
+        Assert.Equal("* 1 RECENT", await wire.ReadLineAsync());
+        await wire.SendAsync("DONE\r\n");
+        Assert.Equal("b2 OK IDLE terminated", await wire.ReadLineAsync());
+        await wire.SendAsync("b3 IDLE\r\n");
+        Assert.Equal("+ idling", await wire.ReadLineAsync());
+        await wire.SendAsync("NOT-DONE\r\n");
+        Assert.Equal("b3 BAD Expected DONE", await wire.ReadLineAsync());
+        Assert.Equal(["b4 OK NOOP completed"], await wire.CommandAsync("b4", "NOOP"));
+    }
+
+    [Fact]
     public async Task Too_many_bad_commands_in_a_row_end_with_bye()
     {
         await using var host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=3");
