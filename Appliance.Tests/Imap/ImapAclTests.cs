@@ -96,6 +96,39 @@ public sealed class ImapAclTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Administrators_make_public_folders_that_others_use_as_the_acl_says()
+    {
+        await using var admin = await ImapWire.ConnectAsync(_host.ImapPort);
+        await admin.CommandAsync("t0", "STARTTLS");
+        await admin.StartTlsAsync();
+        await admin.CommandAsync("t1", $"LOGIN admin@example.com {TestServices.AdminPassword}");
+        await using var bob = await SignedInAsync("bob");
+
+        Assert.Contains("((\"Shared Folders/\" \"/\"))", (await bob.CommandAsync("b0", "NAMESPACE"))[0], StringComparison.Ordinal);
+        Assert.Equal("b1 NO [NOPERM] Only administrators create public folders", (await bob.CommandAsync("b1", "CREATE \"Shared Folders/Mine\""))[^1]);
+        Assert.Equal(["a1 OK CREATE completed"], await admin.CommandAsync("a1", "CREATE \"Shared Folders/News\""));
+        Assert.Equal("a2 NO [ALREADYEXISTS] Mailbox already exists", (await admin.CommandAsync("a2", "CREATE \"Shared Folders/News\""))[^1]);
+        Assert.StartsWith("a3 OK [APPENDUID", (await admin.CommandAsync("a3", "APPEND \"Shared Folders/News\" {27+}\r\nSubject: canteen\r\n\r\nclosed"))[^1], StringComparison.Ordinal);
+
+        // Not granted yet: bob sees nothing of it.
+        Assert.Equal(["b2 OK LIST completed"], await bob.CommandAsync("b2", "LIST \"\" \"Shared*\""));
+        Assert.Equal(["a4 OK SETACL completed"], await admin.CommandAsync("a4", "SETACL \"Shared Folders/News\" anyone lrs"));
+        Assert.Equal(["* ACL \"Shared Folders/News\" \"anyone\" lrs", "a5 OK GETACL completed"], await admin.CommandAsync("a5", "GETACL \"Shared Folders/News\""));
+        Assert.Equal(["* LIST (\\Noselect \\HasChildren) \"/\" \"Shared Folders\"", "* LIST (\\HasNoChildren) \"/\" \"Shared Folders/News\"", "b3 OK LIST completed"],
+            await bob.CommandAsync("b3", "LIST \"\" \"Shared*\""));
+        var select = await bob.CommandAsync("b4", "SELECT \"Shared Folders/News\"");
+        Assert.Contains("* 1 EXISTS", select);
+        Assert.Equal("b4 OK [READ-WRITE] SELECT completed", select[^1]);
+        Assert.Contains("closed", (await bob.CommandAsync("b5", "FETCH 1 BODY[TEXT]"))[0], StringComparison.Ordinal);
+        Assert.Equal("b6 NO [NOPERM] You lack the 'i' right on this mailbox", (await bob.CommandAsync("b6", "APPEND \"Shared Folders/News\" {3+}\r\nabc"))[^1]);
+        Assert.Equal("b7 NO [NOPERM] You lack the 'x' right on this mailbox", (await bob.CommandAsync("b7", "DELETE \"Shared Folders/News\""))[^1]);
+        Assert.Equal([$"* MYRIGHTS \"Shared Folders/News\" lrs", "b8 OK MYRIGHTS completed"], await bob.CommandAsync("b8", "MYRIGHTS \"Shared Folders/News\""));
+
+        Assert.Equal(["a6 OK DELETE completed"], await admin.CommandAsync("a6", "DELETE \"Shared Folders/News\""));
+        Assert.Equal("b9 NO [NONEXISTENT] No such mailbox", (await bob.CommandAsync("b9", "STATUS \"Shared Folders/News\" (MESSAGES)"))[^1]);
+    }
+
+    [Fact]
     public async Task Imaplib_grants_and_the_grantee_reads_through_imaplib()
     {
         var port = _host.ImapPort.ToString(CultureInfo.InvariantCulture);

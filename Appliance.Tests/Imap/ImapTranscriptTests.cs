@@ -259,7 +259,7 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         Assert.Equal(["* STATUS \"INBOX\" (MESSAGES 0 UNSEEN 0)", "a17 OK STATUS completed"], await wire.CommandAsync("a17", "STATUS INBOX (MESSAGES UNSEEN)"));
         Assert.Equal("a18 NO [NONEXISTENT] No such mailbox", (await wire.CommandAsync("a18", "STATUS Nowhere (MESSAGES)"))[^1]);
         Assert.Equal("a19 BAD Unknown STATUS item BOGUS", (await wire.CommandAsync("a19", "STATUS INBOX (BOGUS)"))[^1]);
-        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL", "a20 OK NAMESPACE completed"], await wire.CommandAsync("a20", "NAMESPACE"));
+        Assert.Equal(["* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) ((\"Shared Folders/\" \"/\"))", "a20 OK NAMESPACE completed"], await wire.CommandAsync("a20", "NAMESPACE"));
         Assert.Equal(["* ENABLED CONDSTORE", "a21 OK ENABLE completed"], await wire.CommandAsync("a21", "ENABLE CONDSTORE X-UNKNOWN"));
         Assert.StartsWith("* ID (\"name\" \"Appliance\"", (await wire.CommandAsync("a22", "ID (\"name\" \"test\")"))[0], StringComparison.Ordinal);
     }

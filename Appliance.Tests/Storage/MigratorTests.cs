@@ -53,6 +53,45 @@ public class MigratorTests
     }
 
     [Fact]
+    public async Task Rebuilding_the_mailboxes_table_keeps_every_row_and_every_foreign_key()
+    {
+        await using var services = await TestServices.CreateAsync(migrate: false);
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(6, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 6).ToList()));
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
+                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
+                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
+                INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at, highestmodseq) SELECT id, 'INBOX', 7, 3, '2026-01-01', 9 FROM users;
+                INSERT INTO blobs(hash, size, refcount) VALUES ('h1', 5, 0);
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags) SELECT id, 2, 'h1', 5, '2026-01-01', '\Seen' FROM mailboxes;
+                INSERT INTO mailbox_acl(mailbox_id, identifier, rights) SELECT id, 'anyone', 'lr' FROM mailboxes;
+                """);
+        }
+
+        // Dropping the old table must not cascade into messages and rights: it runs with foreign keys off.
+        Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.MigrateAsync());
+        await using var check = await services.Get<Database>().OpenAsync();
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
+        Assert.Equal((7L, 3L, 9L), await check.QuerySingleAsync<(long, long, long)>("SELECT uidvalidity, uidnext, highestmodseq FROM mailboxes"));
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM messages"));
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM mailbox_acl"));
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT refcount FROM blobs"));
+        Assert.Empty(await check.QueryAsync("PRAGMA foreign_key_check"));
+
+        // Public folders have no owner, and their names are unique among themselves.
+        await check.ExecuteAsync("INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, 'News', 1, '2026-01-01')");
+        await Assert.ThrowsAsync<SqliteException>(() => check.ExecuteAsync("INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, 'News', 2, '2026-01-01')"));
+        // The foreign keys still act: removing the user takes their mailbox, its messages and its rights.
+        await check.ExecuteAsync("DELETE FROM users");
+        Assert.Equal(0, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM messages"));
+        Assert.Equal(0, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM mailbox_acl"));
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM mailboxes"));
+    }
+
+    [Fact]
     public async Task Failing_migration_leaves_no_trace_and_keeps_the_previous_version()
     {
         await using var services = await TestServices.CreateAsync();

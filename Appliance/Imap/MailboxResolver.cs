@@ -10,12 +10,18 @@ public sealed record ResolvedMailbox(MailboxState State, long OwnerId, string Ri
 
 /// <summary>
 /// Names as clients see them: the user's own folders at the root, other users' folders shared with
-/// them under "Other Users/&lt;address&gt;/" (RFC 2342's other users' namespace). A shared folder
+/// them under "Other Users/&lt;address&gt;/" (RFC 2342's other users' namespace), and public folders
+/// under "Shared Folders/" (owner id 0: nobody's quota). A shared folder
 /// the user may not even look up ('l') does not exist for them, so nothing leaks.
 /// </summary>
 public static class MailboxResolver
 {
     public const string OtherUsers = "Other Users";
+
+    /// <summary>Public folders (RFC 2342's shared namespace): made by administrators, open to whom the ACL says.</summary>
+    public const string SharedFolders = "Shared Folders";
+
+    public static bool IsPublic(string name) => name.StartsWith(SharedFolders + "/", StringComparison.Ordinal);
 
     public static string SharedName(string owner, string name) => $"{OtherUsers}/{owner}/{name}";
 
@@ -27,6 +33,18 @@ public static class MailboxResolver
         ArgumentNullException.ThrowIfNull(name);
         var user = session.User!;
         var store = session.Services.Store;
+        if (IsPublic(name))
+        {
+            var folder = await store.FindPublicMailboxAsync(name[(SharedFolders.Length + 1)..], session.Cancellation).ConfigureAwait(false);
+            if (folder is null)
+            {
+                return null;
+            }
+            var granted = await store.RightsAsync(folder.Id, user.Id, user.Address, user.IsAdmin, session.Cancellation).ConfigureAwait(false);
+            return granted.Contains('l', StringComparison.Ordinal)
+                ? new ResolvedMailbox(folder, 0, granted, false, $"{SharedFolders}/{folder.Name}")
+                : null;
+        }
         if (!IsShared(name))
         {
             var own = await store.FindMailboxAsync(user.Id, name, session.Cancellation).ConfigureAwait(false);
@@ -48,7 +66,7 @@ public static class MailboxResolver
         {
             return null;
         }
-        var rights = await store.RightsAsync(state.Id, user.Id, user.Address, session.Cancellation).ConfigureAwait(false);
+        var rights = await store.RightsAsync(state.Id, user.Id, user.Address, user.IsAdmin, session.Cancellation).ConfigureAwait(false);
         return rights.Contains('l', StringComparison.Ordinal)
             ? new ResolvedMailbox(state, ownerId.Value, rights, false, SharedName(rest[..slash].ToLowerInvariant(), state.Name))
             : null;

@@ -41,16 +41,20 @@ public sealed partial class MailStore
         return new string([.. AllRights.Where(letters.Contains)]);
     }
 
-    /// <summary>The rights of <paramref name="address"/> on a mailbox: all for its owner, else their entry joined with "anyone".</summary>
-    public async Task<string> RightsAsync(long mailboxId, long userId, string address, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The rights of <paramref name="address"/> on a mailbox: all for its owner (for a public folder,
+    /// for administrators), else their entry joined with "anyone".
+    /// </summary>
+    public async Task<string> RightsAsync(long mailboxId, long userId, string address, bool isAdmin = false, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var owner = await connection.ExecuteScalarAsync<long?>("SELECT user_id FROM mailboxes WHERE id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
-        if (owner is null)
+        var found = (await connection.QueryAsync<(long Id, long? Owner)>("SELECT id, user_id FROM mailboxes WHERE id = @mailboxId", new { mailboxId }).ConfigureAwait(false)).ToList();
+        if (found.Count == 0)
         {
             return "";
         }
-        if (owner == userId)
+        var owner = found[0].Owner;
+        if (owner == userId || (owner is null && isAdmin))
         {
             return AllRights;
         }
@@ -88,6 +92,68 @@ public sealed partial class MailStore
             """, new { userId, address = address.ToLowerInvariant() }).ConfigureAwait(false);
         return [.. rows.Select(r => new SharedMailbox { Id = r.Id, OwnerId = r.OwnerId, Owner = r.Owner, Name = r.Name, Rights = NormalizeRights(r.Rights) ?? "" })
             .Where(r => r.Rights.Contains('l', StringComparison.Ordinal))];
+    }
+
+    public async Task<MailboxState?> FindPublicMailboxAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<MailboxState>(
+            "SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE user_id IS NULL AND name = @name", new { name }).ConfigureAwait(false);
+    }
+
+    /// <summary>Public folders a user may look up, with their rights: administrators see and may do everything.</summary>
+    public async Task<IReadOnlyList<(string Name, string Rights)>> PublicMailboxesAsync(string address, bool isAdmin, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (isAdmin)
+        {
+            return [.. (await connection.QueryAsync<string>("SELECT name FROM mailboxes WHERE user_id IS NULL ORDER BY name").ConfigureAwait(false)).Select(n => (n, AllRights))];
+        }
+        var rows = await connection.QueryAsync<(string Name, string Rights)>(
+            "SELECT b.name, group_concat(a.rights, '') FROM mailbox_acl a JOIN mailboxes b ON b.id = a.mailbox_id " +
+            "WHERE b.user_id IS NULL AND a.identifier IN (@address, 'anyone') GROUP BY b.id ORDER BY b.name",
+            new { address = address.ToLowerInvariant() }).ConfigureAwait(false);
+        return [.. rows.Select(r => (r.Name, Rights: NormalizeRights(r.Rights) ?? "")).Where(r => r.Rights.Contains('l', StringComparison.Ordinal))];
+    }
+
+    /// <summary>Creates a public folder and any missing parents (administrators only; the caller checks).</summary>
+    public async Task CreatePublicMailboxAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = name.TrimEnd(Separator);
+        if (!IsValidName(name))
+        {
+            throw new MailboxException("CANNOT", "Invalid mailbox name");
+        }
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id IS NULL AND name = @name", new { name }, transaction).ConfigureAwait(false) > 0)
+            {
+                throw new MailboxException("ALREADYEXISTS", "Mailbox already exists");
+            }
+            var parts = name.Split(Separator);
+            for (var i = 1; i <= parts.Length; i++)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, @path, @validity, @now) ON CONFLICT DO NOTHING",
+                    new { path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a public folder and its messages; not one with folders below it.</summary>
+    public async Task DeletePublicMailboxAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id IS NULL AND name = @name", new { name }, transaction).ConfigureAwait(false)
+                ?? throw new MailboxException("NONEXISTENT", "No such mailbox");
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id IS NULL AND substr(name, 1, @length) = @prefix",
+                new { prefix = name + Separator, length = name.Length + 1 }, transaction).ConfigureAwait(false) > 0)
+            {
+                throw new MailboxException("INUSE", "Mailbox has folders below it; delete them first");
+            }
+            await connection.ExecuteAsync("DELETE FROM mailboxes WHERE id = @id", new { id }, transaction).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A user's quota in bytes (0: none).</summary>

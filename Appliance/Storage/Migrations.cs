@@ -196,5 +196,26 @@ public static class Migrations
                 DELETE FROM message_text_index WHERE hash = OLD.hash;
             END;
             """),
+        new(7, "public folders: mailboxes without an owner", """
+            -- A public folder (under "Shared Folders/") belongs to no user: user_id becomes optional.
+            CREATE TABLE mailboxes_new (
+                id            INTEGER PRIMARY KEY,
+                user_id       INTEGER NULL REFERENCES users(id) ON DELETE CASCADE,
+                name          TEXT NOT NULL,
+                special_use   TEXT NULL,
+                uidvalidity   INTEGER NOT NULL,
+                uidnext       INTEGER NOT NULL DEFAULT 1,
+                created_at    TEXT NOT NULL,
+                highestmodseq INTEGER NOT NULL DEFAULT 1,
+                recent_uid    INTEGER NOT NULL DEFAULT 1,
+                UNIQUE (user_id, name)
+            );
+            INSERT INTO mailboxes_new(id, user_id, name, special_use, uidvalidity, uidnext, created_at, highestmodseq, recent_uid)
+                SELECT id, user_id, name, special_use, uidvalidity, uidnext, created_at, highestmodseq, recent_uid FROM mailboxes;
+            DROP TABLE mailboxes;
+            ALTER TABLE mailboxes_new RENAME TO mailboxes;
+            -- NULLs are distinct in UNIQUE: public names need their own index.
+            CREATE UNIQUE INDEX mailboxes_public_name ON mailboxes(name) WHERE user_id IS NULL;
+            """, RebuildsTables: true),
     ];
 }

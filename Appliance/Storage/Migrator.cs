@@ -32,7 +32,9 @@ public sealed partial class Migrator(Database database, ILogger<Migrator> logger
             {
                 continue;
             }
-            var applied = await database.InTransactionAsync(async (connection, transaction) =>
+            var applied = migration.RebuildsTables
+                ? await ApplyWithoutForeignKeysAsync(migration, cancellationToken).ConfigureAwait(false)
+                : await database.InTransactionAsync(async (connection, transaction) =>
             {
                 // Another process (the service and a command started together) may have applied it meanwhile.
                 var now = await connection.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_migrations", transaction: transaction).ConfigureAwait(false) ?? 0;
@@ -54,6 +56,38 @@ public sealed partial class Migrator(Database database, ILogger<Migrator> logger
             current = migration.Version;
         }
         return current;
+    }
+
+    private async Task<bool> ApplyWithoutForeignKeysAsync(Migration migration, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Only outside a transaction does this take effect; Database.OpenAsync turns it on again for the next user.
+        await connection.ExecuteAsync("PRAGMA foreign_keys=OFF").ConfigureAwait(false);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var now = await connection.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_migrations", transaction: transaction).ConfigureAwait(false) ?? 0;
+            if (now >= migration.Version)
+            {
+                return false;
+            }
+            await connection.ExecuteAsync(migration.Sql, transaction: transaction).ConfigureAwait(false);
+            var broken = await connection.QueryAsync("PRAGMA foreign_key_check", transaction: transaction).ConfigureAwait(false);
+            if (broken.Any())
+            {
+                throw new InvalidOperationException($"Migration {migration.Version} would leave rows pointing at nothing.");
+            }
+            await connection.ExecuteAsync(
+                "INSERT INTO schema_migrations(version, name, applied_at) VALUES (@Version, @Name, @At)",
+                new { migration.Version, migration.Name, At = DateTimeOffset.UtcNow.ToString("O") },
+                transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            await connection.ExecuteAsync("PRAGMA foreign_keys=ON").ConfigureAwait(false);
+        }
     }
 
     public async Task<int> CurrentVersionAsync(CancellationToken cancellationToken = default)

@@ -33,14 +33,15 @@ public sealed class AclCommand : ImapCommand
         {
             throw new ImapNoException("NOPERM", "You lack the 'a' right on this mailbox");
         }
-        var owner = mailbox.Personal ? session.User!.Address : mailbox.Name.Split('/')[1];
+        // A public folder has no owner; administrators hold every right on it.
+        string? owner = mailbox.Personal ? session.User!.Address : MailboxResolver.IsPublic(mailbox.Name) ? null : mailbox.Name.Split('/')[1];
         switch (request.Name)
         {
             case "GETACL":
             {
                 args.ExpectEnd();
                 var entries = await store.AclAsync(mailbox.State.Id, session.Cancellation).ConfigureAwait(false);
-                var line = $"* ACL {shown} {ImapString.Quote(owner)} {MailStore.AllRights}";
+                var line = owner is null ? $"* ACL {shown}" : $"* ACL {shown} {ImapString.Quote(owner)} {MailStore.AllRights}";
                 foreach (var (identifier, rights) in entries)
                 {
                     line += $" {ImapString.Quote(identifier)} {rights}";

@@ -11,6 +11,16 @@ public sealed class CreateCommand : ImapCommand
         request.Args.ReadSpace();
         var name = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
+        if (MailboxResolver.IsPublic(name))
+        {
+            if (!session.User!.IsAdmin)
+            {
+                throw new ImapNoException("NOPERM", "Only administrators create public folders");
+            }
+            await session.Services.Store.CreatePublicMailboxAsync(name[(MailboxResolver.SharedFolders.Length + 1)..], session.Cancellation).ConfigureAwait(false);
+            await session.OkAsync(request, "CREATE completed").ConfigureAwait(false);
+            return;
+        }
         if (MailboxResolver.IsShared(name))
         {
             throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");

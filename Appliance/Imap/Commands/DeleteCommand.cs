@@ -11,6 +11,18 @@ public sealed class DeleteCommand : ImapCommand
         request.Args.ReadSpace();
         var name = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
+        if (MailboxResolver.IsPublic(name))
+        {
+            var folder = await MailboxResolver.RequireAsync(session, name, 'x').ConfigureAwait(false);
+            await session.Services.Store.DeletePublicMailboxAsync(folder.State.Name, session.Cancellation).ConfigureAwait(false);
+            session.Services.Events.Changed(folder.State.Id);
+            if (session.Selected?.Id == folder.State.Id)
+            {
+                session.Unselect();
+            }
+            await session.OkAsync(request, "DELETE completed").ConfigureAwait(false);
+            return;
+        }
         if (MailboxResolver.IsShared(name))
         {
             throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");

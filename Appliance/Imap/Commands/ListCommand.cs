@@ -108,6 +108,31 @@ public sealed class ListCommand : ImapCommand
                 await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
             }
         }
+        // Public folders this user may look up, under "Shared Folders/".
+        var publicFolders = await session.Services.Store.PublicMailboxesAsync(user.Address, user.IsAdmin, session.Cancellation).ConfigureAwait(false);
+        if (publicFolders.Count > 0 && !selectSpecialUse)
+        {
+            var root = MailboxResolver.SharedFolders;
+            var publicNames = publicFolders.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            if (matchers.Any(m => m.IsMatch(root)) && !selectSubscribed)
+            {
+                session.WriteLine($"* {request.Name} (\\Noselect \\HasChildren) \"/\" {session.EncodeMailbox(root)}");
+            }
+            foreach (var (folder, _) in publicFolders)
+            {
+                var name = $"{root}/{folder}";
+                if (!matchers.Any(m => m.IsMatch(name))) continue;
+                if (selectSubscribed && !subscribed.Contains(name)) continue;
+                var attributes = new List<string> { publicNames.Any(n => n.StartsWith(folder + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren" };
+                if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
+                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(name)}");
+                if (status.Length > 0)
+                {
+                    await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
+                }
+            }
+        }
+
         // Folders others share with this user, under "Other Users/<owner>/", with the levels above them.
         var shared = await session.Services.Store.SharedWithAsync(user.Id, user.Address, session.Cancellation).ConfigureAwait(false);
         if (shared.Count > 0 && !selectSpecialUse)

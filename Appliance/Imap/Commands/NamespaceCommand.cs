@@ -9,7 +9,7 @@ public sealed class NamespaceCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ExpectEnd();
-        session.WriteLine("* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL");
+        session.WriteLine("* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) ((\"Shared Folders/\" \"/\"))");
         await session.OkAsync(request, "NAMESPACE completed").ConfigureAwait(false);
     }
 }

@@ -13,9 +13,9 @@ public sealed class RenameCommand : ImapCommand
         request.Args.ReadSpace();
         var to = session.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
-        if (MailboxResolver.IsShared(to) || MailboxResolver.IsShared(from))
+        if (MailboxResolver.IsShared(to) || MailboxResolver.IsShared(from) || MailboxResolver.IsPublic(to) || MailboxResolver.IsPublic(from))
         {
-            throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");
+            throw new ImapNoException("NOPERM", "Shared and public folders are not renamed over IMAP");
         }
         var mailbox = await session.Services.Store.FindMailboxAsync(session.User!.Id, from, session.Cancellation).ConfigureAwait(false);
         await session.Services.Store.RenameMailboxAsync(session.User!.Id, from, to, session.Cancellation).ConfigureAwait(false);
