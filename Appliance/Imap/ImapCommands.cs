@@ -24,7 +24,8 @@ public static class ImapCommands
         new AuthenticateCommand(), new IdCommand(), new EnableCommand(), new NamespaceCommand(), new ListCommand(),
         new StatusCommand(), new CreateCommand(), new DeleteCommand(), new RenameCommand(), new SubscribeCommand(),
         new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
-        new StoreCommand(), new CopyCommand(), new SearchCommand(), new IdleCommand(), new QuotaCommand(), new AclCommand());
+        new StoreCommand(), new CopyCommand(), new SearchCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
+        new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand());
 
     private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
     {
