@@ -428,16 +428,8 @@ public sealed partial class ImapSession
 
     private async Task UpgradeToTlsAsync()
     {
-        _tls = new SslStream(new DuplexPipeStream(_transport.Input, _transport.Output), leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        handshake.CancelAfter(TimeSpan.FromMinutes(1));
-        await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = Services.Certificates.Context,
-            ClientCertificateRequired = false,
-        }, handshake.Token).ConfigureAwait(false);
-        _input = PipeReader.Create(_tls, new StreamPipeReaderOptions(leaveOpen: true));
-        _output = PipeWriter.Create(_tls, new StreamPipeWriterOptions(leaveOpen: true));
+        var tls = await TlsUpgrade.StartAsync(_transport, Services.Certificates.Context, TimeSpan.FromMinutes(1), Cancellation).ConfigureAwait(false);
+        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
         IsTls = true;
     }
 

@@ -258,16 +258,8 @@ public sealed partial class Pop3Session
 
     private async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
     {
-        _tls = new SslStream(new DuplexPipeStream(_transport.Input, _transport.Output), leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(TimeSpan.FromSeconds(Options.IdleTimeoutSeconds));
-        await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = _services.Certificates.Context,
-            ClientCertificateRequired = false,
-        }, handshake.Token).ConfigureAwait(false);
-        _input = PipeReader.Create(_tls, new StreamPipeReaderOptions(leaveOpen: true));
-        _output = PipeWriter.Create(_tls, new StreamPipeWriterOptions(leaveOpen: true));
+        var tls = await TlsUpgrade.StartAsync(_transport, _services.Certificates.Context, TimeSpan.FromSeconds(Options.IdleTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
         IsTls = true;
         // RFC 2595 §4: nothing learned before TLS is kept, a USER name included.
         _pendingUser = null;

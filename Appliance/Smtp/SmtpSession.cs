@@ -370,16 +370,8 @@ public sealed partial class SmtpSession
 
     private async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
     {
-        _tls = new SslStream(new DuplexPipeStream(_transport.Input, _transport.Output), leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(TimeSpan.FromSeconds(Options.CommandTimeoutSeconds));
-        await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = _services.Certificates.Context,
-            ClientCertificateRequired = false,
-        }, handshake.Token).ConfigureAwait(false);
-        _input = PipeReader.Create(_tls, new StreamPipeReaderOptions(leaveOpen: true));
-        _output = PipeWriter.Create(_tls, new StreamPipeWriterOptions(leaveOpen: true));
+        var tls = await TlsUpgrade.StartAsync(_transport, _services.Certificates.Context, TimeSpan.FromSeconds(Options.CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
         IsTls = true;
         // RFC 3207 §4.2: the client starts over with EHLO; nothing learned before TLS is kept.
         _state = SmtpState.Connected;
