@@ -15,6 +15,8 @@ declare -A prerequisites=(
   [python3]="command -v /usr/bin/python3"
   [openssl]="command -v openssl"
   [isync]="command -v mbsync"
+  # Dovecot is the reference IMAP server of ImapReferenceTests (dovecot-imapd pulls in dovecot-core).
+  [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 
@@ -28,8 +30,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   echo "installing test prerequisites: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null
+  # Installing dovecot starts its system daemon on port 143 unless policy-rc.d says no (101): the tests start their
+  # own private instance on a free loopback port.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  install_status=0
+  { apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null; } || install_status=$?
+  [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+  [ "$install_status" -eq 0 ] || { echo "error: apt-get failed ($install_status) installing ${missing[*]}" >&2; exit 1; }
 fi
 for package in "${!prerequisites[@]}"; do
   if ! present "$package"; then

@@ -19,11 +19,11 @@ public class BodyStructureTests
         var structure = MimeMessage.Parse(MimeCorpus.Read("message-rfc822-attachment.eml")).GetBodyStructure();
         const string carol = "((\"Carol\" NIL \"carol\" \"example.net\"))";
         Assert.Equal(
-            "((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 29 1 NIL NIL NIL NIL)"
+            "((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 29 0 NIL NIL NIL NIL)"
             + "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 387 "
             + $"(\"Mon, 30 Jun 2025 12:00:00 -0400\" \"Lunch\" {carol} {carol} {carol} ((NIL NIL \"bob\" \"example.org\")) NIL NIL NIL \"<lunch@example.net>\") "
-            + "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 14 1 NIL NIL NIL NIL)"
-            + "(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 21 1 NIL NIL NIL NIL) \"ALTERNATIVE\" (\"BOUNDARY\" \"inner-alt\") NIL NIL NIL) "
+            + "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 14 0 NIL NIL NIL NIL)"
+            + "(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 21 0 NIL NIL NIL NIL) \"ALTERNATIVE\" (\"BOUNDARY\" \"inner-alt\") NIL NIL NIL) "
             + "17 NIL (\"INLINE\" NIL) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"fwd\") NIL NIL NIL)",
             structure.ToImapString());
     }

@@ -13,7 +13,7 @@ public class EnvelopeTests
             "(NIL \"Groups, quoted names and comments\" "
             + "((\"Anna (the boss) Smith\" NIL \"anna\" \"example.com\")) "
             + "((\"Anna (the boss) Smith\" NIL \"anna\" \"example.com\")) "
-            + "((NIL NIL \"eve\" \"example.com\")) "
+            + "((NIL \"@route.example\" \"eve\" \"example.com\")) "
             + "((NIL NIL \"Team\" NIL)(NIL NIL \"bob\" \"example.org\")(\"Carol C.\" NIL \"carol\" \"example.org\")(NIL NIL NIL NIL)(NIL NIL \"dave\" \"example.net\")) "
             + "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL)) "
             + "NIL \"<parent@example.com>\" \"<groups@example.com>\")",

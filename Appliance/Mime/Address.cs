@@ -21,6 +21,9 @@ public sealed record MailboxAddress(string? DisplayName, string LocalPart, strin
     {
     }
 
+    /// <summary>The obsolete source route of <c>&lt;@a,@b:user@c&gt;</c> ("@a,@b"), for IMAP's addr-adl; null when absent.</summary>
+    public string? Route { get; init; }
+
     /// <summary><c>local@domain</c>, the local part quoted if needed (RFC 5322 §3.4.1).</summary>
     public string AddrSpec => (IsDotAtom(LocalPart) ? LocalPart : StructuredText.Quote(LocalPart)) + (Domain.Length > 0 ? "@" + Domain : "");
 

@@ -4,7 +4,7 @@ namespace Appliance.Mime;
 
 /// <summary>
 /// RFC 5322 §3.4 address lists: <c>address-list = (address *("," address)) / obs-addr-list</c>, parsed leniently over
-/// the unfolded field value: comments are skipped, obsolete routes (<c>obs-route = obs-domain-list ":"</c>) dropped,
+/// the unfolded field value: comments are skipped, obsolete routes (<c>obs-route = obs-domain-list ":"</c>) kept apart from the address,
 /// empty list members (<c>obs-addr-list</c>) ignored, RFC 2047 words in display names decoded on request.
 /// </summary>
 public static class AddressParser
@@ -129,16 +129,22 @@ public static class AddressParser
         return new GroupAddress(name, members);
     }
 
-    /// <summary>After "&lt;": <c>obs-angle-addr = [CFWS] "&lt;" obs-route addr-spec "&gt;" [CFWS]</c>; the route is dropped.</summary>
+    /// <summary>
+    /// After "&lt;": <c>obs-angle-addr = [CFWS] "&lt;" obs-route addr-spec "&gt;" [CFWS]</c>,
+    /// <c>obs-route = obs-domain-list ":"</c>. The route is kept: IMAP reports it as addr-adl (RFC 3501 §7.4.2), which
+    /// was NIL before Dovecot showed the difference.
+    /// </summary>
     private static MailboxAddress ParseAngleAddr(string s, ref int pos)
     {
         StructuredText.SkipCfws(s, ref pos);
+        string? route = null;
         if (pos < s.Length && s[pos] == '@')
         {
             var colon = s.IndexOf(':', pos);
             var close = s.IndexOf('>', pos);
             if (colon >= 0 && (close < 0 || colon < close))
             {
+                route = string.Concat(s[pos..colon].Where(c => c is not (' ' or '\t')));
                 pos = colon + 1;
             }
         }
@@ -186,7 +192,7 @@ public static class AddressParser
                 pos++;
             }
         }
-        return new MailboxAddress(null, local.ToString(), domain);
+        return new MailboxAddress(null, local.ToString(), domain) { Route = route };
     }
 
     /// <summary><c>domain = dot-atom / domain-literal / obs-domain</c>; <c>obs-domain = atom *("." atom)</c> with CFWS between.</summary>

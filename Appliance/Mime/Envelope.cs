@@ -98,6 +98,6 @@ public sealed record Envelope(
     }
 
     private static void AppendMailbox(StringBuilder sb, MailboxAddress m) =>
-        sb.Append('(').AppendNString(string.IsNullOrEmpty(m.DisplayName) ? null : m.DisplayName).Append(" NIL ")
+        sb.Append('(').AppendNString(string.IsNullOrEmpty(m.DisplayName) ? null : m.DisplayName).Append(' ').AppendNString(m.Route).Append(' ')
             .AppendNString(m.LocalPart).Append(' ').AppendNString(m.Domain.Length == 0 ? null : m.Domain).Append(')');
 }
