@@ -370,7 +370,7 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         await using var wire = await SignedInAsync();
         for (var i = 1; i <= 3; i++)
         {
-            await wire.CommandAsync("p" + i, $"APPEND INBOX (\\Deleted) {{11+}}\r\nSubject: {i}\r\n");
+            await wire.CommandAsync("p" + i, $"APPEND INBOX (\\Deleted) {{12+}}\r\nSubject: {i}\r\n");
         }
         Assert.Equal("a0 BAD CHECK needs a selected mailbox", (await wire.CommandAsync("a0", "CHECK"))[^1]);
         await wire.CommandAsync("a1", "SELECT INBOX");
@@ -387,7 +387,7 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         Assert.Equal("+ idling", await wire.ReadLineAsync());
         await using (var other = await SignedInAsync())
         {
-            await other.CommandAsync("c1", "APPEND INBOX {11+}\r\nSubject: 4\r\n");
+            await other.CommandAsync("c1", "APPEND INBOX {12+}\r\nSubject: 4\r\n");
         }
         Assert.Equal("* 3 EXISTS", await wire.ReadLineAsync());
         Assert.Equal("* 1 RECENT", await wire.ReadLineAsync());
@@ -398,6 +398,29 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         await wire.SendAsync("NOT-DONE\r\n");
         Assert.Equal("b3 BAD Expected DONE", await wire.ReadLineAsync());
         Assert.Equal(["b4 OK NOOP completed"], await wire.CommandAsync("b4", "NOOP"));
+    }
+
+    [Fact]
+    public async Task Condstore_modification_sequences_and_saved_search_results()
+    {
+        await using var wire = await SignedInAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await wire.CommandAsync("p" + i, $"APPEND INBOX {{12+}}\r\nSubject: {i}\r\n");
+        }
+        Assert.Equal(["* STATUS \"INBOX\" (HIGHESTMODSEQ 4)", "a0 OK STATUS completed"], await wire.CommandAsync("a0", "STATUS INBOX (HIGHESTMODSEQ)"));
+        var select = await wire.CommandAsync("a1", "SELECT INBOX (CONDSTORE)");
+        Assert.Contains("* OK [HIGHESTMODSEQ 4] Highest", select);
+        Assert.Equal(["* 2 FETCH (UID 2 MODSEQ (3))", "a2 OK UID FETCH completed"], await wire.CommandAsync("a2", "UID FETCH 2 (UID MODSEQ)"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (5))", "a3 OK STORE completed"], await wire.CommandAsync("a3", "STORE 1 +FLAGS (\\Flagged)"));
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ (5))", "a4 OK UID FETCH completed"], await wire.CommandAsync("a4", "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 4)"));
+        // UNCHANGEDSINCE: message 1 changed after modseq 4, so it is left alone and named in MODIFIED.
+        Assert.Equal(["* 2 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (6))", "a5 OK [MODIFIED 1] Conditional STORE failed for some messages"],
+            await wire.CommandAsync("a5", "STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS (\\Seen)"));
+        Assert.Equal(["* SEARCH 1 2 (MODSEQ 6)", "a6 OK SEARCH completed"], await wire.CommandAsync("a6", "SEARCH MODSEQ 5"));
+        // SEARCHRES: SAVE keeps the result for "$" (RFC 5182).
+        Assert.Equal(["a7 OK SEARCH completed"], await wire.CommandAsync("a7", "SEARCH RETURN (SAVE) FLAGGED"));
+        Assert.Equal(["* 1 FETCH (UID 1)", "a8 OK FETCH completed"], await wire.CommandAsync("a8", "FETCH $ (UID)"));
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 5161 ENABLE: CONDSTORE (RFC 7162) and UTF8=ACCEPT (RFC 6855) can be turned on; others are ignored.</summary>
+/// <summary>RFC 5161 ENABLE: CONDSTORE (RFC 7162) can be turned on; others are ignored.</summary>
 public sealed class EnableCommand : ImapCommand
 {
-    private static readonly string[] Known = ["CONDSTORE", "UTF8=ACCEPT"];
+    private static readonly string[] Known = ["CONDSTORE"];
 
     public override IReadOnlyList<string> Names => ["ENABLE"];
     public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
