@@ -28,7 +28,7 @@ public sealed class SelectedMailbox : IDisposable
     private readonly HashSet<long> _recent = [];
     private readonly IDisposable _subscription;
     private volatile bool _dirty;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SelectedMailbox(MailboxState state, bool readOnly, string rights, MailboxEvents events)
     {
@@ -190,12 +190,14 @@ public sealed class SelectedMailbox : IDisposable
     public async Task RefreshAsync(ImapSession session, bool allowExpunge)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!_dirty)
+        // A nudge may land while this runs: the new wake-up is in place before the flag is cleared, and
+        // a completed wake-up always leads to a read, so IDLE neither misses a change nor spins.
+        if (!_dirty && !_changed.Task.IsCompleted)
         {
             return;
         }
-        _dirty = false;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _dirty = false;
         var entries = await session.Services.Store.EntriesAsync(Id, session.Cancellation).ConfigureAwait(false);
         var now = entries.ToDictionary(e => e.Uid);
         var gone = _uids.Where(u => !now.ContainsKey(u)).ToList();
