@@ -234,6 +234,13 @@ public partial class HtmlSanitizerTests
     }
 
     [Fact]
+    public void Scheme_relative_images_count_as_remote()
+    {
+        Assert.Equal(1, HtmlSanitizer.Sanitize("""<img src="//t.example/p.gif">""", SanitizeOptions.Default).BlockedRemoteImages);
+        Assert.Equal("""<img src="https://t.example/p.gif">""", HtmlSanitizer.Sanitize("""<img src="//t.example/p.gif">""", Allowing).Html);
+    }
+
+    [Fact]
     public void Remote_tracking_pixel_is_removed_and_counted()
     {
         var result = HtmlSanitizer.Sanitize("""<p>Hi</p><img src="https://t.example/o?u=1" width="1" height="1">""", SanitizeOptions.Default);

@@ -227,6 +227,12 @@ public static partial class HtmlSanitizer
             if (trustedSources?.Contains(url) == true)
                 return url;
             var scheme = Scheme(url);
+            if (scheme is null && url.Length > 2 && url[0] is '/' or '\\' && url[1] is '/' or '\\')
+            {
+                // Scheme-relative ("//host/x", and "\\host/x", which URL parsers read the same way): remote.
+                url = "https://" + url[2..];
+                scheme = "https";
+            }
             switch (scheme)
             {
                 case "cid":
@@ -244,7 +250,7 @@ public static partial class HtmlSanitizer
                         return null;
                     }
                     // The frame's policy allows https: only; upgrade as browsers do for mixed content.
-                    return "https" + url[scheme.Length..];
+                    return EscapeUnsafe("https" + url[scheme.Length..]);
                 default:
                     // Relative (a request to this web app with the reader's cookies), javascript:, file:, …
                     return null;
@@ -267,7 +273,7 @@ public static partial class HtmlSanitizer
     {
         var url = CleanUrl(raw);
         var scheme = Scheme(url);
-        return scheme is "http" or "https" or "mailto" ? scheme + url[scheme.Length..] : null;
+        return scheme is "http" or "https" or "mailto" ? EscapeUnsafe(scheme + url[scheme.Length..]) : null;
     }
 
     /// <summary>
@@ -279,6 +285,17 @@ public static partial class HtmlSanitizer
         var trimmed = raw.AsSpan().Trim("\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F ");
         return string.Concat(trimmed.ToString().Split(['\t', '\n', '\r']));
     }
+
+    /// <summary>
+    /// Percent-encodes what a URL may not hold literally (space, quotes, angle brackets, backtick), as the
+    /// browser would on use; the attribute then reads as one plain token wherever it is copied.
+    /// </summary>
+    private static string EscapeUnsafe(string url) =>
+        url.AsSpan().IndexOfAny(" \"'<>`") < 0
+            ? url
+            : url.Replace(" ", "%20", StringComparison.Ordinal).Replace("\"", "%22", StringComparison.Ordinal)
+                .Replace("'", "%27", StringComparison.Ordinal).Replace("<", "%3C", StringComparison.Ordinal)
+                .Replace(">", "%3E", StringComparison.Ordinal).Replace("`", "%60", StringComparison.Ordinal);
 
     /// <summary>The lower-cased scheme, or null for a relative URL.</summary>
     internal static string? Scheme(string url)
