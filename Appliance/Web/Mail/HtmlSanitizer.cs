@@ -92,7 +92,8 @@ public static partial class HtmlSanitizer
         // Unwrapping can leave a tree the parser would never build (a <p> inside a <p> once a <marquee>
         // between them is gone), which a browser re-parses into another shape. A second pass over the
         // serialized output, trusting only the sources the first pass produced, returns the tree a browser
-        // will build, so the result is stable: Sanitize(Sanitize(x)) == Sanitize(x).
+        // will build, so the result is stable: Sanitize(Sanitize(x)) == Sanitize(x) (except that resolved
+        // cid: URLs are relative and so refused when the output itself is sanitized again).
         var second = new Walker(options, first.Walker.ResolvedSources);
         var html2 = Pass(parser, first.Html, second).Html;
         return new SanitizedHtml(html2, first.Walker.BlockedRemoteImages);
@@ -186,7 +187,7 @@ public static partial class HtmlSanitizer
             CopyAttributes(element, copy);
             if (name == "img" && !copy.HasAttribute("src") && !copy.HasAttribute("alt"))
             {
-                // An image with neither source nor text shows nothing but a broken-image frame.
+                // Blocked or refused source: alt="" makes the browser draw nothing rather than a broken-image frame.
                 copy.SetAttribute("alt", "");
             }
             CopyChildren(target, element, copy, depth + 1);
