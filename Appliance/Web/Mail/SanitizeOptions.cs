@@ -1,0 +1,34 @@
+namespace Appliance.Web.Mail;
+
+/// <summary>What the reader allowed for this rendering of one message.</summary>
+public sealed record SanitizeOptions
+{
+    /// <summary>
+    /// Keep http/https image sources. Off by default: a remote image tells the sender that and when the
+    /// message was read (tracking pixels). The UI turns it on for one message or always for one sender.
+    /// </summary>
+    public bool AllowRemoteImages { get; init; }
+
+    /// <summary>
+    /// Maps a Content-ID (RFC 2392, without "cid:" and angle brackets) to a same-origin URL the web app
+    /// serves for that body part, or null when the message has no such part (the image is then removed).
+    /// </summary>
+    public Func<string, string?>? ResolveContentId { get; init; }
+
+    /// <summary>
+    /// Deepest element nesting that is kept as markup; deeper content is kept as plain text. 256 keeps every
+    /// real newsletter (they nest tables some 20 deep) while bounding the recursion on hostile input.
+    /// </summary>
+    public int MaxDepth { get; init; } = 256;
+
+    public static SanitizeOptions Default { get; } = new();
+}
+
+/// <summary>The safe body fragment and the facts the reading pane shows around it.</summary>
+/// <param name="Html">Well-formed HTML fragment for the body of the message frame.</param>
+/// <param name="BlockedRemoteImages">Remote images removed because <see cref="SanitizeOptions.AllowRemoteImages"/> was off.</param>
+public sealed record SanitizedHtml(string Html, int BlockedRemoteImages)
+{
+    /// <summary>True when the UI should offer "show remote images".</summary>
+    public bool HasBlockedRemoteImages => BlockedRemoteImages > 0;
+}
