@@ -61,12 +61,4 @@ public sealed class ImapConnections
             }
         }
     }
-
-    public int Count(long userId)
-    {
-        lock (_gate)
-        {
-            return _counts.GetValueOrDefault(userId);
-        }
-    }
 }

@@ -286,19 +286,15 @@ public sealed partial class ImapSession
         WriteLine($"{request.Tag} OK {text}");
     }
 
-    /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 unless UTF8=ACCEPT is on.</summary>
-    public string DecodeMailbox(string sent)
+    /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 (RFC 3501 §5.1.3).</summary>
+    public static string DecodeMailbox(string sent)
     {
         ArgumentNullException.ThrowIfNull(sent);
-        if (Enabled.Contains("UTF8=ACCEPT"))
-        {
-            return MailStore.Normalize(sent);
-        }
         return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
     }
 
     /// <summary>A mailbox name for a response: modified UTF-7, quoted.</summary>
-    public string EncodeMailbox(string name) => ImapString.Quote(Enabled.Contains("UTF8=ACCEPT") ? name : ModifiedUtf7.Encode(name));
+    public static string EncodeMailbox(string name) => ImapString.Quote(ModifiedUtf7.Encode(name));
 
     private string StateText(ImapCommand command) => State switch
     {

@@ -112,8 +112,6 @@ public sealed class SelectedMailbox : IDisposable
         return index >= 0 ? index + 1 : 0;
     }
 
-    public long UidAt(int sequence) => _uids[sequence - 1];
-
     /// <summary>The UIDs a set names, as sequence numbers or as UIDs, in ascending order; "$" is the saved search.</summary>
     public List<long> Resolve(SequenceSet set, bool byUid, IReadOnlyList<long> saved)
     {

@@ -169,7 +169,4 @@ public sealed partial class MailStore
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteScalarAsync<long?>("SELECT id FROM users WHERE address = @address", new { address = address.ToLowerInvariant() }).ConfigureAwait(false);
     }
-
-    public async Task<MailboxState?> FindMailboxByIdAsync(long mailboxId, CancellationToken cancellationToken = default) =>
-        await MailboxStateAsync(mailboxId, cancellationToken).ConfigureAwait(false);
 }

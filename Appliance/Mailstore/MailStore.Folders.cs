@@ -61,9 +61,17 @@ public sealed partial class MailStore
             """, new { userId, name = Normalize(name) }).ConfigureAwait(false);
     }
 
-    /// <summary>Makes sure a signed-in user has their default folders (users made before mail existed have none).</summary>
-    public Task EnsureDefaultsAsync(long userId, CancellationToken cancellationToken = default) =>
-        database.InTransactionAsync((c, t) => EnsureInboxAsync(c, t, userId), cancellationToken);
+    /// <summary>
+    /// Makes sure a signed-in user has their default folders (users made before mail existed have none).
+    /// Read first: a sign-in should not take the database's write lock when there is nothing to write.
+    /// </summary>
+    public async Task EnsureDefaultsAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        if (await FindMailboxAsync(userId, "INBOX", cancellationToken).ConfigureAwait(false) is null)
+        {
+            await database.InTransactionAsync((c, t) => EnsureInboxAsync(c, t, userId), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public async Task<IReadOnlyList<string>> SubscriptionsAsync(long userId, CancellationToken cancellationToken = default)
     {

@@ -49,7 +49,7 @@ public sealed partial class Pop3Session
     private Pop3State _state = Pop3State.Authorization;
     private bool _closing;
     private bool _startTls;
-    private bool _skippingLongLine;
+    private readonly LineSplitter _lines = new();
     private int _errors;
 
     public Pop3Session(Pop3Services services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id)
@@ -94,25 +94,10 @@ public sealed partial class Pop3Session
                 {
                     while (!_closing && !_startTls)
                     {
-                        if (_skippingLongLine)
-                        {
-                            if (!LineReader.SkipLine(ref buffer)) break;
-                            _skippingLongLine = false;
-                            await LineTooLongAsync().ConfigureAwait(false);
-                            continue;
-                        }
-                        var before = buffer.Length;
-                        var outcome = LineReader.TryReadLine(ref buffer, Options.MaxLineLength, out var line);
+                        var outcome = _lines.Next(ref buffer, Options.MaxLineLength, out var line);
                         if (outcome == LineReader.Result.NeedMore) break;
                         if (outcome == LineReader.Result.TooLong)
                         {
-                            if (buffer.Length == before)
-                            {
-                                // No end in sight: drop what we have and the rest of the line as it comes.
-                                buffer = buffer.Slice(buffer.End);
-                                _skippingLongLine = true;
-                                break;
-                            }
                             await LineTooLongAsync().ConfigureAwait(false);
                             continue;
                         }

@@ -56,7 +56,7 @@ public sealed partial class SmtpSession
     private SmtpState _state = SmtpState.Connected;
     private bool _closing;
     private bool _startTls;
-    private bool _skippingLongLine;
+    private readonly LineSplitter _lines = new();
     private int _errors;
     private int _authFailures;
     private string _helo = "";
@@ -200,26 +200,10 @@ public sealed partial class SmtpSession
                 if (!finished) break;
                 return (buffer, pending, true);
             }
-            if (_skippingLongLine)
-            {
-                if (!LineReader.SkipLine(ref buffer)) break;
-                _skippingLongLine = false;
-                pending.Add(LineTooLongAsync);
-                if (_auth is not null) return (buffer, pending, true);
-                continue;
-            }
-            var before = buffer.Length;
-            var outcome = LineReader.TryReadLine(ref buffer, Options.MaxCommandLength, out var line);
+            var outcome = _lines.Next(ref buffer, Options.MaxCommandLength, out var line);
             if (outcome == LineReader.Result.NeedMore) break;
             if (outcome == LineReader.Result.TooLong)
             {
-                if (buffer.Length == before)
-                {
-                    // No end in sight: drop what we have and the rest of the line as it comes.
-                    buffer = buffer.Slice(buffer.End);
-                    _skippingLongLine = true;
-                    break;
-                }
                 pending.Add(LineTooLongAsync);
                 // An overlong SASL response ends the exchange; what follows is read as commands again.
                 if (_auth is not null) return (buffer, pending, true);

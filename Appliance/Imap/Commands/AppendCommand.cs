@@ -17,7 +17,7 @@ public sealed class AppendCommand : ImapCommand
     {
         var args = request.Args;
         args.ReadSpace();
-        var name = session.DecodeMailbox(args.ReadAString());
+        var name = ImapSession.DecodeMailbox(args.ReadAString());
         args.ReadSpace();
         IReadOnlyList<string> flags = [];
         if (args.NextIs('('))

@@ -16,7 +16,7 @@ public sealed class CopyCommand : ImapCommand
         args.ReadSpace();
         var set = args.ReadSequenceSet();
         args.ReadSpace();
-        var name = session.DecodeMailbox(args.ReadAString());
+        var name = ImapSession.DecodeMailbox(args.ReadAString());
         args.ExpectEnd();
         var move = request.Name == "MOVE";
         if (move && selected.ReadOnly)

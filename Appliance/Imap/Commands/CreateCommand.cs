@@ -9,7 +9,7 @@ public sealed class CreateCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = session.DecodeMailbox(request.Args.ReadAString());
+        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
         if (MailboxResolver.IsPublic(name))
         {

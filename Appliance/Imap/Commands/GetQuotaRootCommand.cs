@@ -9,18 +9,18 @@ public sealed class GetQuotaRootCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = session.DecodeMailbox(request.Args.ReadAString());
+        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
         var mailbox = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false)
             ?? throw new ImapNoException("NONEXISTENT", "No such mailbox");
         if (mailbox.Personal)
         {
-            session.WriteLine($"* QUOTAROOT {session.EncodeMailbox(name)} \"\"");
+            session.WriteLine($"* QUOTAROOT {ImapSession.EncodeMailbox(name)} \"\"");
             await Quota.WriteAsync(session, "", session.User!.Id).ConfigureAwait(false);
         }
         else
         {
-            session.WriteLine($"* QUOTAROOT {session.EncodeMailbox(mailbox.Name)}");
+            session.WriteLine($"* QUOTAROOT {ImapSession.EncodeMailbox(mailbox.Name)}");
         }
         await session.OkAsync(request, "GETQUOTAROOT completed").ConfigureAwait(false);
     }

@@ -35,7 +35,7 @@ public sealed class ListCommand : ImapCommand
             }
             args.ReadSpace();
         }
-        var reference = session.DecodeMailbox(args.ReadAString());
+        var reference = ImapSession.DecodeMailbox(args.ReadAString());
         args.ReadSpace();
         var patterns = new List<string>();
         if (!lsub && args.TryRead('('))
@@ -102,7 +102,7 @@ public sealed class ListCommand : ImapCommand
             attributes.Add(names.Any(n => n.StartsWith(mailbox.Name + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
             if (returnSubscribed && subscribed.Contains(mailbox.Name)) attributes.Add("\\Subscribed");
             if (mailbox.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(mailbox.SpecialUse);
-            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(mailbox.Name)}");
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(mailbox.Name)}");
             if (status.Length > 0)
             {
                 await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
@@ -116,7 +116,7 @@ public sealed class ListCommand : ImapCommand
             var publicNames = publicFolders.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             if (matchers.Any(m => m.IsMatch(root)) && !selectSubscribed)
             {
-                session.WriteLine($"* {request.Name} (\\Noselect \\HasChildren) \"/\" {session.EncodeMailbox(root)}");
+                session.WriteLine($"* {request.Name} (\\Noselect \\HasChildren) \"/\" {ImapSession.EncodeMailbox(root)}");
             }
             foreach (var (folder, _) in publicFolders)
             {
@@ -125,7 +125,7 @@ public sealed class ListCommand : ImapCommand
                 if (selectSubscribed && !subscribed.Contains(name)) continue;
                 var attributes = new List<string> { publicNames.Any(n => n.StartsWith(folder + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren" };
                 if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
-                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(name)}");
+                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
                 if (status.Length > 0)
                 {
                     await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
@@ -149,7 +149,7 @@ public sealed class ListCommand : ImapCommand
                 if (selectSubscribed && !subscribed.Contains(name)) continue;
                 var attributes = selectable ? new List<string> { "\\HasNoChildren" } : ["\\Noselect", "\\HasChildren"];
                 if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
-                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.EncodeMailbox(name)}");
+                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
                 if (selectable && status.Length > 0)
                 {
                     await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);

@@ -9,9 +9,9 @@ public sealed class RenameCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var from = session.DecodeMailbox(request.Args.ReadAString());
+        var from = ImapSession.DecodeMailbox(request.Args.ReadAString());
         request.Args.ReadSpace();
-        var to = session.DecodeMailbox(request.Args.ReadAString());
+        var to = ImapSession.DecodeMailbox(request.Args.ReadAString());
         request.Args.ExpectEnd();
         if (MailboxResolver.IsShared(to) || MailboxResolver.IsShared(from) || MailboxResolver.IsPublic(to) || MailboxResolver.IsPublic(from))
         {

@@ -12,7 +12,7 @@ public sealed class SelectCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = session.DecodeMailbox(request.Args.ReadAString());
+        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
         if (request.Args.TrySpace())
         {
             request.Args.Expect('(');

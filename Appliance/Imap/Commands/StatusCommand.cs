@@ -15,7 +15,7 @@ public sealed class StatusCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = session.DecodeMailbox(request.Args.ReadAString());
+        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
         request.Args.ReadSpace();
         var items = ReadItems(request.Args);
         request.Args.ExpectEnd();
@@ -73,7 +73,7 @@ public sealed class StatusCommand : ImapCommand
             };
             values.Add(item + " " + value.ToString(CultureInfo.InvariantCulture));
         }
-        session.WriteLine($"* STATUS {session.EncodeMailbox(resolved.Name)} ({string.Join(' ', values)})");
+        session.WriteLine($"* STATUS {ImapSession.EncodeMailbox(resolved.Name)} ({string.Join(' ', values)})");
         return true;
     }
 }

@@ -80,40 +80,20 @@ public sealed class ImapCommandReader(ImapOptions options)
 
     private async Task<LineRead> ReadLineAsync(PipeReader input, CancellationToken cancellationToken)
     {
-        var skipping = false;
+        var lines = new LineSplitter();
         while (true)
         {
             var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            if (skipping)
-            {
-                var found = LineReader.SkipLine(ref buffer);
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (found)
-                {
-                    return new LineRead(false, null);
-                }
-                if (result.IsCompleted)
-                {
-                    return new LineRead(true, null);
-                }
-                continue;
-            }
-            var before = buffer.Length;
-            var outcome = LineReader.TryReadLine(ref buffer, options.MaxLineLength, out var line);
-            switch (outcome)
+            switch (lines.Next(ref buffer, options.MaxLineLength, out var line))
             {
                 case LineReader.Result.Line:
                     var bytes = line.ToArray();
                     input.AdvanceTo(buffer.Start);
                     return new LineRead(false, bytes);
-                case LineReader.Result.TooLong when buffer.Length != before:
+                case LineReader.Result.TooLong:
                     input.AdvanceTo(buffer.Start);
                     return new LineRead(false, null);
-                case LineReader.Result.TooLong:
-                    skipping = true;
-                    input.AdvanceTo(buffer.End);
-                    continue;
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted)
