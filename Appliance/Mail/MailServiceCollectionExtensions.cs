@@ -26,6 +26,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MailStore>();
         services.AddSingleton<MailboxEvents>();
+        services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();
