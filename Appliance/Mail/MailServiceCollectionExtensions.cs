@@ -31,6 +31,7 @@ public static class MailServiceCollectionExtensions
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton<DeliveryAgent>();
+        services.AddSingleton<SubmissionPolicy>();
         services.AddSingleton<Bouncer>();
         services.AddSingleton<QueueRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueRunner>());
