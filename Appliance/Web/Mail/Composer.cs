@@ -64,7 +64,7 @@ public static class Composer
         foreach (var entry in SplitEntries(field ?? ""))
         {
             var parsed = AddressParser.ParseList(entry);
-            if (parsed is [MailboxAddress mailbox] && mailbox.Domain.Length > 0 && PathParser.TryParseMailbox(mailbox.AddrSpec, out _))
+            if (parsed is [MailboxAddress mailbox] && mailbox.LocalPart.Length > 0 && mailbox.Domain.Length > 0 && PathParser.TryParseMailbox(mailbox.AddrSpec, out _))
             {
                 addresses.Add(mailbox);
             }
