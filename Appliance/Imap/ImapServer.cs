@@ -19,8 +19,8 @@ public sealed class ImapServer(
     Authenticator authenticator,
     MailStore store,
     BlobStore blobs,
-    GroupCommit commits,
     MailboxEvents events,
+    MailboxWriter writer,
     TlsCertificateStore certificates,
     ImapConnections connections,
     StructureCache structures,
@@ -32,7 +32,7 @@ public sealed class ImapServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, commits, events, certificates, connections, structures, textIndex, users, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, events, writer, certificates, connections, structures, textIndex, users, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))

@@ -40,4 +40,37 @@ internal static class HeaderScanner
         }
         return value?.Trim();
     }
+
+    /// <summary>
+    /// The message without any field called <paramref name="name"/> (with its continuation lines) in its
+    /// header block; everything else byte for byte. Lines end in CRLF; the block ends at the first empty line.
+    /// </summary>
+    public static byte[] RemoveField(ReadOnlySpan<byte> message, string name)
+    {
+        using var output = new MemoryStream(message.Length);
+        var skipping = false;
+        var pos = 0;
+        while (pos < message.Length)
+        {
+            var newline = message[pos..].IndexOf((byte)'\n');
+            var end = newline < 0 ? message.Length : pos + newline + 1;
+            var line = message[pos..end];
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                break;
+            }
+            if (line[0] is not ((byte)' ' or (byte)'\t'))
+            {
+                var colon = line.IndexOf((byte)':');
+                skipping = colon > 0 && Encoding.ASCII.GetString(line[..colon]).TrimEnd(' ', '\t').Equals(name, StringComparison.OrdinalIgnoreCase);
+            }
+            if (!skipping)
+            {
+                output.Write(line);
+            }
+            pos = end;
+        }
+        output.Write(message[pos..]);
+        return output.ToArray();
+    }
 }

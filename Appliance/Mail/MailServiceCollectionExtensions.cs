@@ -7,7 +7,7 @@ namespace Appliance.Mail;
 
 public static class MailServiceCollectionExtensions
 {
-    /// <summary>The delivery pipeline: mail store, recipients, local delivery, queue, outbound delivery and bounces.</summary>
+    /// <summary>The delivery pipeline: mail store, recipients, submission rules, local delivery, webmail submission, queue, outbound delivery and bounces.</summary>
     public static IServiceCollection AddMail(this IServiceCollection services)
     {
         if (services.Any(d => d.ServiceType == typeof(DeliveryAgent)))
@@ -26,10 +26,13 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MailStore>();
         services.AddSingleton<MailboxEvents>();
+        services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton<DeliveryAgent>();
+        services.AddSingleton<SubmissionPolicy>();
+        services.AddSingleton<Submission>();
         services.AddSingleton<Bouncer>();
         services.AddSingleton<QueueRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueRunner>());

@@ -16,7 +16,7 @@ public sealed class SmtpServer(
     IOptions<SecurityOptions> security,
     IOptions<StorageOptions> storage,
     SettingsRepository settings,
-    RecipientResolver recipients,
+    SubmissionPolicy policy,
     DeliveryAgent delivery,
     Authenticator authenticator,
     MessageLog log,
@@ -27,7 +27,7 @@ public sealed class SmtpServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new SmtpServices(options.Value, security.Value, host, recipients, delivery, authenticator, log, certificates,
+        var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);

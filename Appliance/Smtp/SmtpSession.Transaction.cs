@@ -57,10 +57,10 @@ public sealed partial class SmtpSession
         }
         if (_mode == SmtpMode.Submission)
         {
-            if (path.IsNull || !await _services.Recipients.MaySendAsAsync(_user!, path.Address, cancellationToken).ConfigureAwait(false))
+            if (await _services.Policy.CheckSenderAsync(_user!, path.Address, cancellationToken).ConfigureAwait(false) is { } refusal)
             {
                 await _services.Log.WriteAsync(MessageStatus.Rejected, path.Address, "", Remote, "", 0, $"sender not owned by {_user}", cancellationToken).ConfigureAwait(false);
-                throw new SmtpReplyException(new SmtpReply(553, "5.7.1", $"Sender address rejected: not owned by user {_user}"));
+                throw new SmtpReplyException(ToReply(refusal));
             }
         }
         _sender = path;
@@ -90,21 +90,10 @@ public sealed partial class SmtpSession
         }
         if (_recipients.Count >= Options.MaxRecipients)
         {
-            throw new SmtpReplyException(new SmtpReply(452, "4.5.3", "Error: too many recipients"));
+            throw new SmtpReplyException(ToReply(SubmissionPolicy.TooManyRecipients(path.Address)));
         }
-        var (status, recipient) = await _services.Recipients.ResolveAsync(path.Address, cancellationToken).ConfigureAwait(false);
-        var reply = status switch
-        {
-            RecipientStatus.Unknown => new SmtpReply(550, "5.1.1", $"<{path.Address}>: Recipient address rejected: User unknown"),
-            RecipientStatus.Disabled => new SmtpReply(550, "5.2.1", $"<{path.Address}>: Recipient address rejected: Mailbox disabled"),
-            RecipientStatus.Remote when _user is null => new SmtpReply(554, "5.7.1", $"<{path.Address}>: Relay access denied"),
-            _ => null,
-        };
-        if (reply is null && recipient!.Local.Count == 1 && recipient.Remote.Count == 0
-            && await _services.Delivery.IsOverQuotaAsync(recipient.Local[0], cancellationToken).ConfigureAwait(false))
-        {
-            reply = new SmtpReply(452, "4.2.2", $"<{path.Address}>: Mailbox full");
-        }
+        var (recipient, refusal) = await _services.Policy.CheckRecipientAsync(path.Address, mayRelay: _user is not null, cancellationToken).ConfigureAwait(false);
+        var reply = refusal is null ? null : ToReply(refusal);
         if (reply is not null)
         {
             LogRecipient(_services.Logger, _id, "rejected", SenderText, path.Address, reply.ToString());
@@ -115,6 +104,8 @@ public sealed partial class SmtpSession
         _state = SmtpState.Rcpt;
         Write(SmtpReply.Ok);
     }
+
+    private static SmtpReply ToReply(RecipientRefusal refusal) => new(refusal.Code, refusal.EnhancedCode, refusal.Text);
 
     private void Data(string arguments)
     {

@@ -28,7 +28,7 @@ public sealed record SmtpServices(
     SmtpOptions Options,
     SecurityOptions Security,
     string HostName,
-    RecipientResolver Recipients,
+    SubmissionPolicy Policy,
     DeliveryAgent Delivery,
     Authenticator Authenticator,
     MessageLog Log,

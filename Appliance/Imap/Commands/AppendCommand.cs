@@ -1,6 +1,5 @@
 using System.Globalization;
 using Appliance.Mailstore;
-using Appliance.Storage;
 
 namespace Appliance.Imap.Commands;
 
@@ -44,26 +43,9 @@ public sealed class AppendCommand : ImapCommand
         {
             flags = [];
         }
-        var blobs = session.Services.Blobs;
-        var blob = await blobs.StoreAsync(new MemoryStream(message.ToArray(), writable: false), session.Cancellation).ConfigureAwait(false);
-        long uid = 0;
-        try
-        {
-            await session.Services.Commits.RunAsync(async (connection, transaction) =>
-            {
-                if (ownerQuota > 0 && await store.UsageAsync(connection, transaction, resolved.OwnerId).ConfigureAwait(false) + blob.Size > ownerQuota)
-                {
-                    throw new ImapNoException("OVERQUOTA", "Quota exceeded");
-                }
-                await BlobStore.RegisterAsync(connection, transaction, blob).ConfigureAwait(false);
-                uid = await store.AppendAsync(connection, transaction, mailbox.Id, blob, internalDate, MessageFlags.Format(flags)).ConfigureAwait(false);
-            }, session.Cancellation).ConfigureAwait(false);
-        }
-        finally
-        {
-            blobs.Unpin(blob);
-        }
-        session.Services.Events.Changed(mailbox.Id);
+        // Over quota comes back as MailboxException OVERQUOTA, which the session writes as NO [OVERQUOTA].
+        var uid = await session.Services.Writer.AppendMessageAsync(mailbox.Id, resolved.OwnerId, ownerQuota, message,
+            MessageFlags.Format(flags), internalDate, session.Cancellation).ConfigureAwait(false);
         await session.OkAsync(request, string.Create(CultureInfo.InvariantCulture, $"[APPENDUID {mailbox.Uidvalidity} {uid}] APPEND completed")).ConfigureAwait(false);
     }
 }

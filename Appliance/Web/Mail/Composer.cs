@@ -1,0 +1,574 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using Appliance.Mime;
+using Appliance.Smtp.Parsing;
+
+namespace Appliance.Web.Mail;
+
+public enum ComposeKind
+{
+    New,
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
+/// <summary>A file sent with a message.</summary>
+public sealed record ComposeAttachment(string FileName, string ContentType, byte[] Content);
+
+/// <summary>What the compose form holds; the address fields are kept as typed, so that a mistake can be shown in place.</summary>
+public sealed class ComposeModel
+{
+    public ComposeKind Kind { get; set; }
+    public string To { get; set; } = "";
+    public string Cc { get; set; } = "";
+    public string Bcc { get; set; } = "";
+    public string Subject { get; set; } = "";
+    /// <summary>The body from the HTML editor: a fragment, not a document.</summary>
+    public string Html { get; set; } = "";
+    public List<ComposeAttachment> Attachments { get; set; } = [];
+    /// <summary>The Message-ID answered, with angle brackets (RFC 5322 §3.6.4).</summary>
+    public string? InReplyTo { get; set; }
+    public List<string> References { get; set; } = [];
+    /// <summary>UID of the draft this was saved as, so that saving again or sending replaces it.</summary>
+    public long? DraftUid { get; set; }
+}
+
+/// <summary>An address field parsed: the addresses that are valid, and the entries that are not, as typed.</summary>
+public sealed record RecipientList(IReadOnlyList<MailboxAddress> Addresses, IReadOnlyList<string> Invalid)
+{
+    public bool IsValid => Invalid.Count == 0;
+}
+
+/// <summary>
+/// Turns the compose form into a message and back, and starts replies and forwards from a received one.
+/// Pure: no I/O, no clock (the time is passed in), so that every case is a plain test.
+/// </summary>
+public static class Composer
+{
+    private static readonly HtmlParser Parser = new(new HtmlParserOptions { IsScripting = false });
+
+    /// <summary>
+    /// Entries separated by commas or semicolons (Outlook users type ";"), each "Name &lt;a@b&gt;" or a bare
+    /// a@b. Separators inside a quoted name ("Doe, John" &lt;j@x&gt;) or inside angle brackets do not split.
+    /// An entry is valid when it is one mailbox whose address passes the SMTP grammar (RFC 5321 §4.1.2),
+    /// the rule the server will apply when the message is sent.
+    /// </summary>
+    public static RecipientList ParseRecipients(string field)
+    {
+        var addresses = new List<MailboxAddress>();
+        var invalid = new List<string>();
+        foreach (var entry in SplitEntries(field ?? ""))
+        {
+            var parsed = AddressParser.ParseList(entry);
+            if (parsed is [MailboxAddress mailbox] && mailbox.LocalPart.Length > 0 && mailbox.Domain.Length > 0 && PathParser.TryParseMailbox(mailbox.AddrSpec, out _))
+            {
+                addresses.Add(mailbox);
+            }
+            else
+            {
+                invalid.Add(entry);
+            }
+        }
+        return new RecipientList(addresses, invalid);
+    }
+
+    private static IEnumerable<string> SplitEntries(string field)
+    {
+        var start = 0;
+        var quoted = false;
+        var angle = false;
+        for (var i = 0; i < field.Length; i++)
+        {
+            var c = field[i];
+            if (quoted)
+            {
+                if (c == '\\') i++;
+                else if (c == '"') quoted = false;
+                continue;
+            }
+            switch (c)
+            {
+                case '"':
+                    quoted = true;
+                    break;
+                case '<':
+                    angle = true;
+                    break;
+                case '>':
+                    angle = false;
+                    break;
+                case ',' or ';' when !angle:
+                    if (field[start..i].Trim() is { Length: > 0 } entry) yield return entry;
+                    start = i + 1;
+                    break;
+            }
+        }
+        if (field[start..].Trim() is { Length: > 0 } last) yield return last;
+    }
+
+    /// <summary>
+    /// The message: multipart/alternative of a plain text made from the HTML (<see cref="HtmlToText"/>) and
+    /// the HTML, for readers that show no HTML (RFC 2046 §5.1.4: the plainest first), in multipart/mixed
+    /// with the attachments. <paramref name="includeBcc"/> is for the Sent copy and drafts; what is
+    /// delivered never has it (the submission pipeline removes it in any case).
+    /// </summary>
+    /// <exception cref="ArgumentException">An address field has an entry <see cref="ParseRecipients"/> calls invalid: dropping it silently would lose a recipient.</exception>
+    public static byte[] Build(ComposeModel m, MailboxAddress from, string hostname, DateTimeOffset now, bool includeBcc)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(from);
+        var builder = new MessageBuilder(hostname)
+        {
+            From = from,
+            Date = now,
+            Subject = string.IsNullOrWhiteSpace(m.Subject) ? null : m.Subject,
+            MessageId = MessageBuilder.NewMessageId(hostname),
+            InReplyTo = MessageIds(m.InReplyTo).FirstOrDefault(),
+        };
+        builder.To.AddRange(Valid(m.To, "To"));
+        builder.Cc.AddRange(Valid(m.Cc, "Cc"));
+        var bcc = Valid(m.Bcc, "Bcc");
+        if (includeBcc)
+        {
+            builder.Bcc.AddRange(bcc);
+        }
+        builder.References.AddRange(m.References.SelectMany(MessageIds).Distinct(StringComparer.Ordinal));
+        var html = m.Html ?? "";
+        builder.TextBody = HtmlToText(html);
+        builder.HtmlBody = "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n" + html + "\r\n</body></html>";
+        foreach (var attachment in m.Attachments)
+        {
+            var type = Mime.ContentType.Parse(attachment.ContentType) ?? new Mime.ContentType("application", "octet-stream");
+            builder.Attach(attachment.FileName, type, attachment.Content);
+        }
+        return builder.ToArray();
+    }
+
+    private static IReadOnlyList<MailboxAddress> Valid(string field, string name)
+    {
+        var list = ParseRecipients(field);
+        return list.IsValid ? list.Addresses : throw new ArgumentException($"{name} has invalid addresses: {string.Join(", ", list.Invalid)}", nameof(field));
+    }
+
+    /// <summary>
+    /// The msg-ids in a field value (<c>msg-id = [CFWS] "&lt;" id-left "@" id-right "&gt;" [CFWS]</c>,
+    /// RFC 5322 §3.6.4); comments, stray words and anything with white space inside the brackets are left out,
+    /// so nothing from a received message can break a header line of ours.
+    /// </summary>
+    private static IEnumerable<string> MessageIds(string? value)
+    {
+        if (value is null) yield break;
+        var pos = 0;
+        while ((pos = value.IndexOf('<', pos)) >= 0)
+        {
+            var close = value.IndexOf('>', pos);
+            if (close < 0) yield break;
+            var id = value[pos..(close + 1)];
+            if (id.Length > 2 && !id[1..^1].Any(c => c <= ' ' || c >= 127 || c == '<'))
+            {
+                yield return id;
+            }
+            pos = close + 1;
+        }
+    }
+
+    /// <summary>
+    /// The plain-text rendering of an HTML body: paragraphs and headings apart by a blank line, &lt;br&gt; and
+    /// block ends as line breaks, list items as "- " (numbered in &lt;ol&gt;), links as "text &lt;url&gt;",
+    /// quotes with "&gt; " before each line (RFC 3676 §4.5 style), entities decoded, no markup left.
+    /// </summary>
+    public static string HtmlToText(string html)
+    {
+        using var document = Parser.ParseDocument(html ?? "");
+        var writer = new TextWriter();
+        if (document.Body is { } body)
+        {
+            writer.Children(body);
+        }
+        return writer.ToString();
+    }
+
+    /// <summary>Writes text with collapsed white space; line breaks are asked for and written only before more text.</summary>
+    private sealed class TextWriter
+    {
+        private readonly StringBuilder _text = new();
+        private int _pendingBreaks;
+        private bool _space;
+        private int _preformatted;
+
+        public void Children(INode node)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                Node(child);
+            }
+        }
+
+        private void Node(INode node)
+        {
+            if (node is IText text)
+            {
+                Text(text.Data);
+                return;
+            }
+            if (node is not IElement element)
+            {
+                return;
+            }
+            switch (element.LocalName)
+            {
+                case "script" or "style" or "head" or "title" or "template" or "noscript":
+                    return;
+                case "br":
+                    Raw("\n");
+                    return;
+                case "hr":
+                    Break(1);
+                    Raw("----------");
+                    Break(1);
+                    return;
+                case "img":
+                    if (element.GetAttribute("alt") is { Length: > 0 } alt) Text("[" + alt + "]");
+                    return;
+                case "a":
+                    Link(element);
+                    return;
+                case "blockquote":
+                    Quote(element);
+                    return;
+                case "ul" or "ol":
+                    List(element);
+                    return;
+                case "pre":
+                    Break(2);
+                    _preformatted++;
+                    Children(element);
+                    _preformatted--;
+                    Break(2);
+                    return;
+                case "p" or "h1" or "h2" or "h3" or "h4" or "h5" or "h6" or "table" or "dl" or "figure":
+                    Break(2);
+                    Children(element);
+                    Break(2);
+                    return;
+                case "div" or "tr" or "li" or "dt" or "dd" or "section" or "article" or "header" or "footer" or "address" or "caption" or "tbody" or "thead" or "tfoot" or "main" or "nav" or "aside":
+                    Break(1);
+                    Children(element);
+                    Break(1);
+                    return;
+                case "td" or "th":
+                    if (!_space && _text.Length > 0 && _pendingBreaks == 0) Text(" ");
+                    Children(element);
+                    Text(" ");
+                    return;
+                default:
+                    Children(element);
+                    return;
+            }
+        }
+
+        private void Link(IElement element)
+        {
+            var before = _text.Length;
+            Children(element);
+            var label = _text.ToString(before, _text.Length - before).Trim();
+            var href = element.GetAttribute("href")?.Trim() ?? "";
+            if (href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+            {
+                href = Uri.UnescapeDataString(href[7..].Split('?')[0]);
+            }
+            // Same-page anchors and scripts mean nothing in plain text; a link written out as its own text needs no repeat.
+            if (href.Length == 0 || href.StartsWith('#') || href.StartsWith("javascript:", StringComparison.OrdinalIgnoreCase) || href == label)
+            {
+                return;
+            }
+            Text(label.Length == 0 ? href : " <" + href + ">");
+        }
+
+        private void Quote(IElement element)
+        {
+            var inner = new TextWriter();
+            inner.Children(element);
+            var lines = inner.ToString().Split('\n');
+            Break(2);
+            Raw(string.Join('\n', lines.Select(l => l.Length == 0 ? ">" : l.StartsWith('>') ? ">" + l : "> " + l)));
+            Break(2);
+        }
+
+        private void List(IElement element)
+        {
+            var numbered = element.LocalName == "ol";
+            var number = numbered && int.TryParse(element.GetAttribute("start"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start : 1;
+            Break(_text.Length > 0 && IsInList(element) ? 1 : 2);
+            foreach (var item in element.Children.Where(c => c.LocalName == "li"))
+            {
+                var depth = Ancestors(element).Count(a => a.LocalName is "ul" or "ol");
+                var inner = new TextWriter();
+                inner.Children(item);
+                var lines = inner.ToString().Split('\n');
+                var marker = new string(' ', depth * 2) + (numbered ? string.Create(CultureInfo.InvariantCulture, $"{number++}. ") : "- ");
+                var indent = new string(' ', marker.Length);
+                Break(1);
+                Raw(marker + string.Join("\n", lines.Select((l, i) => i == 0 || l.Length == 0 || l.StartsWith(' ') ? l : indent + l)));
+                Break(1);
+            }
+            Break(2);
+        }
+
+        private static bool IsInList(IElement element) => Ancestors(element).Any(a => a.LocalName == "li");
+
+        private static IEnumerable<IElement> Ancestors(IElement element)
+        {
+            for (var parent = element.ParentElement; parent is not null; parent = parent.ParentElement)
+            {
+                yield return parent;
+            }
+        }
+
+        private void Break(int lines) => _pendingBreaks = Math.Max(_pendingBreaks, lines);
+
+        private void Text(string text)
+        {
+            if (_preformatted > 0)
+            {
+                Raw(text.Replace("\r\n", "\n", StringComparison.Ordinal));
+                return;
+            }
+            foreach (var c in text)
+            {
+                if (char.IsWhiteSpace(c) && c != '\u00a0')
+                {
+                    _space = true;
+                    continue;
+                }
+                if (_space && _pendingBreaks == 0 && _text.Length > 0 && _text[^1] != '\n')
+                {
+                    _text.Append(' ');
+                }
+                _space = false;
+                Flush();
+                _text.Append(c == '\u00a0' ? ' ' : c);
+            }
+        }
+
+        /// <summary>Text as it is: line breaks kept, nothing collapsed.</summary>
+        private void Raw(string text)
+        {
+            if (text.Length == 0) return;
+            if (text == "\n")
+            {
+                // A <br>: one line break, on top of any the block before asked for.
+                Flush();
+                _text.Append('\n');
+                _space = false;
+                return;
+            }
+            Flush();
+            _text.Append(text);
+            _space = false;
+        }
+
+        private void Flush()
+        {
+            if (_pendingBreaks > 0 && _text.Length > 0)
+            {
+                var have = 0;
+                for (var i = _text.Length - 1; i >= 0 && _text[i] == '\n'; i--) have++;
+                for (; have < _pendingBreaks; have++) _text.Append('\n');
+            }
+            _pendingBreaks = 0;
+        }
+
+        public override string ToString()
+        {
+            var lines = _text.ToString().Split('\n').Select(l => l.TrimEnd(' '));
+            return string.Join('\n', lines).Trim('\n');
+        }
+    }
+
+    /// <summary>
+    /// A reply: "Re: " once, to Reply-To or else From (RFC 5322 §3.6.2), for reply-all also the other To and Cc
+    /// minus me; In-Reply-To the original's Message-ID and References its References (or In-Reply-To) and
+    /// Message-ID (RFC 5322 §3.6.4); the original text quoted below an attribution line.
+    /// </summary>
+    public static ComposeModel Reply(MimeMessage original, MailboxAddress me, bool all)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(me);
+        var replyTo = Mailboxes(original, "Reply-To");
+        var to = replyTo.Count > 0 ? replyTo : original.From;
+        // Answering a message I sent myself (from Sent): the answer goes to whom it went to.
+        if (to.Count > 0 && to.All(a => Same(a, me)))
+        {
+            to = original.To;
+        }
+        var cc = new List<MailboxAddress>();
+        if (all)
+        {
+            foreach (var address in original.To.Concat(original.Cc))
+            {
+                if (!Same(address, me) && !to.Any(a => Same(a, address)) && !cc.Any(a => Same(a, address)))
+                {
+                    cc.Add(address);
+                }
+            }
+        }
+        var messageId = MessageIds(original.MessageId).FirstOrDefault();
+        var references = MessageIds(original.Headers.GetValue("References")).ToList();
+        if (references.Count == 0)
+        {
+            references.AddRange(MessageIds(original.Headers.GetValue("In-Reply-To")).Take(1));
+        }
+        if (messageId is not null && !references.Contains(messageId))
+        {
+            references.Add(messageId);
+        }
+        var sender = original.From.FirstOrDefault();
+        var attribution = original.Date is { } date
+            ? string.Create(CultureInfo.InvariantCulture, $"On {date:ddd, d MMM yyyy 'at' HH:mm}, {sender?.ToString() ?? "someone"} wrote:")
+            : $"{sender?.ToString() ?? "Someone"} wrote:";
+        return new ComposeModel
+        {
+            Kind = all ? ComposeKind.ReplyAll : ComposeKind.Reply,
+            To = Join(to),
+            Cc = Join(cc),
+            Subject = Prefixed(original.Subject, "Re:", ["re:"]),
+            InReplyTo = messageId,
+            References = references,
+            Html = "<p><br></p>\r\n<p>" + Encode(attribution) + "</p>\r\n<blockquote type=\"cite\">" + QuotedText(original) + "</blockquote>",
+        };
+    }
+
+    /// <summary>A forward: "Fwd: " once, the original's header summary and its text quoted, its attachments carried over.</summary>
+    public static ComposeModel Forward(MimeMessage original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        var summary = new StringBuilder("<p>---------- Forwarded message ----------");
+        void Line(string name, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value)) summary.Append("<br>\r\n").Append(name).Append(": ").Append(Encode(value));
+        }
+        Line("From", Join(original.From));
+        Line("Date", original.Date is { } date ? MimeDate.Format(date) : original.Headers.GetValue("Date"));
+        Line("Subject", original.Subject);
+        Line("To", Join(original.To));
+        Line("Cc", Join(original.Cc));
+        summary.Append("</p>");
+        return new ComposeModel
+        {
+            Kind = ComposeKind.Forward,
+            Subject = Prefixed(original.Subject, "Fwd:", ["fwd:", "fw:"]),
+            Html = "<p><br></p>\r\n" + summary + "\r\n<blockquote type=\"cite\">" + QuotedText(original) + "</blockquote>",
+            Attachments = [.. Attachments(original)],
+        };
+    }
+
+    /// <summary>A saved draft back in the form: addresses, subject, body (text made HTML if it has no HTML), attachments, threading.</summary>
+    public static ComposeModel FromDraft(MimeMessage draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var (text, html) = Bodies(draft);
+        string body;
+        if (html is not null)
+        {
+            using var document = Parser.ParseDocument(html);
+            body = (document.Body?.InnerHtml ?? "").Trim();
+        }
+        else
+        {
+            body = text is null ? "" : TextToHtml(text);
+        }
+        var inReplyTo = MessageIds(draft.Headers.GetValue("In-Reply-To")).FirstOrDefault();
+        return new ComposeModel
+        {
+            Kind = inReplyTo is null ? ComposeKind.New : ComposeKind.Reply,
+            To = Join(draft.To),
+            Cc = Join(draft.Cc),
+            Bcc = Join(Mailboxes(draft, "Bcc")),
+            Subject = draft.Subject ?? "",
+            Html = body,
+            Attachments = [.. Attachments(draft)],
+            InReplyTo = inReplyTo,
+            References = [.. MessageIds(draft.Headers.GetValue("References"))],
+        };
+    }
+
+    /// <summary>Plain text as HTML: escaped, line breaks as &lt;br&gt;.</summary>
+    public static string TextToHtml(string text) =>
+        string.Join("<br>\r\n", (text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n').Select(Encode));
+
+    /// <summary>
+    /// The original's text, escaped: its plain part, else its HTML made plain. Never its HTML as HTML: the
+    /// original is someone else's markup, and this lands in our editor and in the mail we send.
+    /// </summary>
+    private static string QuotedText(MimeMessage original)
+    {
+        var (text, html) = Bodies(original);
+        return TextToHtml(text ?? (html is null ? "" : HtmlToText(html)));
+    }
+
+    /// <summary>The first text/plain and text/html parts that are body, not attachment; encapsulated messages are not entered.</summary>
+    private static (string? Text, string? Html) Bodies(MimeMessage message)
+    {
+        string? text = null, html = null;
+        foreach (var entity in Leaves(message.Root))
+        {
+            if (IsAttachment(entity)) continue;
+            if (entity.ContentType.Is("text", "plain")) text ??= entity.GetText();
+            else if (entity.ContentType.Is("text", "html")) html ??= entity.GetText();
+        }
+        return (text, html);
+    }
+
+    private static IEnumerable<ComposeAttachment> Attachments(MimeMessage message) =>
+        Leaves(message.Root).Where(IsAttachment).Select(e => new ComposeAttachment(
+            e.FileName ?? (e.ContentType.IsMessage ? "message.eml" : "attachment"),
+            e.ContentType.MimeType,
+            e.ContentType.IsMessage ? e.RawBody.ToArray() : e.GetContent()));
+
+    /// <summary>Leaf parts and encapsulated messages (as one part each), in order.</summary>
+    private static IEnumerable<MimeEntity> Leaves(MimeEntity entity)
+    {
+        if (entity.IsMultipart)
+        {
+            foreach (var child in entity.Children)
+            {
+                foreach (var leaf in Leaves(child)) yield return leaf;
+            }
+            yield break;
+        }
+        yield return entity;
+    }
+
+    /// <summary>An attachment: said so, or named, or not text at all (an image in multipart/related, an attached message).</summary>
+    private static bool IsAttachment(MimeEntity entity) =>
+        entity.ContentDisposition?.IsAttachment == true
+        || entity.FileName is not null
+        || !(entity.ContentType.Is("text", "plain") || entity.ContentType.Is("text", "html"));
+
+    private static IReadOnlyList<MailboxAddress> Mailboxes(MimeMessage message, string field) =>
+        message.Headers.GetAll(field).SelectMany(f => AddressParser.ParseMailboxes(f.Value)).ToList();
+
+    private static bool Same(MailboxAddress a, MailboxAddress b) => string.Equals(a.AddrSpec, b.AddrSpec, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Addresses as a person would type them, so that <see cref="ParseRecipients"/> reads them back.</summary>
+    private static string Join(IEnumerable<MailboxAddress> addresses) =>
+        string.Join(", ", addresses.Where(a => a.Domain.Length > 0).Select(a =>
+            string.IsNullOrWhiteSpace(a.DisplayName) ? a.AddrSpec : Phrase(a.DisplayName) + " <" + a.AddrSpec + ">"));
+
+    /// <summary>A display name quoted only when it holds a character that would split or end the entry (RFC 5322 §3.2.3 specials).</summary>
+    private static string Phrase(string name) => name.Any(c => "\"(),.:;<>@[\\]".Contains(c, StringComparison.Ordinal)) ? StructuredText.Quote(name) : name;
+
+    /// <summary>The subject with <paramref name="prefix"/> before it, unless it already starts with one of <paramref name="existing"/>.</summary>
+    private static string Prefixed(string? subject, string prefix, string[] existing)
+    {
+        var trimmed = (subject ?? "").Trim();
+        return existing.Any(e => trimmed.StartsWith(e, StringComparison.OrdinalIgnoreCase)) ? trimmed : (prefix + " " + trimmed).TrimEnd();
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}
