@@ -2,13 +2,13 @@ using Appliance.Mime;
 using Appliance.Storage;
 using Dapper;
 
-namespace Appliance.Imap;
+namespace Appliance.Mailstore;
 
 /// <summary>
-/// The SQLite FTS5 index that serves SEARCH TEXT and BODY: decoded header fields and decoded text
-/// parts of each message body (blob), tokenized in trigrams so that a match is IMAP's
-/// case-insensitive substring. Messages are indexed when a search first needs them; an entry goes
-/// with its blob (a trigger on the blobs table).
+/// The SQLite FTS5 index that serves IMAP SEARCH TEXT and BODY and the webmail's search: decoded
+/// header fields and decoded text parts of each message body (blob), tokenized in trigrams so that a
+/// match is IMAP's case-insensitive substring. The message indexer fills it in the background, and a
+/// search indexes whatever it still lacks first; an entry goes with its blob (a trigger on the blobs table).
 /// </summary>
 public sealed class TextIndex(Database database, BlobStore blobs)
 {
