@@ -69,19 +69,71 @@ public sealed class TextIndex(Database database, BlobStore blobs)
         }
     }
 
+    /// <summary>Indexes every message of the mailbox that is not indexed yet.</summary>
+    public async Task EnsureMailboxIndexedAsync(long mailboxId, CancellationToken cancellationToken)
+    {
+        List<string> missing;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing = (await connection.QueryAsync<string>("""
+                SELECT DISTINCT m.blob_hash FROM messages m
+                WHERE m.mailbox_id = @mailboxId AND NOT EXISTS (SELECT 1 FROM message_text_index i WHERE i.hash = m.blob_hash)
+                """, new { mailboxId }).ConfigureAwait(false)).AsList();
+        }
+        if (missing.Count > 0)
+        {
+            await EnsureIndexedAsync(missing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The bodies of a mailbox's messages whose text (or only body, or only headers) contains <paramref name="needle"/>.</summary>
-    public async Task<HashSet<string>> MatchAsync(string? column, string needle, long mailboxId, CancellationToken cancellationToken)
+    public Task<HashSet<string>> MatchAsync(string? column, string needle, long mailboxId, CancellationToken cancellationToken) =>
+        MatchAsync(column, needle, [mailboxId], cancellationToken);
+
+    /// <summary>
+    /// The bodies of these mailboxes' indexed messages whose text (or only <paramref name="column"/>, "headers" or
+    /// "body") contains <paramref name="needle"/>, case-insensitively. A needle too short for trigrams
+    /// (<see cref="CanServe"/>) is looked for in the stored text of those messages, one by one.
+    /// </summary>
+    public async Task<HashSet<string>> MatchAsync(string? column, string needle, IReadOnlyCollection<long> mailboxIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(needle);
-        var phrase = "\"" + needle.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        var query = column is null ? phrase : "{" + column + "} : " + phrase;
+        ArgumentNullException.ThrowIfNull(mailboxIds);
+        if (column is not (null or "headers" or "body"))
+        {
+            throw new ArgumentException("The text index has the columns headers and body.", nameof(column));
+        }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var found = await connection.QueryAsync<string>("""
-            SELECT DISTINCT i.hash FROM message_text t
-            JOIN message_text_index i ON i.text_rowid = t.rowid
-            JOIN messages m ON m.blob_hash = i.hash AND m.mailbox_id = @mailboxId
-            WHERE message_text MATCH @query
-            """, new { query, mailboxId }).ConfigureAwait(false);
-        return found.ToHashSet(StringComparer.Ordinal);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in mailboxIds.Distinct().Chunk(500))
+        {
+            IEnumerable<string> hashes;
+            if (CanServe(needle))
+            {
+                var phrase = "\"" + needle.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                var query = column is null ? phrase : "{" + column + "} : " + phrase;
+                hashes = await connection.QueryAsync<string>("""
+                    SELECT DISTINCT i.hash FROM message_text t
+                    JOIN message_text_index i ON i.text_rowid = t.rowid
+                    JOIN messages m ON m.blob_hash = i.hash AND m.mailbox_id IN @chunk
+                    WHERE message_text MATCH @query
+                    """, new { query, chunk }).ConfigureAwait(false);
+            }
+            else
+            {
+                FoldedText.Register(connection);
+                var test = column is null
+                    ? $"({FoldedText.Function}(t.headers, @needle) OR {FoldedText.Function}(t.body, @needle))"
+                    : $"{FoldedText.Function}(t.{column}, @needle)";
+                hashes = await connection.QueryAsync<string>($"""
+                    SELECT DISTINCT i.hash FROM messages m
+                    JOIN message_text_index i ON i.hash = m.blob_hash
+                    JOIN message_text t ON t.rowid = i.text_rowid
+                    WHERE m.mailbox_id IN @chunk AND {test}
+                    """, new { needle, chunk }).ConfigureAwait(false);
+            }
+            found.UnionWith(hashes);
+        }
+        return found;
     }
 }
