@@ -28,6 +28,7 @@ public static class MailServiceCollectionExtensions
         services.AddSingleton<MailboxEvents>();
         services.AddSingleton<MailboxWriter>();
         services.AddSingleton<TextIndex>();
+        services.AddSingleton<MessageSummaries>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();
