@@ -1,6 +1,7 @@
 using System.Text;
 using Appliance.Accounts;
 using Appliance.Imap;
+using Appliance.Mailstore;
 using Appliance.Mime;
 using Appliance.Tests.Infrastructure;
 

@@ -60,6 +60,8 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddSetup();
         collection.AddSingleton<Appliance.Mailstore.MailStore>();
         collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();
+        collection.AddSingleton<Appliance.Mailstore.TextIndex>();
+        collection.AddSingleton<Appliance.Mailstore.MessageSummaries>();
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

@@ -39,6 +39,7 @@ public static partial class ApplianceHost
         builder.Services.AddImap();
         builder.Services.AddPop3();
         builder.Services.AddHostedService<Appliance.Jobs.BlobSweeper>();
+        builder.Services.AddHostedService<Appliance.Jobs.MessageIndexer>();
         builder.Services.AddWebConsole(builder.Configuration);
         configure?.Invoke(builder);
 

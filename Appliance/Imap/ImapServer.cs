@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Accounts;
 using Appliance.Hosting;
+using Appliance.Mail;
 using Appliance.Mailstore;
 using Appliance.Storage;
 using Microsoft.AspNetCore.Connections;
@@ -75,9 +76,9 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
             .Validate(o => o.MaxConnectionsPerAddress is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerAddress must be between 1 and 1000000.")
             .ValidateOnStart();
+        services.AddMail();
         services.AddSingleton<ImapConnections>();
         services.AddSingleton<StructureCache>();
-        services.AddSingleton<TextIndex>();
         services.AddSingleton<ImapServer>();
         services.AddSingleton<ImapConnectionHandler>();
         return services;

@@ -27,6 +27,8 @@ public static class MailServiceCollectionExtensions
         services.AddSingleton<MailStore>();
         services.AddSingleton<MailboxEvents>();
         services.AddSingleton<MailboxWriter>();
+        services.AddSingleton<TextIndex>();
+        services.AddSingleton<MessageSummaries>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();

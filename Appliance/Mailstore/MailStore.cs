@@ -102,6 +102,24 @@ public sealed partial class MailStore(Database database, TimeProvider time)
     }
 
     /// <summary>
+    /// Messages of every mailbox in the order they were stored (row id), from after <paramref name="afterId"/>:
+    /// how background work walks the store in batches.
+    /// </summary>
+    public async Task<IReadOnlyList<(long Id, string BlobHash)>> MessagesAfterAsync(long afterId, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<(long, string)>(
+            "SELECT id, blob_hash FROM messages WHERE id > @afterId ORDER BY id LIMIT @count", new { afterId, count }).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>The highest message row id, 0 when there is no message.</summary>
+    public async Task<long> LastMessageIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long?>("SELECT MAX(id) FROM messages").ConfigureAwait(false) ?? 0;
+    }
+
+    /// <summary>
     /// Removes these messages from the mailbox in one transaction: all or none (POP3's UPDATE state).
     /// The table's triggers release their blobs; HIGHESTMODSEQ moves as for an IMAP expunge, so
     /// CONDSTORE/QRESYNC clients notice. Returns how many rows went (fewer if IMAP removed some first).

@@ -2,13 +2,58 @@ namespace Appliance.Mailstore;
 
 /// <summary>
 /// Tells open sessions (IMAP, POP3, webmail) that a mailbox changed: a delivery, an append, a flag
-/// change, an expunge. Only a nudge, sent after the change has committed; each listener reads what
-/// changed from the database itself, so a missed or doubled nudge costs a query, never correctness.
+/// change, an expunge; and background work waiting for any change (<see cref="WaitForChangeAsync"/>).
+/// Only a nudge, sent after the change has committed; each listener reads what changed from the
+/// database itself, so a missed or doubled nudge costs a query, never correctness.
 /// </summary>
 public sealed class MailboxEvents
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<long, List<Action>> _listeners = [];
+    private long _generation;
+    private TaskCompletionSource _nextChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Counts announcements to any mailbox; read it before looking at the store, then wait with it.</summary>
+    public long Generation
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _generation;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for a change to any mailbox announced after <paramref name="seen"/> (a <see cref="Generation"/>),
+    /// or for <paramref name="timeout"/>. A change that came between reading the generation and this call
+    /// ends the wait at once, so background work (the message indexer) never sleeps through one.
+    /// </summary>
+    /// <returns>True when something changed, false on timeout.</returns>
+    public async Task<bool> WaitForChangeAsync(long seen, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task next;
+        lock (_gate)
+        {
+            if (_generation != seen)
+            {
+                return true;
+            }
+            next = _nextChange.Task;
+        }
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await next.WaitAsync(timer.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Calls <paramref name="listener"/> after each change to the mailbox until the returned handle is disposed.</summary>
     public IDisposable Subscribe(long mailboxId, Action listener)
@@ -30,8 +75,12 @@ public sealed class MailboxEvents
     {
         ArgumentNullException.ThrowIfNull(mailboxIds);
         var toCall = new List<Action>();
+        TaskCompletionSource changed;
         lock (_gate)
         {
+            _generation++;
+            changed = _nextChange;
+            _nextChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
             foreach (var id in mailboxIds.Distinct())
             {
                 if (_listeners.TryGetValue(id, out var list))
@@ -40,6 +89,7 @@ public sealed class MailboxEvents
                 }
             }
         }
+        changed.TrySetResult();
         foreach (var listener in toCall)
         {
             listener();

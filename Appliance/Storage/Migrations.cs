@@ -217,5 +217,33 @@ public static class Migrations
             -- NULLs are distinct in UNIQUE: public names need their own index.
             CREATE UNIQUE INDEX mailboxes_public_name ON mailboxes(name) WHERE user_id IS NULL;
             """, RebuildsTables: true),
+        new(8, "message summaries for the webmail's message list", """
+            -- What a message list shows, taken from each body (blob) once: a message stored once is summarized
+            -- once, like the text index. *_sort hold the sort keys (lower case, "Re:"/"Fwd:" stripped) so
+            -- that sorting a large folder compares stored text. thread_key groups a conversation under its
+            -- root: the first References id, else In-Reply-To, else the own Message-ID, else the hash.
+            CREATE TABLE message_summaries (
+                hash            TEXT PRIMARY KEY,
+                subject         TEXT NOT NULL DEFAULT '',
+                subject_sort    TEXT NOT NULL DEFAULT '',
+                from_name       TEXT NOT NULL DEFAULT '',
+                from_address    TEXT NOT NULL DEFAULT '',
+                from_sort       TEXT NOT NULL DEFAULT '',
+                to_text         TEXT NOT NULL DEFAULT '',
+                cc_text         TEXT NOT NULL DEFAULT '',
+                sent_at         TEXT NULL,
+                message_id      TEXT NULL,
+                in_reply_to     TEXT NULL,
+                thread_key      TEXT NOT NULL,
+                has_attachments INTEGER NOT NULL DEFAULT 0,
+                preview         TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX message_summaries_thread ON message_summaries(thread_key);
+            CREATE TRIGGER blobs_unsummarize AFTER DELETE ON blobs BEGIN
+                DELETE FROM message_summaries WHERE hash = OLD.hash;
+            END;
+            -- A folder's newest messages first without sorting the folder.
+            CREATE INDEX messages_mailbox_date ON messages(mailbox_id, internal_date);
+            """),
     ];
 }

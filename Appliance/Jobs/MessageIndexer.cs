@@ -1,0 +1,114 @@
+using Appliance.Mailstore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Jobs;
+
+/// <summary>
+/// Summarizes and text-indexes every stored message in the background, so that the webmail's lists and
+/// searches find the work done instead of doing it while someone waits. Walks the messages in the order
+/// they were stored, from the start at each boot (what is done already costs one lookup per batch), and
+/// sleeps until a mailbox changes, polling as well in case a change was never announced (another process,
+/// such as the command line, stored it). Lists and searches still fill in whatever this has not reached.
+/// </summary>
+public sealed partial class MessageIndexer(MailStore store, MessageSummaries summaries, TextIndex textIndex, MailboxEvents events, ILogger<MessageIndexer> logger)
+    : BackgroundService
+{
+    /// <summary>Messages per round: one summary write and one index write each, short enough not to hold up deliveries.</summary>
+    public const int BatchSize = 500;
+
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+
+    // After a failure that is not one message's fault (the database busy or full), before trying again.
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
+
+    private long _lastId;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var seen = events.Generation;
+                bool more;
+                try
+                {
+                    more = await IndexNextBatchAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFailed(logger, e);
+                    await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (!more)
+                {
+                    await events.WaitForChangeAsync(seen, PollInterval, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the next start walks from the beginning again.
+        }
+    }
+
+    /// <summary>Summarizes and indexes the next batch of messages; false when there was none.</summary>
+    public async Task<bool> IndexNextBatchAsync(CancellationToken cancellationToken)
+    {
+        var batch = await store.MessagesAfterAsync(_lastId, BatchSize, cancellationToken).ConfigureAwait(false);
+        if (batch.Count == 0)
+        {
+            // SQLite hands the highest row id out again once that row is gone: step back so a message
+            // stored under it is not passed over.
+            _lastId = Math.Min(_lastId, await store.LastMessageIdAsync(cancellationToken).ConfigureAwait(false));
+            return false;
+        }
+        var hashes = batch.Select(m => m.BlobHash).Distinct(StringComparer.Ordinal).ToList();
+        // Summaries stand in for an unreadable body with empty fields, so only the database can fail here.
+        await summaries.EnsureAsync(hashes, cancellationToken).ConfigureAwait(false);
+        await IndexTextAsync(hashes, cancellationToken).ConfigureAwait(false);
+        _lastId = batch[^1].Id;
+        LogIndexed(logger, batch.Count, _lastId);
+        return true;
+    }
+
+    /// <summary>Indexes the batch at once, or body by body when that fails, so that one bad body costs only its own entry.</summary>
+    private async Task IndexTextAsync(IReadOnlyList<string> hashes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await textIndex.EnsureIndexedAsync(hashes, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBatchNotIndexed(logger, hashes.Count, e);
+        }
+        foreach (var hash in hashes)
+        {
+            try
+            {
+                await textIndex.EnsureIndexedAsync([hash], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Left out of the index: a search tries it again, and reading it fails there as it did here.
+                LogNotIndexed(logger, hash, e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Summarized and indexed {Count} messages, up to message {LastId}")]
+    private static partial void LogIndexed(ILogger logger, int count, long lastId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Indexing the text of {Count} messages together failed; indexing them one by one")]
+    private static partial void LogBatchNotIndexed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "The text of message body {Hash} could not be indexed; skipped")]
+    private static partial void LogNotIndexed(ILogger logger, string hash, Exception exception);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Indexing messages failed; trying again shortly")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,670 @@
+using System.Data.Common;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Appliance.Mime;
+using Appliance.Storage;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Mailstore;
+
+/// <summary>What a message list shows of one message body, taken from its header and text once.</summary>
+/// <param name="To">The To addresses as "Name &lt;addr&gt;, …".</param>
+/// <param name="SentAt">The Date field, null when missing or unreadable.</param>
+/// <param name="ThreadKey">The conversation: the root's Message-ID, or the hash of a message that names none.</param>
+/// <param name="Preview">The start of the text, whitespace collapsed.</param>
+public sealed record MessageSummary(string Subject, string FromName, string FromAddress, string To, string Cc, DateTimeOffset? SentAt,
+    string? MessageId, string? InReplyTo, string ThreadKey, bool HasAttachments, string Preview);
+
+/// <summary>A message in a folder: its row (flags as stored, space-separated) and its summary.</summary>
+public sealed record ListedMessage(long Uid, string Flags, long Size, DateTimeOffset InternalDate, string BlobHash, MessageSummary Summary);
+
+/// <summary>A conversation in a folder: its newest message, how many messages it has and how many are unread.</summary>
+public sealed record ListedThread(string ThreadKey, ListedMessage Latest, int Count, int Unread);
+
+public enum MessageSort { Date, From, Subject, Size }
+
+/// <summary>
+/// Search criteria, all of which must hold; null ones are left out. Text criteria match a substring,
+/// case-insensitively: From the sender's name or address, To any To or Cc recipient, Body the text parts.
+/// Since is inclusive and Before exclusive, both on the date the message arrived.
+/// </summary>
+public sealed record MessageQuery(string? From = null, string? To = null, string? Subject = null, string? Body = null, DateTimeOffset? Since = null, DateTimeOffset? Before = null);
+
+public sealed record FoundMessage(long MailboxId, ListedMessage Message);
+
+/// <summary>
+/// The message list of the webmail over the <c>message_summaries</c> table: one summary per body (blob),
+/// made from the message on first need (or earlier by the message indexer) and removed with the blob.
+/// Lists, sorts, conversations and search over folders of 100,000 messages read rows, never bodies.
+/// </summary>
+public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, ILogger<MessageSummaries> logger)
+{
+    /// <summary>Characters of text kept as the preview.</summary>
+    public const int PreviewLength = 200;
+
+    // Text parts are long; the preview needs their start only (HTML has markup and styles before any text).
+    private const int PreviewSourceLength = 64 * 1024;
+
+    // Dapper's IN list becomes one parameter per value; SQLite allows 32766, and smaller statements plan faster.
+    private const int ChunkSize = 500;
+
+    // How many bodies are read and parsed before their summaries are written in one short transaction.
+    private const int WriteBatch = 200;
+
+    // An unread message has no \Seen among its space-separated flags (LIKE ignores ASCII case, as flags do).
+    private const string Unread = """CASE WHEN (' ' || m.flags || ' ') LIKE '% \Seen %' THEN 0 ELSE 1 END""";
+
+    private const string SummaryColumns = """
+        s.hash, s.subject, s.from_name, s.from_address, s.to_text, s.cc_text, s.sent_at, s.message_id, s.in_reply_to,
+        s.thread_key, s.has_attachments, s.preview
+        """;
+
+    private const string Columns = "m.mailbox_id, m.uid, m.flags, m.size, m.internal_date, m.blob_hash, " + SummaryColumns;
+
+    // Parts of HTML whose text is not shown.
+    private static readonly string[] HiddenElements = ["script", "style", "head", "title"];
+
+    public static MessageSummary Summarize(MimeMessage message, string hash)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(hash);
+        var from = message.From.FirstOrDefault();
+        var messageId = MessageIds(message.MessageId).FirstOrDefault();
+        var inReplyTo = MessageIds(message.Headers.GetValue("In-Reply-To")).FirstOrDefault();
+        var root = MessageIds(message.Headers.GetValue("References")).FirstOrDefault();
+        return new MessageSummary(
+            Subject: Collapse(message.Subject ?? "", int.MaxValue),
+            // A From the address parser cannot read still names someone: show it as written.
+            FromName: Collapse(from is null ? message.Headers["From"]?.DecodedValue ?? "" : from.DisplayName ?? "", int.MaxValue),
+            FromAddress: from?.AddrSpec ?? "",
+            To: string.Join(", ", message.To),
+            Cc: string.Join(", ", message.Cc),
+            SentAt: message.Date,
+            MessageId: messageId,
+            InReplyTo: inReplyTo,
+            ThreadKey: root ?? inReplyTo ?? messageId ?? hash,
+            HasAttachments: message.Entities.Any(e => IsAttachment(e, message.Root)),
+            Preview: Preview(message));
+    }
+
+    /// <summary>
+    /// The key a subject sorts by: lower case, without the reply and forward prefixes mail clients add in
+    /// English and the languages this appliance speaks ("Re:", "Fwd:", "AW:", "WG:", "TR:", "RV:", "R:", "I:", also
+    /// "Re[2]:" and repeated ones), so that a conversation sorts together.
+    /// </summary>
+    public static string SubjectSortKey(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return ReplyPrefixes().Replace(subject, "").Trim().ToLowerInvariant();
+    }
+
+    /// <summary>The key a sender sorts by: the display name, or the address when there is none, lower case.</summary>
+    public static string FromSortKey(string fromName, string fromAddress) =>
+        (string.IsNullOrWhiteSpace(fromName) ? fromAddress : fromName).Trim().ToLowerInvariant();
+
+    /// <summary>Summarizes the bodies among <paramref name="hashes"/> that have no summary yet.</summary>
+    public async Task EnsureAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var missing = new List<string>();
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var chunk in hashes.Distinct(StringComparer.Ordinal).Chunk(ChunkSize))
+            {
+                var known = (await connection.QueryAsync<string>("SELECT hash FROM message_summaries WHERE hash IN @chunk", new { chunk }).ConfigureAwait(false))
+                    .ToHashSet(StringComparer.Ordinal);
+                missing.AddRange(chunk.Where(h => !known.Contains(h)));
+            }
+        }
+        foreach (var batch in missing.Chunk(WriteBatch))
+        {
+            var summaries = new List<(string Hash, MessageSummary Summary)>(batch.Length);
+            foreach (var hash in batch)
+            {
+                summaries.Add((hash, await ReadSummaryAsync(hash, cancellationToken).ConfigureAwait(false)));
+            }
+            await database.InTransactionAsync(async (connection, transaction) =>
+            {
+                foreach (var (hash, summary) in summaries)
+                {
+                    await InsertAsync(connection, transaction, hash, summary).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Summarizes every message of the mailbox that has no summary yet.</summary>
+    public async Task EnsureMailboxAsync(long mailboxId, CancellationToken cancellationToken)
+    {
+        List<string> missing;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing = (await connection.QueryAsync<string>("""
+                SELECT DISTINCT m.blob_hash FROM messages m
+                WHERE m.mailbox_id = @mailboxId AND NOT EXISTS (SELECT 1 FROM message_summaries s WHERE s.hash = m.blob_hash)
+                """, new { mailboxId }).ConfigureAwait(false)).AsList();
+        }
+        if (missing.Count > 0)
+        {
+            await EnsureAsync(missing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One page of a folder in the given order, ties broken by UID in the same direction. Date is the
+    /// arrival (internal) date, as IMAP clients sort by default. Sorting by From or Subject summarizes
+    /// whatever the folder still lacks first.
+    /// </summary>
+    public async Task<IReadOnlyList<ListedMessage>> PageAsync(long mailboxId, MessageSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count == 0)
+        {
+            return [];
+        }
+        if (sort is MessageSort.From or MessageSort.Subject)
+        {
+            await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        }
+        var direction = descending ? "DESC" : "ASC";
+        var key = sort switch
+        {
+            MessageSort.Date => "m.internal_date",
+            MessageSort.Size => "m.size",
+            MessageSort.From => "COALESCE(s.from_sort, '')",
+            MessageSort.Subject => "COALESCE(s.subject_sort, '')",
+            _ => throw new ArgumentOutOfRangeException(nameof(sort)),
+        };
+        List<Row> rows;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows = (await connection.QueryAsync<Row>($"""
+                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                WHERE m.mailbox_id = @mailboxId
+                ORDER BY {key} {direction}, m.uid {direction}
+                LIMIT @count OFFSET @offset
+                """, new { mailboxId, count, offset }).ConfigureAwait(false)).AsList();
+        }
+        return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>These messages of the folder (the ones that exist), in UID order.</summary>
+    public async Task<IReadOnlyList<ListedMessage>> ByUidsAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        var rows = new List<Row>();
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var chunk in uids.Distinct().Chunk(ChunkSize))
+            {
+                rows.AddRange(await connection.QueryAsync<Row>($"""
+                    SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                    WHERE m.mailbox_id = @mailboxId AND m.uid IN @chunk
+                    """, new { mailboxId, chunk }).ConfigureAwait(false));
+            }
+        }
+        rows.Sort((a, b) => a.Uid.CompareTo(b.Uid));
+        return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One page of the folder's conversations, the one with the newest message first.</summary>
+    public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(long mailboxId, int offset, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count == 0)
+        {
+            return [];
+        }
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        List<ThreadRow> rows;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // A message that arrived after the summaries were ensured is its own conversation until summarized.
+            // With one max() aggregate SQLite takes the bare column m.id from the row holding the maximum: the
+            // newest message, ties broken by UID (arrival dates are fixed-width UTC text, so text order is time order).
+            rows = (await connection.QueryAsync<ThreadRow>($"""
+                SELECT {Columns}, t.count AS thread_count, t.unread AS thread_unread FROM (
+                    SELECT m.id, MAX(m.internal_date || printf('%020d', m.uid)) AS latest, COUNT(*) AS count, SUM({Unread}) AS unread
+                    FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                    WHERE m.mailbox_id = @mailboxId
+                    GROUP BY COALESCE(s.thread_key, m.blob_hash)
+                    ORDER BY latest DESC
+                    LIMIT @count OFFSET @offset
+                ) t
+                JOIN messages m ON m.id = t.id
+                LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                ORDER BY t.latest DESC
+                """, new { mailboxId, count, offset }).ConfigureAwait(false)).AsList();
+        }
+        var latest = await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
+        return [.. latest.Select((message, i) => new ListedThread(message.Summary.ThreadKey, message, rows[i].ThreadCount, rows[i].ThreadUnread))];
+    }
+
+    /// <summary>The folder's messages of one conversation, oldest first.</summary>
+    public async Task<IReadOnlyList<ListedMessage>> ThreadAsync(long mailboxId, string threadKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(threadKey);
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        List<Row> rows;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // CROSS JOIN makes SQLite start from the conversation's few summaries, and the unary + keeps it from
+            // then walking the whole folder by the mailbox index instead of finding each message by its body.
+            rows = (await connection.QueryAsync<Row>($"""
+                SELECT {Columns} FROM message_summaries s CROSS JOIN messages m ON m.blob_hash = s.hash
+                WHERE s.thread_key = @threadKey AND +m.mailbox_id = @mailboxId
+                ORDER BY m.internal_date, m.uid
+                """, new { mailboxId, threadKey }).ConfigureAwait(false)).AsList();
+        }
+        return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many conversations the folder has.</summary>
+    public async Task<int> ThreadCountAsync(long mailboxId, CancellationToken cancellationToken)
+    {
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>("""
+            SELECT COUNT(DISTINCT COALESCE(s.thread_key, m.blob_hash))
+            FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash WHERE m.mailbox_id = @mailboxId
+            """, new { mailboxId }).ConfigureAwait(false);
+    }
+
+    /// <summary>Messages and unread messages (no \Seen) of each of these folders; 0 and 0 for an empty or unknown one.</summary>
+    public async Task<IReadOnlyDictionary<long, (int Total, int Unread)>> CountsAsync(IReadOnlyCollection<long> mailboxIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailboxIds);
+        var counts = mailboxIds.Distinct().ToDictionary(id => id, _ => (Total: 0, Unread: 0));
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in counts.Keys.Chunk(ChunkSize))
+        {
+            var rows = await connection.QueryAsync<(long MailboxId, int Total, int Unread)>($"""
+                SELECT m.mailbox_id, COUNT(*), SUM({Unread}) FROM messages m WHERE m.mailbox_id IN @chunk GROUP BY m.mailbox_id
+                """, new { chunk }).ConfigureAwait(false);
+            foreach (var (mailboxId, total, unread) in rows)
+            {
+                counts[mailboxId] = (total, unread);
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// Messages of these folders that meet every criterion of <paramref name="query"/>, newest (by arrival)
+    /// first, at most <paramref name="limit"/>. Body is answered by the full-text index (<see cref="TextIndex"/>),
+    /// filled first for whatever these folders still lack; From, To and Subject by the summaries.
+    /// </summary>
+    public async Task<IReadOnlyList<FoundMessage>> SearchAsync(IReadOnlyCollection<long> mailboxIds, MessageQuery query, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mailboxIds);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var ids = mailboxIds.Distinct().ToList();
+        if (ids.Count == 0 || limit == 0)
+        {
+            return [];
+        }
+        var from = Needle(query.From);
+        var to = Needle(query.To);
+        var subject = Needle(query.Subject);
+        var body = Needle(query.Body);
+        if (from is not null || to is not null || subject is not null)
+        {
+            foreach (var id in ids)
+            {
+                await EnsureMailboxAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        HashSet<string>? bodies = null;
+        if (body is not null)
+        {
+            foreach (var id in ids)
+            {
+                await textIndex.EnsureMailboxIndexedAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            bodies = await textIndex.MatchAsync("body", body, ids, cancellationToken).ConfigureAwait(false);
+            if (bodies.Count == 0)
+            {
+                return [];
+            }
+        }
+
+        var rows = new List<Row>();
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            FoldedText.Register(connection);
+            var conditions = new List<string> { "m.mailbox_id IN @ids" };
+            if (query.Since is not null)
+            {
+                conditions.Add("m.internal_date >= @since");
+            }
+            if (query.Before is not null)
+            {
+                conditions.Add("m.internal_date < @before");
+            }
+            if (from is not null)
+            {
+                conditions.Add($"({FoldedText.Condition("s.from_name", "from", from)} OR {FoldedText.Condition("s.from_address", "from", from)})");
+            }
+            if (to is not null)
+            {
+                conditions.Add($"({FoldedText.Condition("s.to_text", "to", to)} OR {FoldedText.Condition("s.cc_text", "to", to)})");
+            }
+            if (subject is not null)
+            {
+                conditions.Add(FoldedText.Condition("s.subject", "subject", subject));
+            }
+            // Read newest first and stop at the limit: a common word in Body leaves most rows to skip here.
+            var candidates = connection.QueryUnbufferedAsync<Row>($"""
+                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                WHERE {string.Join(" AND ", conditions)}
+                ORDER BY m.internal_date DESC, m.mailbox_id, m.uid DESC
+                """, new
+            {
+                ids,
+                since = query.Since,
+                before = query.Before,
+                from,
+                fromLike = Sql.LikePattern(from),
+                to,
+                toLike = Sql.LikePattern(to),
+                subject,
+                subjectLike = Sql.LikePattern(subject),
+            });
+            await foreach (var row in candidates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (bodies is null || bodies.Contains(row.BlobHash))
+                {
+                    rows.Add(row);
+                    if (rows.Count == limit)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        var listed = await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
+        return [.. listed.Select((message, i) => new FoundMessage(rows[i].MailboxId, message))];
+    }
+
+    /// <summary>The listed form of rows, summarizing (and reading back) the bodies that have no summary yet.</summary>
+    private async Task<IReadOnlyList<ListedMessage>> ToListedAsync(IReadOnlyList<Row> rows, CancellationToken cancellationToken)
+    {
+        var missing = rows.Where(r => r.Hash is null).Select(r => r.BlobHash).Distinct(StringComparer.Ordinal).ToList();
+        var filled = new Dictionary<string, MessageSummary>(StringComparer.Ordinal);
+        if (missing.Count > 0)
+        {
+            await EnsureAsync(missing, cancellationToken).ConfigureAwait(false);
+            await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var chunk in missing.Chunk(ChunkSize))
+            {
+                foreach (var row in await connection.QueryAsync<Row>($"""
+                    SELECT {SummaryColumns} FROM message_summaries s WHERE s.hash IN @chunk
+                    """, new { chunk }).ConfigureAwait(false))
+                {
+                    filled[row.Hash!] = row.ToSummary();
+                }
+            }
+        }
+        return [.. rows.Select(r => new ListedMessage(r.Uid, r.Flags, r.Size, r.InternalDate, r.BlobHash,
+            r.Hash is not null ? r.ToSummary()
+            // Its blob went between the two reads (the message was deleted): listed with nothing to show.
+            : filled.GetValueOrDefault(r.BlobHash) ?? Empty(r.BlobHash)))];
+    }
+
+    private async Task<MessageSummary> ReadSummaryAsync(string hash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = blobs.OpenRead(hash);
+            if (stream is null)
+            {
+                LogMissing(logger, hash);
+                return Empty(hash);
+            }
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            return Summarize(MimeMessage.Parse(copy.GetBuffer().AsMemory(0, (int)copy.Length)), hash);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The parser never throws on bad mail, so this is an unreadable file or a fault in the MIME
+            // code: the message is listed with empty fields rather than stopping every list and the indexer.
+            LogUnreadable(logger, hash, e);
+            return Empty(hash);
+        }
+    }
+
+    private static Task InsertAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary) =>
+        // Only while the blob exists: a summary written after its blob went would never be removed.
+        // Another caller may have summarized it meanwhile: the primary key keeps one.
+        connection.ExecuteAsync("""
+            INSERT INTO message_summaries(hash, subject, subject_sort, from_name, from_address, from_sort, to_text, cc_text,
+                                          sent_at, message_id, in_reply_to, thread_key, has_attachments, preview)
+            SELECT @hash, @Subject, @subjectSort, @FromName, @FromAddress, @fromSort, @To, @Cc,
+                   @SentAt, @MessageId, @InReplyTo, @ThreadKey, @HasAttachments, @Preview
+            WHERE EXISTS (SELECT 1 FROM blobs WHERE hash = @hash)
+            ON CONFLICT(hash) DO NOTHING
+            """, new
+        {
+            hash,
+            summary.Subject,
+            subjectSort = SubjectSortKey(summary.Subject),
+            summary.FromName,
+            summary.FromAddress,
+            fromSort = FromSortKey(summary.FromName, summary.FromAddress),
+            summary.To,
+            summary.Cc,
+            summary.SentAt,
+            summary.MessageId,
+            summary.InReplyTo,
+            summary.ThreadKey,
+            summary.HasAttachments,
+            summary.Preview,
+        }, transaction);
+
+    private static MessageSummary Empty(string hash) => new("", "", "", "", "", null, null, null, hash, false, "");
+
+    private static string? Needle(string? criterion) => string.IsNullOrWhiteSpace(criterion) ? null : criterion.Trim();
+
+    /// <summary>
+    /// The msg-ids of a Message-ID, In-Reply-To or References field (RFC 5322 §3.6.4), angle brackets kept.
+    /// Phrases and comments that old clients put around them are skipped; a field with no bracketed id
+    /// yields its words, which is what some clients write.
+    /// </summary>
+    private static IEnumerable<string> MessageIds(string? field)
+    {
+        if (string.IsNullOrWhiteSpace(field))
+        {
+            yield break;
+        }
+        var any = false;
+        var start = field.IndexOf('<', StringComparison.Ordinal);
+        while (start >= 0)
+        {
+            var end = field.IndexOf('>', start + 1);
+            if (end < 0)
+            {
+                break;
+            }
+            var id = field[start..(end + 1)];
+            if (id.Length > 2 && !id.AsSpan(1, id.Length - 2).ContainsAny(' ', '<', '\t'))
+            {
+                any = true;
+                yield return id;
+            }
+            start = field.IndexOf('<', end + 1);
+        }
+        if (!any)
+        {
+            foreach (var word in field.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries))
+            {
+                yield return word;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A part counts as attached when it says so (RFC 2183), when it is a forwarded message, or when it
+    /// carries a file name and no Content-ID: Apple Mail marks attached files "inline" with a name, while
+    /// images an HTML body shows are referenced by Content-ID (RFC 2392) and are not attachments to a reader.
+    /// </summary>
+    private static bool IsAttachment(MimeEntity entity, MimeEntity root)
+    {
+        if (entity.IsMultipart)
+        {
+            return false;
+        }
+        if (entity.ContentDisposition?.IsAttachment == true)
+        {
+            return true;
+        }
+        if (entity.ContentType.IsMessage && entity != root)
+        {
+            return true;
+        }
+        return !string.IsNullOrWhiteSpace(entity.FileName) && entity.ContentId is null;
+    }
+
+    /// <summary>The start of the first plain text part, else of the first HTML part without its markup.</summary>
+    private static string Preview(MimeMessage message)
+    {
+        var texts = message.Root.DescendantsAndSelf()
+            // Stop at an encapsulated message: its text is not this message's.
+            .TakeWhile(e => e == message.Root || !e.ContentType.IsMessage)
+            .Where(e => !e.IsMultipart && e.ContentType.IsText && !IsAttachment(e, message.Root))
+            .ToList();
+        if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "plain") is { } plain)
+        {
+            return Collapse(Truncate(plain.GetText()), PreviewLength);
+        }
+        if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "html") is { } html)
+        {
+            return Collapse(HtmlText(Truncate(html.GetText())), PreviewLength);
+        }
+        return "";
+    }
+
+    private static string Truncate(string text) => text.Length <= PreviewSourceLength ? text : text[..PreviewSourceLength];
+
+    /// <summary>The text of HTML for a preview: tags, comments, scripts and styles out, entities decoded.</summary>
+    private static string HtmlText(string html)
+    {
+        var text = new StringBuilder(html.Length);
+        var i = 0;
+        while (i < html.Length)
+        {
+            var lt = html.IndexOf('<', i);
+            if (lt < 0)
+            {
+                text.Append(html, i, html.Length - i);
+                break;
+            }
+            text.Append(html, i, lt - i).Append(' ');
+            if (html.AsSpan(lt).StartsWith("<!--", StringComparison.Ordinal))
+            {
+                var close = html.IndexOf("-->", lt + 4, StringComparison.Ordinal);
+                i = close < 0 ? html.Length : close + 3;
+                continue;
+            }
+            var gt = html.IndexOf('>', lt + 1);
+            if (gt < 0)
+            {
+                break;
+            }
+            var tag = html.AsSpan(lt + 1, gt - lt - 1).TrimStart();
+            i = gt + 1;
+            foreach (var hidden in HiddenElements)
+            {
+                if (tag.StartsWith(hidden, StringComparison.OrdinalIgnoreCase) && (tag.Length == hidden.Length || !char.IsAsciiLetterOrDigit(tag[hidden.Length])))
+                {
+                    var close = html.IndexOf("</" + hidden, i, StringComparison.OrdinalIgnoreCase);
+                    i = close < 0 ? html.Length : close;
+                    break;
+                }
+            }
+        }
+        return WebUtility.HtmlDecode(text.ToString());
+    }
+
+    /// <summary>Runs of white space (line breaks, tabs, no-break spaces) and control characters as one space, trimmed, at most <paramref name="length"/> characters.</summary>
+    private static string Collapse(string text, int length)
+    {
+        var result = new StringBuilder(Math.Min(text.Length, length));
+        var space = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                space = result.Length > 0;
+                continue;
+            }
+            if (space)
+            {
+                if (result.Length + 1 >= length)
+                {
+                    break;
+                }
+                result.Append(' ');
+                space = false;
+            }
+            if (result.Length >= length)
+            {
+                break;
+            }
+            result.Append(c);
+        }
+        // Never end on half a surrogate pair.
+        if (result.Length > 0 && char.IsHighSurrogate(result[^1]))
+        {
+            result.Length--;
+        }
+        return result.ToString();
+    }
+
+    // "Re:", "RE :", "Re[2]:", "Fwd:", "Fw:", and the French, German, Italian and Spanish ones, repeated.
+    [GeneratedRegex(@"^(\s*(re|fwd?|aw|wg|tr|rv|r|i|enc|sv|antw)\s*(\[\d+\])?\s*:)+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReplyPrefixes();
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Message body {Hash} is missing; it is listed with empty fields")]
+    private static partial void LogMissing(ILogger logger, string hash);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Message body {Hash} could not be summarized; it is listed with empty fields")]
+    private static partial void LogUnreadable(ILogger logger, string hash, Exception exception);
+
+    private class Row
+    {
+        public long MailboxId { get; init; }
+        public long Uid { get; init; }
+        public string Flags { get; init; } = "";
+        public long Size { get; init; }
+        public DateTimeOffset InternalDate { get; init; }
+        public string BlobHash { get; init; } = "";
+        public string? Hash { get; init; }
+        public string? Subject { get; init; }
+        public string? FromName { get; init; }
+        public string? FromAddress { get; init; }
+        public string? ToText { get; init; }
+        public string? CcText { get; init; }
+        public DateTimeOffset? SentAt { get; init; }
+        public string? MessageId { get; init; }
+        public string? InReplyTo { get; init; }
+        public string? ThreadKey { get; init; }
+        public bool HasAttachments { get; init; }
+        public string? Preview { get; init; }
+
+        public MessageSummary ToSummary() => new(Subject ?? "", FromName ?? "", FromAddress ?? "", ToText ?? "", CcText ?? "", SentAt,
+            MessageId, InReplyTo, ThreadKey ?? Hash ?? BlobHash, HasAttachments, Preview ?? "");
+    }
+
+    private sealed class ThreadRow : Row
+    {
+        public int ThreadCount { get; init; }
+        public int ThreadUnread { get; init; }
+    }
+}

@@ -1,0 +1,139 @@
+using Appliance.Mime;
+using Appliance.Storage;
+using Dapper;
+
+namespace Appliance.Mailstore;
+
+/// <summary>
+/// The SQLite FTS5 index that serves IMAP SEARCH TEXT and BODY and the webmail's search: decoded
+/// header fields and decoded text parts of each message body (blob), tokenized in trigrams so that a
+/// match is IMAP's case-insensitive substring. The message indexer fills it in the background, and a
+/// search indexes whatever it still lacks first; an entry goes with its blob (a trigger on the blobs table).
+/// </summary>
+public sealed class TextIndex(Database database, BlobStore blobs)
+{
+    /// <summary>Trigrams need three characters; shorter needles are matched by reading the messages.</summary>
+    public static bool CanServe(string needle) => needle.Length >= 3 && !needle.Contains('\0', StringComparison.Ordinal);
+
+    /// <summary>The text a criterion looks at, as the index stores it and as a scan compares it.</summary>
+    public static (string Headers, string Body) Extract(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var headers = string.Join('\n', message.Headers.Select(h => h.Name + ": " + (h.DecodedValue ?? h.Value)));
+        var body = string.Join('\n', message.Entities
+            .Where(e => !e.IsMultipart && e.ContentType.MimeType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+            .Select(e => e.GetText()));
+        return (headers, body);
+    }
+
+    /// <summary>Indexes the bodies among <paramref name="hashes"/> that are not indexed yet.</summary>
+    public async Task EnsureIndexedAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var missing = new List<string>();
+        foreach (var chunk in hashes.Distinct().Chunk(500))
+        {
+            var known = (await connection.QueryAsync<string>("SELECT hash FROM message_text_index WHERE hash IN @chunk", new { chunk }).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            missing.AddRange(chunk.Where(h => !known.Contains(h)));
+        }
+        foreach (var batch in missing.Chunk(200))
+        {
+            var texts = new List<(string Hash, string Headers, string Body)>();
+            foreach (var hash in batch)
+            {
+                await using var stream = blobs.OpenRead(hash);
+                if (stream is null)
+                {
+                    continue;
+                }
+                var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                var (headers, body) = Extract(MimeMessage.Parse(copy.ToArray()));
+                texts.Add((hash, headers, body));
+            }
+            await database.InTransactionAsync(async (c, t) =>
+            {
+                foreach (var (hash, headers, body) in texts)
+                {
+                    // Another session may have indexed it meanwhile: the primary key keeps one entry.
+                    if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM message_text_index WHERE hash = @hash", new { hash }, t).ConfigureAwait(false) > 0)
+                    {
+                        continue;
+                    }
+                    // RETURNING does not work on virtual tables.
+                    var rowid = await c.ExecuteScalarAsync<long>("INSERT INTO message_text(headers, body) VALUES (@headers, @body); SELECT last_insert_rowid();", new { headers, body }, t).ConfigureAwait(false);
+                    await c.ExecuteAsync("INSERT INTO message_text_index(hash, text_rowid) VALUES (@hash, @rowid)", new { hash, rowid }, t).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Indexes every message of the mailbox that is not indexed yet.</summary>
+    public async Task EnsureMailboxIndexedAsync(long mailboxId, CancellationToken cancellationToken)
+    {
+        List<string> missing;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing = (await connection.QueryAsync<string>("""
+                SELECT DISTINCT m.blob_hash FROM messages m
+                WHERE m.mailbox_id = @mailboxId AND NOT EXISTS (SELECT 1 FROM message_text_index i WHERE i.hash = m.blob_hash)
+                """, new { mailboxId }).ConfigureAwait(false)).AsList();
+        }
+        if (missing.Count > 0)
+        {
+            await EnsureIndexedAsync(missing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The bodies of a mailbox's messages whose text (or only body, or only headers) contains <paramref name="needle"/>.</summary>
+    public Task<HashSet<string>> MatchAsync(string? column, string needle, long mailboxId, CancellationToken cancellationToken) =>
+        MatchAsync(column, needle, [mailboxId], cancellationToken);
+
+    /// <summary>
+    /// The bodies of these mailboxes' indexed messages whose text (or only <paramref name="column"/>, "headers" or
+    /// "body") contains <paramref name="needle"/>, case-insensitively. A needle too short for trigrams
+    /// (<see cref="CanServe"/>) is looked for in the stored text of those messages, one by one.
+    /// </summary>
+    public async Task<HashSet<string>> MatchAsync(string? column, string needle, IReadOnlyCollection<long> mailboxIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(needle);
+        ArgumentNullException.ThrowIfNull(mailboxIds);
+        if (column is not (null or "headers" or "body"))
+        {
+            throw new ArgumentException("The text index has the columns headers and body.", nameof(column));
+        }
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in mailboxIds.Distinct().Chunk(500))
+        {
+            IEnumerable<string> hashes;
+            if (CanServe(needle))
+            {
+                var phrase = "\"" + needle.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                var query = column is null ? phrase : "{" + column + "} : " + phrase;
+                hashes = await connection.QueryAsync<string>("""
+                    SELECT DISTINCT i.hash FROM message_text t
+                    JOIN message_text_index i ON i.text_rowid = t.rowid
+                    JOIN messages m ON m.blob_hash = i.hash AND m.mailbox_id IN @chunk
+                    WHERE message_text MATCH @query
+                    """, new { query, chunk }).ConfigureAwait(false);
+            }
+            else
+            {
+                FoldedText.Register(connection);
+                var test = column is null
+                    ? $"({FoldedText.Function}(t.headers, @needle) OR {FoldedText.Function}(t.body, @needle))"
+                    : $"{FoldedText.Function}(t.{column}, @needle)";
+                hashes = await connection.QueryAsync<string>($"""
+                    SELECT DISTINCT i.hash FROM messages m
+                    JOIN message_text_index i ON i.hash = m.blob_hash
+                    JOIN message_text t ON t.rowid = i.text_rowid
+                    WHERE m.mailbox_id IN @chunk AND {test}
+                    """, new { needle, chunk }).ConfigureAwait(false);
+            }
+            found.UnionWith(hashes);
+        }
+        return found;
+    }
+}
