@@ -211,6 +211,16 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The UIDs of a folder's messages with this Message-ID (a reply marks them \Answered).</summary>
+    public async Task<IReadOnlyList<long>> UidsByMessageIdAsync(long mailboxId, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<long>("""
+            SELECT m.uid FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash
+            WHERE m.mailbox_id = @mailboxId AND s.message_id = @messageId
+            """, new { mailboxId, messageId }).ConfigureAwait(false)).AsList();
+    }
+
     /// <summary>One page of the folder's conversations, the one with the newest message first.</summary>
     public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(long mailboxId, int offset, int count, CancellationToken cancellationToken)
     {

@@ -245,5 +245,12 @@ public static class Migrations
             -- A folder's newest messages first without sorting the folder.
             CREATE INDEX messages_mailbox_date ON messages(mailbox_id, internal_date);
             """),
+        new(9, "senders whose remote images a webmail user always loads", """
+            CREATE TABLE trusted_senders (
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                PRIMARY KEY (user_id, address)
+            );
+            """),
     ];
 }

@@ -4,6 +4,7 @@ using Appliance.Accounts;
 using Appliance.Setup;
 using Appliance.Storage;
 using Appliance.Web.Components;
+using Appliance.Web.Mail;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -64,6 +65,10 @@ public static class WebConsoleExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingStateProvider>();
         services.AddAntiforgery(o => o.Cookie.Name = "appliance.af");
+        services.AddOptions<WebmailOptions>().BindConfiguration(WebmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<MailService>();
+        services.AddSingleton<Appliance.Mailstore.TrustedSenders>();
         return services;
     }
 
@@ -97,6 +102,7 @@ public static class WebConsoleExtensions
         app.UseRateLimiter();
         app.MapStaticAssets();
         app.MapAccountEndpoints();
+        app.MapMailEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,3 +1,4 @@
+using Appliance.Mailstore;
 using Appliance.Imap.Parsing;
 
 namespace Appliance.Imap.Commands;

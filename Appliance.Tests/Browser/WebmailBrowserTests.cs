@@ -1,0 +1,307 @@
+using System.Text.RegularExpressions;
+using Appliance.Accounts;
+using Appliance.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Appliance.Tests.Browser;
+
+/// <summary>
+/// The web client in Chromium against the real host: mail arrives over SMTP and is read, written, replied to,
+/// searched, moved and shared in the browser, and what was sent is checked over IMAP with Python's imaplib.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private const string Password = "Str0ng-Passw0rd";
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RunningHost.StartWithImapAsync();
+        var users = _host.Get<UserService>();
+        await users.AddAsync(Actor.CommandLine, new NewUser("alice@example.com", Password, "Alice Martin"));
+        await users.AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob Keller"));
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private string Root => _host.BaseAddress.ToString().TrimEnd('/');
+
+    private async Task<IPage> SignInAsync(string address, string locale = "en-US")
+    {
+        var page = await browser.NewPageAsync(locale);
+        await page.GotoAsync(Root + "/mail");
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync(address);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/mail"));
+        await page.WaitForCircuitAsync();
+        return page;
+    }
+
+    /// <summary>Runs a Python script (smtplib, imaplib) against the host; the script asserts, this checks it passed.</summary>
+    private async Task<string> PythonAsync(string script)
+    {
+        var preamble = $$"""
+            import imaplib, smtplib, ssl, email, email.policy, time
+            HOST = '127.0.0.1'; IMAP = {{_host.ImapPort}}; SMTP = {{_host.SmtpPort}}; SUBMISSION = {{_host.SubmissionPort}}
+            PASSWORD = '{{Password}}'
+            ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+            def ok(result):
+                typ, data = result
+                assert typ == 'OK', result
+                return data
+            def imap(user):
+                m = imaplib.IMAP4(HOST, IMAP); m.starttls(ssl_context=ctx); ok(m.login(user, PASSWORD)); return m
+            def submit(user, msg):
+                s = smtplib.SMTP(HOST, SUBMISSION, timeout=20); s.starttls(context=ctx); s.login(user, PASSWORD)
+                assert s.send_message(msg) == {}; s.quit()
+
+            """;
+        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", preamble + script]);
+        Assert.True(code == 0, error + output);
+        return output;
+    }
+
+    private static ILocator Row(IPage page, string subject) =>
+        page.GetByRole(AriaRole.Row).Filter(new() { HasText = subject });
+
+    [Fact]
+    public async Task Read_reply_with_attachment_compose_search_move_and_share_end_to_end()
+    {
+        // Bob writes to Alice over SMTP submission.
+        await PythonAsync("""
+            msg = email.message.EmailMessage()
+            msg['From'] = 'Bob Keller <bob@example.com>'; msg['To'] = 'alice@example.com'
+            msg['Subject'] = 'Quarterly figures'; msg['Message-ID'] = '<figures-1@example.com>'
+            msg.set_content('The quarterly figures are attached to the next mail. Blue pelican.')
+            submit('bob@example.com', msg)
+            """);
+
+        var alice = await SignInAsync("alice@example.com");
+        // The folder tree: special folders, the inbox with its unread count.
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox, 1 unread" })).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Sent", Exact = true })).ToBeVisibleAsync();
+        await Row(alice, "Quarterly figures").GetByRole(AriaRole.Button).ClickAsync();
+        var frame = alice.FrameLocator("iframe.message-frame");
+        await Expect(frame.GetByText("Blue pelican")).ToBeVisibleAsync();
+        await Expect(alice.Locator(".reading-headers .from")).ToContainTextAsync("bob@example.com");
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true })).ToBeVisibleAsync();
+        await alice.ScreenshotForDocsAsync("webmail-reading");
+
+        // Reply, with a file attached.
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Reply", Exact = true }).ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/mail/compose"));
+        await alice.WaitForCircuitAsync();
+        await Expect(alice.GetByLabel("To", new() { Exact = true })).ToHaveValueAsync(new Regex("bob@example.com"));
+        await Expect(alice.GetByLabel("Subject", new() { Exact = true })).ToHaveValueAsync("Re: Quarterly figures");
+        var body = alice.Locator(".rz-html-editor-content");
+        await body.ClickAsync();
+        await alice.Keyboard.PressAsync("Control+Home");
+        await alice.Keyboard.TypeAsync("Thanks, the budget sheet is attached.");
+        await alice.GetByLabel("Attach files").SetInputFilesAsync(new FilePayload
+        {
+            Name = "budget.csv",
+            MimeType = "text/csv",
+            Buffer = "line,amount\nrent,1200\n"u8.ToArray(),
+        });
+        await Expect(alice.GetByRole(AriaRole.List, new() { Name = "Attachments" })).ToContainTextAsync("budget.csv");
+        await alice.ScreenshotForDocsAsync("webmail-compose");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/mail\\?"));
+        await alice.WaitForCircuitAsync();
+        await Expect(alice.GetByText("Your message was sent.")).ToBeVisibleAsync();
+
+        // Bob finds the reply over IMAP: threaded, with the attachment and a plain-text alternative.
+        await PythonAsync("""
+            m = imap('bob@example.com'); ok(m.select('INBOX'))
+            uids = ok(m.uid('SEARCH', None, 'SUBJECT', '"Re: Quarterly figures"'))[0].split()
+            assert len(uids) == 1, uids
+            raw = ok(m.uid('FETCH', uids[0], '(BODY.PEEK[])'))[0][1]
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            assert msg['In-Reply-To'] == '<figures-1@example.com>', msg['In-Reply-To']
+            assert '<figures-1@example.com>' in msg['References'], msg['References']
+            assert 'Alice Martin' in msg['From'] and 'alice@example.com' in msg['From'], msg['From']
+            assert msg['Bcc'] is None
+            plain = msg.get_body(('plain',)).get_content(); html = msg.get_body(('html',)).get_content()
+            assert 'the budget sheet is attached' in plain and '<' not in plain.split('\n')[0], plain
+            assert 'the budget sheet is attached' in html, html
+            names = [p.get_filename() for p in msg.iter_attachments()]
+            assert names == ['budget.csv'], names
+            assert [p for p in msg.iter_attachments()][0].get_content() == 'line,amount\nrent,1200\n'
+            m.logout()
+            """);
+
+        // A new message, the address completed from the directory.
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Compose", Exact = true }).ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/mail/compose"));
+        await alice.WaitForCircuitAsync();
+        await alice.GetByLabel("To", new() { Exact = true }).PressSequentiallyAsync("bob");
+        await alice.GetByRole(AriaRole.Option, new() { Name = "Bob Keller <bob@example.com>" }).ClickAsync();
+        await alice.GetByLabel("Subject", new() { Exact = true }).FillAsync("Lunch on Friday");
+        await alice.Locator(".rz-html-editor-content").ClickAsync();
+        await alice.Keyboard.TypeAsync("Shall we try the new place near the station?");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await Expect(alice.GetByText("Your message was sent.")).ToBeVisibleAsync();
+        await PythonAsync("""
+            m = imap('bob@example.com'); ok(m.select('INBOX'))
+            uids = ok(m.uid('SEARCH', None, 'SUBJECT', '"Lunch on Friday"'))[0].split()
+            assert len(uids) == 1, uids
+            raw = ok(m.uid('FETCH', uids[0], '(BODY.PEEK[])'))[0][1]
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            assert 'bob@example.com' in msg['To'], msg['To']
+            assert 'near the station' in msg.get_body(('plain',)).get_content()
+            m.logout()
+            # Alice's copy is in her Sent folder, read.
+            a = imap('alice@example.com'); ok(a.select('Sent'))
+            found = ok(a.uid('SEARCH', None, 'SEEN', 'SUBJECT', '"Lunch on Friday"'))[0].split()
+            assert len(found) == 1, found
+            a.logout()
+            """);
+
+        // Search: by a word of the body, in this folder.
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true }).ClickAsync();
+        await alice.GetByLabel("Search mail").FillAsync("pelican");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(alice.GetByText("1 message(s) found")).ToBeVisibleAsync();
+        await Expect(Row(alice, "Quarterly figures")).ToBeVisibleAsync();
+        await alice.GetByLabel("Search mail").FillAsync("no-such-word-anywhere");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(alice.GetByText("0 message(s) found")).ToBeVisibleAsync();
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Clear search" }).ClickAsync();
+
+        // A new folder; the message moved there with the menu.
+        await alice.GetByText("New folder", new() { Exact = true }).ClickAsync();
+        await alice.GetByLabel("Folder name").FillAsync("Projects");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Create folder" }).ClickAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true })).ToBeVisibleAsync();
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true }).ClickAsync();
+        await Row(alice, "Quarterly figures").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await alice.GetByLabel("Move to…").SelectOptionAsync("Projects");
+        await Expect(Row(alice, "Quarterly figures")).ToHaveCountAsync(0);
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true }).ClickAsync();
+        await Expect(Row(alice, "Quarterly figures")).ToBeVisibleAsync();
+
+        // Share Projects with Bob, read only.
+        await alice.GetByText("Share", new() { Exact = true }).ClickAsync();
+        await alice.GetByLabel("User", new() { Exact = true }).FillAsync("bob@example.com");
+        await alice.GetByLabel("Rights").SelectOptionAsync(new SelectOptionValue { Label = "Read" });
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Share folder" }).ClickAsync();
+        await Expect(alice.GetByText("\"Projects\" is shared with bob@example.com.")).ToBeVisibleAsync();
+
+        var bob = await SignInAsync("bob@example.com");
+        await Expect(bob.GetByText("Other users")).ToBeVisibleAsync();
+        await bob.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true }).ClickAsync();
+        await Row(bob, "Quarterly figures").GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(bob.FrameLocator("iframe.message-frame").GetByText("Blue pelican")).ToBeVisibleAsync();
+        // Read only: Bob cannot delete Alice's message.
+        await bob.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).First.ClickAsync();
+        await Expect(bob.GetByText("You do not have the right to do that")).ToBeVisibleAsync();
+        await bob.ScreenshotForDocsAsync("webmail-shared-folder");
+        // And over IMAP the same folder is there for him under Other Users.
+        await PythonAsync("""
+            m = imap('bob@example.com')
+            ok(m.select('"Other Users/alice@example.com/Projects"', readonly=True))
+            assert len(ok(m.uid('SEARCH', None, 'ALL'))[0].split()) == 1
+            m.logout()
+            """);
+    }
+
+    [Fact]
+    public async Task New_mail_and_flags_set_elsewhere_appear_without_a_reload_and_delete_goes_to_trash()
+    {
+        var alice = await SignInAsync("alice@example.com");
+        await Expect(alice.GetByText("No messages here.")).ToBeVisibleAsync();
+        await PythonAsync("""
+            s = smtplib.SMTP(HOST, SMTP, timeout=20)
+            s.sendmail('carol@elsewhere.example', ['alice@example.com'], b'From: Carol <carol@elsewhere.example>\r\nTo: alice@example.com\r\nSubject: Arrived while watching\r\n\r\nHello.\r\n')
+            s.quit()
+            """);
+        await Expect(Row(alice, "Arrived while watching")).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox, 1 unread" })).ToBeVisibleAsync();
+        await Expect(Row(alice, "Arrived while watching").GetByRole(AriaRole.Img, new() { Name = "Flagged" })).ToHaveCountAsync(0);
+
+        // Another client (IMAP) flags it and reads it: the list follows.
+        await PythonAsync("""
+            m = imap('alice@example.com'); ok(m.select('INBOX'))
+            ok(m.uid('STORE', '1', '+FLAGS', r'(\Flagged \Seen)')); m.logout()
+            """);
+        await Expect(Row(alice, "Arrived while watching").GetByRole(AriaRole.Img, new() { Name = "Flagged" })).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true })).ToBeVisibleAsync();
+
+        // Delete moves to Trash; deleting there removes it for good.
+        await Row(alice, "Arrived while watching").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await alice.GetByRole(AriaRole.Toolbar, new() { Name = "Message actions" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(Row(alice, "Arrived while watching")).ToHaveCountAsync(0);
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Trash", Exact = true }).ClickAsync();
+        await Row(alice, "Arrived while watching").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await alice.GetByRole(AriaRole.Toolbar, new() { Name = "Message actions" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(Row(alice, "Arrived while watching")).ToHaveCountAsync(0);
+        await PythonAsync("""
+            m = imap('alice@example.com')
+            for box in ('INBOX', 'Trash'):
+                ok(m.select(box)); assert ok(m.uid('SEARCH', None, 'ALL')) == [b''], box
+            m.logout()
+            """);
+    }
+
+    /// <summary>
+    /// The hostile-mail set delivered over SMTP and opened in the real reading pane: no dialog, nothing
+    /// touches the page, and no request leaves for anywhere but the appliance itself.
+    /// </summary>
+    [Fact]
+    public async Task Hostile_mail_opened_in_the_reading_pane_runs_nothing_and_requests_nothing_outside()
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "TestData", "HostileHtml");
+        var files = Directory.GetFiles(directory, "*.html").Order(StringComparer.Ordinal).ToList();
+        Assert.True(files.Count >= 20, "the hostile-mail set is missing");
+        await PythonAsync($$"""
+            import glob, os
+            s = smtplib.SMTP(HOST, SMTP, timeout=20)
+            for path in sorted(glob.glob({{System.Text.Json.JsonSerializer.Serialize(Path.Combine(directory, "*.html"))}})):
+                msg = email.message.EmailMessage()
+                msg['From'] = 'mallory@elsewhere.example'; msg['To'] = 'alice@example.com'
+                msg['Subject'] = 'hostile ' + os.path.basename(path)
+                msg.set_content(open(path, encoding='utf-8').read(), subtype='html')
+                s.send_message(msg)
+            s.quit()
+            """);
+        var alice = await SignInAsync("alice@example.com");
+        // Tall enough that the virtualized list has every row of the set in the page.
+        await alice.SetViewportSizeAsync(1400, 2400);
+        var dialogs = new List<string>();
+        var outside = new List<string>();
+        alice.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add($"{dialog.Type}: {dialog.Message}");
+            await dialog.DismissAsync();
+        };
+        await alice.Context.RouteAsync("**/*", async route =>
+        {
+            if (route.Request.Url.StartsWith(Root + "/", StringComparison.Ordinal))
+            {
+                await route.ContinueAsync();
+                return;
+            }
+            outside.Add(route.Request.Url);
+            await route.AbortAsync();
+        });
+        await alice.EvaluateAsync("() => { window.pwned = false; }");
+        foreach (var file in files)
+        {
+            var subject = "hostile " + Path.GetFileName(file);
+            var row = Row(alice, subject);
+            await row.ScrollIntoViewIfNeededAsync();
+            await row.GetByRole(AriaRole.Button).ClickAsync();
+            await Expect(alice.Locator(".reading-subject")).ToHaveTextAsync(subject);
+            // Time for what a message might try later: meta refresh, lazy images, timers.
+            await alice.WaitForTimeoutAsync(300);
+            Assert.True(await alice.FrameLocator("iframe.message-frame").Locator("body").CountAsync() == 1, $"{subject}: the message did not render");
+            Assert.False(await alice.EvaluateAsync<bool>("() => window.pwned !== false"), $"{subject}: the page was touched");
+            Assert.True(dialogs.Count == 0, $"{subject}: dialogs opened: {string.Join("; ", dialogs)}");
+            Assert.True(outside.Count == 0, $"{subject}: requests left the appliance: {string.Join(", ", outside)}");
+        }
+        Assert.Equal(new Uri(Root + "/mail").AbsolutePath, new Uri(alice.Url).AbsolutePath);
+    }
+}

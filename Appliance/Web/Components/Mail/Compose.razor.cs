@@ -1,0 +1,220 @@
+using Appliance.Accounts;
+using Appliance.Web.Mail;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Localization;
+
+namespace Appliance.Web.Components.Mail;
+
+/// <summary>
+/// Writing a message: new, reply, reply-all, forward or a draft resumed. The draft is saved to Drafts every
+/// few seconds while it changes, and again whenever sending fails, so typing is never lost.
+/// </summary>
+public sealed partial class Compose
+{
+    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
+    [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
+    [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
+    [SupplyParameterFromQuery(Name = "mode")] public string? Mode { get; set; }
+    [SupplyParameterFromQuery(Name = "folder")] public string? SourceFolder { get; set; }
+    [SupplyParameterFromQuery(Name = "uid")] public long? SourceUid { get; set; }
+    [SupplyParameterFromQuery(Name = "to")] public string? ToQuery { get; set; }
+
+    private MailUser? user;
+    private ComposeModel? model;
+    private string? error;
+    private string? message;
+    private bool busy;
+    private bool uploading;
+    private int progress;
+    private bool dirty;
+    private bool ready;
+    private DateTimeOffset? savedAt;
+    private PeriodicTimer? timer;
+    private Task? autosave;
+    private System.Net.IPAddress? client;
+    private readonly SemaphoreSlim saving = new(1, 1);
+
+    private string From => user is null ? "" : string.IsNullOrWhiteSpace(user.DisplayName) ? user.Address : $"{user.DisplayName} <{user.Address}>";
+
+    protected override async Task OnInitializedAsync()
+    {
+        client = HttpContextAccessor.HttpContext?.Connection.RemoteIpAddress;
+        var state = AuthenticationState is null ? null : await AuthenticationState.ConfigureAwait(true);
+        var name = state?.User.Identity?.Name;
+        user = name is null ? null : await Mail.UserAsync(name).ConfigureAwait(true);
+        if (user is null)
+        {
+            error = Localizer["Mail.Error.NoMailbox"];
+            return;
+        }
+        try
+        {
+            model = Mode is null || SourceFolder is null || SourceUid is null
+                ? new ComposeModel { To = ToQuery ?? "" }
+                : await Mail.StartAsync(user, Mode, SourceFolder, SourceUid.Value).ConfigureAwait(true);
+        }
+        catch (MailActionException e)
+        {
+            error = Localizer[e.Key, [.. e.Arguments]];
+            model = new ComposeModel();
+        }
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender && model is not null)
+        {
+            ready = true;
+            timer = new PeriodicTimer(TimeSpan.FromSeconds(Mail.Options.DraftAutosaveSeconds));
+            autosave = AutosaveAsync(timer);
+            StateHasChanged();
+        }
+    }
+
+    private async Task AutosaveAsync(PeriodicTimer ticks)
+    {
+        while (await ticks.WaitForNextTickAsync().ConfigureAwait(false))
+        {
+            if (dirty && !busy)
+            {
+                await InvokeAsync(() => SaveAsync(quiet: true)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Changed() => dirty = true;
+
+    private async Task AttachAsync(InputFileChangeEventArgs e)
+    {
+        error = null;
+        var limit = Mail.Options.MaxAttachmentBytes;
+        uploading = true;
+        try
+        {
+            foreach (var file in e.GetMultipleFiles(50))
+            {
+                var total = model!.Attachments.Sum(a => (long)a.Content.Length);
+                if (file.Size > limit || total + file.Size > limit)
+                {
+                    error = Localizer["Mail.Error.AttachmentTooLarge", file.Name, ByteSize.Format(limit)];
+                    continue;
+                }
+                // Read in chunks to show progress: a 20 MB file over a slow line takes a while.
+                var content = new byte[file.Size];
+                await using var stream = file.OpenReadStream(limit);
+                var read = 0;
+                progress = 0;
+                while (read < content.Length)
+                {
+                    var n = await stream.ReadAsync(content.AsMemory(read, Math.Min(64 * 1024, content.Length - read))).ConfigureAwait(true);
+                    if (n == 0) break;
+                    read += n;
+                    var percent = (int)(read * 100L / Math.Max(1, content.Length));
+                    if (percent >= progress + 5)
+                    {
+                        progress = percent;
+                        StateHasChanged();
+                    }
+                }
+                var type = string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType;
+                model.Attachments.Add(new ComposeAttachment(file.Name, type, content));
+                dirty = true;
+            }
+        }
+        catch (IOException ex)
+        {
+            error = Localizer["Mail.Error.Upload", ex.Message];
+        }
+        finally
+        {
+            uploading = false;
+            progress = 0;
+        }
+    }
+
+    private void RemoveAttachment(ComposeAttachment attachment)
+    {
+        model!.Attachments.Remove(attachment);
+        dirty = true;
+    }
+
+    private async Task SendAsync()
+    {
+        if (busy || model is null) return;
+        busy = true;
+        error = message = null;
+        try
+        {
+            await Mail.SendAsync(user!, model, client).ConfigureAwait(true);
+            dirty = false;
+            Navigation.NavigateTo("/mail?notice=Mail.SentNotice");
+        }
+        catch (MailActionException e)
+        {
+            // The message stays here and in Drafts: nothing typed is lost to a refused address.
+            error = Localizer[e.Key, [.. e.Arguments]];
+            await SaveAsync(quiet: true).ConfigureAwait(true);
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    private Task SaveDraftAsync() => SaveAsync(quiet: false);
+
+    private async Task SaveAsync(bool quiet)
+    {
+        if (model is null || user is null || !await saving.WaitAsync(0).ConfigureAwait(true)) return;
+        try
+        {
+            model.DraftUid = await Mail.SaveDraftAsync(user, model).ConfigureAwait(true);
+            dirty = false;
+            savedAt = DateTimeOffset.Now;
+            if (!quiet) message = Localizer["Mail.DraftSavedNotice"];
+        }
+        catch (MailActionException e)
+        {
+            if (error is null) error = Localizer[e.Key, [.. e.Arguments]];
+        }
+        finally
+        {
+            saving.Release();
+        }
+    }
+
+    private async Task DiscardAsync()
+    {
+        if (model?.DraftUid is { } uid)
+        {
+            await Mail.DiscardDraftAsync(user!, uid).ConfigureAwait(true);
+        }
+        dirty = false;
+        Navigation.NavigateTo("/mail");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        timer?.Dispose();
+        if (autosave is not null)
+        {
+            await autosave.ConfigureAwait(false);
+        }
+        // Leaving the page (another link, a closed tab ends the circuit) keeps what was typed.
+        if (dirty && model is not null && user is not null)
+        {
+            try
+            {
+                await Mail.SaveDraftAsync(user, model).ConfigureAwait(false);
+            }
+            catch (MailActionException)
+            {
+                // Nothing to show it on any more; the last autosave is in Drafts.
+            }
+        }
+        saving.Dispose();
+    }
+}
