@@ -144,6 +144,12 @@ public static class Composer
         {
             var type = Mime.ContentType.Parse(attachment.ContentType) ?? new Mime.ContentType("application", "octet-stream");
             builder.Attach(attachment.FileName, type, attachment.Content);
+            // A file arrives as the user had it: quoted-printable would turn a text file's bare LF into CRLF.
+            // Attached messages stay 7bit/8bit as RFC 2046 §5.2.1 requires.
+            if (!type.IsMessage && Mime.LeafPart.ChooseEncoding(type, attachment.Content) != "7bit")
+            {
+                builder.Attachments[^1].TransferEncoding = "base64";
+            }
         }
         return builder.ToArray();
     }
