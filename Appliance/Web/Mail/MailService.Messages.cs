@@ -113,7 +113,7 @@ public sealed partial class MailService
             .ToList();
         return new MessageView(mailbox.State.Id, uid, mailbox.Name, part,
             message.Subject ?? "", from?.ToString() ?? "", fromAddress,
-            string.Join(", ", message.To), string.Join(", ", message.Cc), message.Date,
+            string.Join(", ", message.To), string.Join(", ", message.Cc), message.Date ?? (part.Length == 0 ? stored.InternalDate : null),
             stored.Flags, MessageFrame.Document(sanitized, remote), sanitized.BlockedRemoteImages, remote,
             attachments, Encoding.UTF8.GetString(message.Root.RawHeader.Span));
     }
@@ -294,8 +294,12 @@ public sealed partial class MailService
 
     private static string FileNameOf(MimeEntity entity, int index) =>
         entity.FileName is { Length: > 0 } name ? name
-        : entity.ContentType.IsMessage ? "message-" + index.ToString(CultureInfo.InvariantCulture) + ".eml"
+        : entity.ContentType.IsMessage ? SafeFileName(entity.Message?.Subject) is { Length: > 0 } subject ? subject + ".eml" : "message-" + index.ToString(CultureInfo.InvariantCulture) + ".eml"
         : "part-" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A subject as a file name: no path separators or control characters, at most 80 characters.</summary>
+    private static string? SafeFileName(string? text) =>
+        text is null ? null : new string([.. text.Where(c => !char.IsControl(c) && c is not '/' and not '\\' and not ':' and not '"').Take(80)]).Trim();
 
     /// <summary>Plain text shown as the sender wrote it: escaped, line breaks kept, long lines wrapped by the frame.</summary>
     internal static string PlainToHtml(string text) =>
