@@ -32,9 +32,9 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
     {
         var page = await browser.NewPageAsync(locale);
         await page.GotoAsync(Root + "/mail");
-        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync(address);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.Locator("#login-address").FillAsync(address);
+        await page.Locator("#login-password").FillAsync(Password);
+        await page.Locator("#login-password").PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/mail"));
         await page.WaitForCircuitAsync();
         return page;
@@ -300,5 +300,76 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
             Assert.True(outside.Count == 0, $"{subject}: requests left the appliance: {string.Join(", ", outside)}");
         }
         Assert.Equal(new Uri(Root + "/mail").AbsolutePath, new Uri(alice.Url).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Attachments_download_as_files_only_for_those_who_may_read_them()
+    {
+        await PythonAsync("""
+            msg = email.message.EmailMessage()
+            msg['From'] = 'carol@elsewhere.example'; msg['To'] = 'alice@example.com'; msg['Subject'] = 'Two files'
+            msg.set_content('See attached.')
+            msg.add_attachment(b'<script>alert(1)</script>', maintype='text', subtype='html', filename='page.html')
+            msg.add_attachment(bytes(range(256)), maintype='application', subtype='octet-stream', filename='data.bin')
+            s = smtplib.SMTP(HOST, SMTP, timeout=20); s.send_message(msg); s.quit()
+            """);
+        var alice = await SignInAsync("alice@example.com");
+        await Row(alice, "Two files").GetByRole(AriaRole.Button).ClickAsync();
+        var attachments = alice.GetByRole(AriaRole.List, new() { Name = "Attachments" });
+        await Expect(attachments.GetByRole(AriaRole.Link)).ToHaveCountAsync(2);
+        var html = Root + await attachments.GetByRole(AriaRole.Link, new() { Name = "page.html" }).GetAttributeAsync("href");
+        var binary = Root + await attachments.GetByRole(AriaRole.Link, new() { Name = "data.bin" }).GetAttributeAsync("href");
+
+        var download = await alice.APIRequest.GetAsync(binary);
+        Assert.Equal(200, download.Status);
+        Assert.Equal(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), await download.BodyAsync());
+        Assert.StartsWith("attachment", download.Headers["content-disposition"], StringComparison.Ordinal);
+        // An HTML attachment is a file to save, never a page of this site.
+        var page = await alice.APIRequest.GetAsync(html);
+        Assert.Equal(200, page.Status);
+        Assert.Equal("application/octet-stream", page.Headers["content-type"]);
+        Assert.Contains("sandbox", page.Headers["content-security-policy"], StringComparison.Ordinal);
+
+        // Bob, signed in but not shared with, gets nothing; nor does someone signed out.
+        var bob = await SignInAsync("bob@example.com");
+        Assert.Equal(404, (await bob.APIRequest.GetAsync(binary)).Status);
+        var stranger = await browser.NewPageAsync();
+        var anonymous = await stranger.APIRequest.GetAsync(binary, new() { MaxRedirects = 0 });
+        Assert.Equal(302, anonymous.Status);
+        Assert.Contains("/account/login", anonymous.Headers["location"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Messages_drag_onto_a_folder_conversations_group_and_the_client_speaks_french()
+    {
+        await PythonAsync("""
+            s = smtplib.SMTP(HOST, SMTP, timeout=20)
+            def send(subject, mid, refs=None):
+                headers = f'From: Carol <carol@elsewhere.example>\r\nTo: alice@example.com\r\nSubject: {subject}\r\nMessage-ID: {mid}\r\n'
+                if refs: headers += f'In-Reply-To: {refs}\r\nReferences: {refs}\r\n'
+                s.sendmail('carol@elsewhere.example', ['alice@example.com'], (headers + '\r\nbody\r\n').encode())
+            send('Budget 2027', '<b1@x>')
+            send('Re: Budget 2027', '<b2@x>', '<b1@x>')
+            send('Holiday rota', '<h1@x>')
+            s.quit()
+            """);
+        var alice = await SignInAsync("alice@example.com", "fr-FR");
+        // French: the special folders and the buttons in the user's language.
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Écrire", Exact = true })).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Corbeille", Exact = true })).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Envoyés", Exact = true })).ToBeVisibleAsync();
+
+        // Conversations: the reply and its original are one row of two.
+        await alice.GetByRole(AriaRole.Checkbox, new() { Name = "Conversations" }).CheckAsync();
+        await Expect(alice.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
+        await Expect(Row(alice, "Budget 2027").GetByLabel("2 messages dans cette conversation")).ToBeVisibleAsync();
+        await alice.GetByRole(AriaRole.Checkbox, new() { Name = "Conversations" }).UncheckAsync();
+        await Expect(alice.GetByRole(AriaRole.Row)).ToHaveCountAsync(3);
+
+        // Drag a message onto Archive.
+        await Row(alice, "Holiday rota").GetByRole(AriaRole.Button).DragToAsync(alice.Locator("li[data-folder='Archive']"));
+        await Expect(Row(alice, "Holiday rota")).ToHaveCountAsync(0);
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Archives" }).ClickAsync();
+        await Expect(Row(alice, "Holiday rota")).ToBeVisibleAsync();
     }
 }

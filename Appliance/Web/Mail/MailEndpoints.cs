@@ -11,7 +11,7 @@ internal static class MailEndpoints
 {
     public static void MapMailEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/mail/part/{mailboxId:long}/{uid:long}/{part}", async (long mailboxId, long uid, string part, bool? download, HttpContext context, MailService mail) =>
+        endpoints.MapGet("/mail/part/{mailboxId:long}/{uid:long}/{part}", async (long mailboxId, long uid, string part, string? download, HttpContext context, MailService mail) =>
         {
             var name = context.User.Identity?.Name;
             var user = name is null ? null : await mail.UserAsync(name, context.RequestAborted).ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal static class MailEndpoints
             headers.CacheControl = "private, max-age=3600";
             // Only images are shown inline (cid: images in the frame); everything else is a download, and
             // types a browser would render as a page are sent as bytes.
-            var inline = download != true && content.Inline && IsSafeImage(content.ContentType);
+            var inline = download is null && content.Inline && IsSafeImage(content.ContentType);
             var type = inline || !IsActive(content.ContentType) ? content.ContentType : MediaTypeNames.Application.Octet;
             var disposition = new ContentDisposition { FileName = Ascii(content.FileName), Inline = inline };
             headers.ContentDisposition = disposition.ToString() + "; filename*=UTF-8''" + Uri.EscapeDataString(content.FileName);
