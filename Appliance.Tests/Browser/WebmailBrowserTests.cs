@@ -18,7 +18,8 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
 
     public async Task InitializeAsync()
     {
-        _host = await RunningHost.StartWithImapAsync();
+        // Drafts save every two seconds here, so the autosave test need not wait ten.
+        _host = await RunningHost.StartWithImapAsync("--Appliance:Webmail:DraftAutosaveSeconds=2");
         var users = _host.Get<UserService>();
         await users.AddAsync(Actor.CommandLine, new NewUser("alice@example.com", Password, "Alice Martin"));
         await users.AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob Keller"));
@@ -371,5 +372,58 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await Expect(Row(alice, "Holiday rota")).ToHaveCountAsync(0);
         await alice.GetByRole(AriaRole.Button, new() { Name = "Archives" }).ClickAsync();
         await Expect(Row(alice, "Holiday rota")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_draft_saves_itself_while_typing_and_resumes_with_what_was_typed()
+    {
+        var alice = await SignInAsync("alice@example.com");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Compose", Exact = true }).ClickAsync();
+        await alice.Locator(".compose[data-ready='true']").WaitForAsync();
+        await alice.GetByLabel("To", new() { Exact = true }).FillAsync("bob@example.com, carol@");
+        await alice.GetByLabel("Subject", new() { Exact = true }).FillAsync("Half written");
+        await alice.Locator(".rz-html-editor-content").ClickAsync();
+        await alice.Keyboard.TypeAsync("Not finished yet");
+        // Nobody pressed Save: the timer did.
+        await Expect(alice.GetByText(new Regex("^Draft saved at"))).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await PythonAsync("""
+            m = imap('alice@example.com'); ok(m.select('Drafts'))
+            deadline = time.time() + 10
+            while True:
+                ok(m.noop())
+                uids = ok(m.uid('SEARCH', None, 'DRAFT', 'SUBJECT', '"Half written"'))[0].split()
+                raw = ok(m.uid('FETCH', uids[0], '(BODY.PEEK[])'))[0][1] if len(uids) == 1 else b''
+                if b'Not finished yet' in raw or time.time() > deadline: break
+                time.sleep(0.3)
+            # One draft, replaced at each save, holding what was typed last.
+            assert len(uids) == 1, uids
+            assert b'Not finished yet' in raw, raw
+            m.logout()
+            """);
+
+        // Sending to the half-typed address is refused, with the reason; the draft stays.
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await Expect(alice.GetByText(new Regex("Not a valid address: carol@"))).ToBeVisibleAsync();
+
+        // Leave, find it in Drafts, and carry on where it was left.
+        await alice.GotoAsync(Root + "/mail?folder=Drafts");
+        await alice.Locator(".mail[data-ready='true']").WaitForAsync();
+        await Row(alice, "Half written").GetByRole(AriaRole.Button).ClickAsync();
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Edit draft" }).ClickAsync();
+        await alice.Locator(".compose[data-ready='true']").WaitForAsync();
+        await Expect(alice.GetByLabel("To", new() { Exact = true })).ToHaveValueAsync("bob@example.com, carol@");
+        await Expect(alice.GetByLabel("Subject", new() { Exact = true })).ToHaveValueAsync("Half written");
+        await Expect(alice.Locator(".rz-html-editor-content")).ToContainTextAsync("Not finished yet");
+        await alice.GetByLabel("To", new() { Exact = true }).FillAsync("bob@example.com");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await Expect(alice.GetByText("Your message was sent.")).ToBeVisibleAsync();
+        await PythonAsync("""
+            m = imap('alice@example.com'); ok(m.select('Drafts'))
+            assert ok(m.uid('SEARCH', None, 'ALL')) == [b''], 'the draft is gone once sent'
+            m.logout()
+            b = imap('bob@example.com'); ok(b.select('INBOX'))
+            assert len(ok(b.uid('SEARCH', None, 'SUBJECT', '"Half written"'))[0].split()) == 1
+            b.logout()
+            """);
     }
 }

@@ -246,4 +246,21 @@ public sealed class MailServiceTests : IAsyncLifetime
         Assert.Equal("inner", opened.Subject);
         Assert.Contains("the attached message", opened.FrameDocument, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Public_folders_appear_under_their_own_heading_for_those_the_acl_lets_in()
+    {
+        var store = _host.Get<MailStore>();
+        await store.CreatePublicMailboxAsync("Announcements");
+        var alice = await UserAsync("alice@example.com");
+        Assert.DoesNotContain(await _mail.FoldersAsync(alice), f => f.Section == FolderSection.Public);
+        var folder = (await store.FindPublicMailboxAsync("Announcements"))!;
+        await store.SetAclAsync(folder.Id, MailStore.Anyone, "lrs");
+        var node = Assert.Single(await _mail.FoldersAsync(alice), f => f.Section == FolderSection.Public);
+        Assert.Equal(("Shared Folders/Announcements", "Announcements"), (node.Path, node.DisplayName));
+        Assert.Empty(await _mail.PageAsync(alice, node.Path, MessageSort.Date, true, 0, 10));
+        // Read only for her: nothing may be moved in.
+        var (_, uid) = await PutAsync(alice, "INBOX", "Subject: news\n\nx\n");
+        Assert.Equal("Mail.Error.NoRight", await RefusedAsync(() => _mail.MoveAsync(alice, "INBOX", [uid], node.Path)));
+    }
 }

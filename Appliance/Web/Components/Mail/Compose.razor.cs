@@ -80,12 +80,24 @@ public sealed partial class Compose
         {
             if (dirty && !busy)
             {
-                await InvokeAsync(() => SaveAsync(quiet: true)).ConfigureAwait(false);
+                // A timer is no UI event: the page re-renders only when told to.
+                await InvokeAsync(async () =>
+                {
+                    await SaveAsync(quiet: true).ConfigureAwait(true);
+                    StateHasChanged();
+                }).ConfigureAwait(false);
             }
         }
     }
 
     private void Changed() => dirty = true;
+
+    /// <summary>The editor reports every keystroke here but updates its bound value only on blur: autosave needs the former.</summary>
+    private void BodyInput(string html)
+    {
+        model!.Html = html;
+        dirty = true;
+    }
 
     private async Task AttachAsync(InputFileChangeEventArgs e)
     {
