@@ -364,6 +364,9 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await alice.GetByRole(AriaRole.Checkbox, new() { Name = "Conversations" }).CheckAsync();
         await Expect(alice.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
         await Expect(Row(alice, "Budget 2027").GetByLabel("2 messages dans cette conversation")).ToBeVisibleAsync();
+        await Row(alice, "Budget 2027").GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(alice.GetByRole(AriaRole.List, new() { Name = "Conversation" })).ToBeVisibleAsync();
+        await alice.ScreenshotForDocsAsync("webmail-conversations-fr");
         await alice.GetByRole(AriaRole.Checkbox, new() { Name = "Conversations" }).UncheckAsync();
         await Expect(alice.GetByRole(AriaRole.Row)).ToHaveCountAsync(3);
 
