@@ -50,9 +50,7 @@ public sealed partial class MailPage
 
     protected override async Task OnInitializedAsync()
     {
-        var state = AuthenticationState is null ? null : await AuthenticationState.ConfigureAwait(true);
-        var name = state?.User.Identity?.Name;
-        user = name is null ? null : await Mail.UserAsync(name).ConfigureAwait(true);
+        user = await SignedInUser.LoadAsync(Mail, AuthenticationState).ConfigureAwait(true);
         if (user is null)
         {
             error = Localizer["Mail.Error.NoMailbox"];
