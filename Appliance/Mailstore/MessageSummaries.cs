@@ -51,6 +51,9 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
     // Dapper's IN list becomes one parameter per value; SQLite allows 32766, and smaller statements plan faster.
     private const int ChunkSize = 500;
 
+    // Up to this many bodies matching a Body criterion, a search reads their messages by body instead of walking the folder.
+    private const int FewBodies = 2000;
+
     // How many bodies are read and parsed before their summaries are written in one short transaction.
     private const int WriteBatch = 200;
 
@@ -369,12 +372,7 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             {
                 conditions.Add(FoldedText.Condition("s.subject", "subject", subject));
             }
-            // Read newest first and stop at the limit: a common word in Body leaves most rows to skip here.
-            var candidates = connection.QueryUnbufferedAsync<Row>($"""
-                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
-                WHERE {string.Join(" AND ", conditions)}
-                ORDER BY m.internal_date DESC, m.mailbox_id, m.uid DESC
-                """, new
+            var parameters = new DynamicParameters(new
             {
                 ids,
                 since = query.Since,
@@ -386,14 +384,37 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
                 subject,
                 subjectLike = Sql.LikePattern(subject),
             });
-            await foreach (var row in candidates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            if (bodies is not null && bodies.Count <= FewBodies)
             {
-                if (bodies is null || bodies.Contains(row.BlobHash))
+                // A rare word: read its few messages by their bodies (the blob index) and sort them here, rather
+                // than walk the whole folder newest first looking for them.
+                foreach (var chunk in bodies.Chunk(ChunkSize))
                 {
-                    rows.Add(row);
-                    if (rows.Count == limit)
+                    parameters.Add("bodies", chunk);
+                    rows.AddRange(await connection.QueryAsync<Row>($"""
+                        SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                        WHERE m.blob_hash IN @bodies AND {string.Join(" AND ", conditions)}
+                        """, parameters).ConfigureAwait(false));
+                }
+                rows = [.. rows.OrderByDescending(r => r.InternalDate).ThenBy(r => r.MailboxId).ThenByDescending(r => r.Uid).Take(limit)];
+            }
+            else
+            {
+                // Read newest first and stop at the limit: a common word in Body leaves most rows to skip here.
+                var candidates = connection.QueryUnbufferedAsync<Row>($"""
+                    SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                    WHERE {string.Join(" AND ", conditions)}
+                    ORDER BY m.internal_date DESC, m.mailbox_id, m.uid DESC
+                    """, parameters);
+                await foreach (var row in candidates.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    if (bodies is null || bodies.Contains(row.BlobHash))
                     {
-                        break;
+                        rows.Add(row);
+                        if (rows.Count == limit)
+                        {
+                            break;
+                        }
                     }
                 }
             }
