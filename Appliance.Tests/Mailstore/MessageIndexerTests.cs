@@ -63,4 +63,41 @@ public sealed class MessageIndexerTests : IAsyncLifetime
         Assert.Equal(1, (await StateAsync(blob.Hash)).Summaries);
         Assert.Equal("", (await StateAsync(blob.Hash)).Subject);
     }
+
+    private async Task<int> QueuedAsync()
+    {
+        await using var connection = await _host.Get<Database>().OpenAsync();
+        return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM index_queue");
+    }
+
+    [Fact]
+    public async Task The_queue_empties_as_bodies_are_indexed_and_copies_of_an_indexed_body_are_not_queued()
+    {
+        await Pop3Mail.DeliverAsync(_host, "bob@example.com", "From: alice@example.org\r\nSubject: Queued\r\n\r\nzebra crossing\r\n");
+        await Eventually.HoldsAsync(async () => await QueuedAsync() == 0, "the indexer works the queue off");
+        var store = _host.Get<MailStore>();
+        var user = (await _host.Get<Appliance.Accounts.UserRepository>().FindAsync("bob@example.com"))!;
+        await store.EnsureDefaultsAsync(user.Id);
+        var inbox = (await store.FindMailboxAsync(user.Id, "INBOX"))!;
+        var archive = (await store.FindMailboxAsync(user.Id, "Archive"))!;
+        await store.CopyAsync(inbox.Id, [1], archive.Id, move: false, 0, user.Id);
+        Assert.Equal(0, await QueuedAsync());
+        // And a search in the copy's folder finds it by its body.
+        var found = await _host.Get<MessageSummaries>().SearchAsync([archive.Id], new MessageQuery(Body: "zebra"), 10, CancellationToken.None);
+        Assert.Single(found);
+    }
+
+    [Fact]
+    public async Task A_search_does_not_wait_for_the_indexer_it_indexes_what_is_queued_for_its_folder()
+    {
+        // Stop the indexer so that only the search can index the new message.
+        var indexer = _host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Appliance.Jobs.MessageIndexer>().Single();
+        await indexer.StopAsync(CancellationToken.None);
+        await Pop3Mail.DeliverAsync(_host, "bob@example.com", "From: alice@example.org\r\nSubject: Fresh\r\n\r\nplatypus\r\n");
+        Assert.Equal(1, await QueuedAsync());
+        var user = (await _host.Get<Appliance.Accounts.UserRepository>().FindAsync("bob@example.com"))!;
+        var inbox = (await _host.Get<MailStore>().FindMailboxAsync(user.Id, "INBOX"))!;
+        var found = await _host.Get<MessageSummaries>().SearchAsync([inbox.Id], new MessageQuery(Body: "platypus"), 10, CancellationToken.None);
+        Assert.Equal("Fresh", Assert.Single(found).Message.Summary.Subject);
+    }
 }

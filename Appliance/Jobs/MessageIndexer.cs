@@ -6,10 +6,10 @@ namespace Appliance.Jobs;
 
 /// <summary>
 /// Summarizes and text-indexes every stored message in the background, so that the webmail's lists and
-/// searches find the work done instead of doing it while someone waits. Walks the messages in the order
-/// they were stored, from the start at each boot (what is done already costs one lookup per batch), and
+/// searches find the work done instead of doing it while someone waits. Works through the index queue
+/// (a trigger queues each stored message whose body is not yet summarized and indexed), oldest first, and
 /// sleeps until a mailbox changes, polling as well in case a change was never announced (another process,
-/// such as the command line, stored it). Lists and searches still fill in whatever this has not reached.
+/// such as the command line, stored it). Lists and searches fill in what is still queued for their folder.
 /// </summary>
 public sealed partial class MessageIndexer(MailStore store, MessageSummaries summaries, TextIndex textIndex, MailboxEvents events, ILogger<MessageIndexer> logger)
     : BackgroundService
@@ -21,8 +21,6 @@ public sealed partial class MessageIndexer(MailStore store, MessageSummaries sum
 
     // After a failure that is not one message's fault (the database busy or full), before trying again.
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
-
-    private long _lastId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,27 +48,26 @@ public sealed partial class MessageIndexer(MailStore store, MessageSummaries sum
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: the next start walks from the beginning again.
+            // Stopping: what is still queued stays queued for the next start.
         }
     }
 
-    /// <summary>Summarizes and indexes the next batch of messages; false when there was none.</summary>
+    /// <summary>Summarizes and indexes the next batch of queued messages; false when there was none.</summary>
     public async Task<bool> IndexNextBatchAsync(CancellationToken cancellationToken)
     {
-        var batch = await store.MessagesAfterAsync(_lastId, BatchSize, cancellationToken).ConfigureAwait(false);
+        var batch = await store.QueuedForIndexAsync(BatchSize, cancellationToken).ConfigureAwait(false);
         if (batch.Count == 0)
         {
-            // SQLite hands the highest row id out again once that row is gone: step back so a message
-            // stored under it is not passed over.
-            _lastId = Math.Min(_lastId, await store.LastMessageIdAsync(cancellationToken).ConfigureAwait(false));
             return false;
         }
         var hashes = batch.Select(m => m.BlobHash).Distinct(StringComparer.Ordinal).ToList();
         // Summaries stand in for an unreadable body with empty fields, so only the database can fail here.
         await summaries.EnsureAsync(hashes, cancellationToken).ConfigureAwait(false);
         await IndexTextAsync(hashes, cancellationToken).ConfigureAwait(false);
-        _lastId = batch[^1].Id;
-        LogIndexed(logger, batch.Count, _lastId);
+        // Off the queue even if one body's text could not be indexed (logged): retrying it every round would
+        // stop the queue behind it.
+        await store.DequeueIndexedAsync([.. batch.Select(m => m.Id)], cancellationToken).ConfigureAwait(false);
+        LogIndexed(logger, batch.Count, batch[^1].Id);
         return true;
     }
 
@@ -94,7 +91,7 @@ public sealed partial class MessageIndexer(MailStore store, MessageSummaries sum
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Left out of the index: a search tries it again, and reading it fails there as it did here.
+                // Left out of the index (and so out of body searches); the warning names it.
                 LogNotIndexed(logger, hash, e);
             }
         }

@@ -101,22 +101,33 @@ public sealed partial class MailStore(Database database, TimeProvider time)
             """, new { address, mailbox }).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>
-    /// Messages of every mailbox in the order they were stored (row id), from after <paramref name="afterId"/>:
-    /// how background work walks the store in batches.
-    /// </summary>
-    public async Task<IReadOnlyList<(long Id, string BlobHash)>> MessagesAfterAsync(long afterId, int count, CancellationToken cancellationToken)
+    /// <summary>The oldest queued messages whose body may lack a summary or a text-index entry (migration 10's queue).</summary>
+    public async Task<IReadOnlyList<(long Id, string BlobHash)>> QueuedForIndexAsync(int count, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<(long, string)>(
-            "SELECT id, blob_hash FROM messages WHERE id > @afterId ORDER BY id LIMIT @count", new { afterId, count }).ConfigureAwait(false)).AsList();
+            "SELECT q.message_id, m.blob_hash FROM index_queue q JOIN messages m ON m.id = q.message_id ORDER BY q.message_id LIMIT @count",
+            new { count }).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>The highest message row id, 0 when there is no message.</summary>
-    public async Task<long> LastMessageIdAsync(CancellationToken cancellationToken)
+    /// <summary>The bodies of a folder's messages still in the index queue: what a list or search must index before trusting the index.</summary>
+    public async Task<IReadOnlyList<string>> QueuedBodiesAsync(long mailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long?>("SELECT MAX(id) FROM messages").ConfigureAwait(false) ?? 0;
+        return (await connection.QueryAsync<string>(
+            "SELECT DISTINCT m.blob_hash FROM index_queue q JOIN messages m ON m.id = q.message_id WHERE m.mailbox_id = @mailboxId",
+            new { mailboxId }).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Takes messages off the index queue once their bodies are summarized and indexed.</summary>
+    public async Task DequeueIndexedAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messageIds);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in messageIds.Chunk(500))
+        {
+            await connection.ExecuteAsync("DELETE FROM index_queue WHERE message_id IN @chunk", new { chunk }).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed record FoundMessage(long MailboxId, ListedMessage Message);
 /// made from the message on first need (or earlier by the message indexer) and removed with the blob.
 /// Lists, sorts, conversations and search over folders of 100,000 messages read rows, never bodies.
 /// </summary>
-public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, ILogger<MessageSummaries> logger)
+public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, MailStore store, ILogger<MessageSummaries> logger)
 {
     /// <summary>Characters of text kept as the preview.</summary>
     public const int PreviewLength = 200;
@@ -139,20 +139,16 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
         }
     }
 
-    /// <summary>Summarizes every message of the mailbox that has no summary yet.</summary>
+    /// <summary>
+    /// Summarizes whatever of the mailbox is still in the index queue: every body without a summary is there
+    /// (the queue's trigger), so the folder need not be walked.
+    /// </summary>
     public async Task EnsureMailboxAsync(long mailboxId, CancellationToken cancellationToken)
     {
-        List<string> missing;
-        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        var queued = await store.QueuedBodiesAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        if (queued.Count > 0)
         {
-            missing = (await connection.QueryAsync<string>("""
-                SELECT DISTINCT m.blob_hash FROM messages m
-                WHERE m.mailbox_id = @mailboxId AND NOT EXISTS (SELECT 1 FROM message_summaries s WHERE s.hash = m.blob_hash)
-                """, new { mailboxId }).ConfigureAwait(false)).AsList();
-        }
-        if (missing.Count > 0)
-        {
-            await EnsureAsync(missing, cancellationToken).ConfigureAwait(false);
+            await EnsureAsync([.. queued], cancellationToken).ConfigureAwait(false);
         }
     }
 
