@@ -353,6 +353,30 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         Assert.Equal("Café at noon", found.Message.Summary.Preview);
     }
 
+    [Theory]
+    [InlineData(2000)]
+    [InlineData(0)]
+    public async Task Body_search_answers_alike_for_a_rare_word_and_a_common_one(int fewBodies)
+    {
+        // 0: every word counts as common, so the search reads the folders newest first and checks in SQL.
+        Summaries.FewBodies = fewBodies;
+        var a = await AddAsync(_inbox, Mail(subject: "one", body: "numbers and more"), Day);
+        var b = await AddAsync(_inbox, Mail(subject: "two", body: "no figures"), Day.AddDays(1));
+        var c = await AddAsync(_archive, Mail(subject: "three", body: "NUMBERS again"), Day.AddDays(2));
+        var d = await AddAsync(_inbox, Mail(subject: "four", body: "numbers, late"), Day.AddDays(3));
+        long[] both = [_inbox, _archive];
+        async Task<List<(long, long)>> Find(MessageQuery query, long[]? folders = null, int limit = 100) =>
+            (await Summaries.SearchAsync(folders ?? both, query, limit, default)).Select(f => (f.MailboxId, f.Message.Uid)).ToList();
+
+        Assert.Equal([(_inbox, d), (_archive, c), (_inbox, a)], await Find(new(Body: "numbers")));
+        Assert.Equal([(_inbox, d), (_inbox, a)], await Find(new(Body: "numbers"), [_inbox]));
+        Assert.Equal([(_inbox, d), (_archive, c)], await Find(new(Body: "numbers"), limit: 2));
+        Assert.Equal([(_archive, c)], await Find(new(Body: "numbers", Subject: "three")));
+        Assert.Equal([(_inbox, a)], await Find(new(Body: "numbers", Before: Day.AddDays(1))));
+        Assert.Equal([(_inbox, b)], await Find(new(Body: "figures")));
+        Assert.Empty(await Find(new(Body: "zebra")));
+    }
+
     [Fact]
     public async Task Lists_summarize_messages_on_first_need_and_by_uid()
     {

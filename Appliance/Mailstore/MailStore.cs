@@ -115,7 +115,8 @@ public sealed partial class MailStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<string>(
-            "SELECT DISTINCT m.blob_hash FROM index_queue q JOIN messages m ON m.id = q.message_id WHERE m.mailbox_id = @mailboxId",
+            // CROSS JOIN: from the short queue to its messages; the other way SQLite reads the whole folder.
+            "SELECT DISTINCT m.blob_hash FROM index_queue q CROSS JOIN messages m ON m.id = q.message_id WHERE m.mailbox_id = @mailboxId",
             new { mailboxId }).ConfigureAwait(false)).AsList();
     }
 

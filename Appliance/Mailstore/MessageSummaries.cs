@@ -51,8 +51,11 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
     // Dapper's IN list becomes one parameter per value; SQLite allows 32766, and smaller statements plan faster.
     private const int ChunkSize = 500;
 
-    // Up to this many bodies matching a Body criterion, a search reads their messages by body instead of walking the folder.
-    private const int FewBodies = 2000;
+    /// <summary>
+    /// Up to this many bodies matching a Body criterion, a search reads their messages by body; above it, it reads
+    /// the folder newest first and checks each in SQL until the limit. Settable so that tests take both ways.
+    /// </summary>
+    internal int FewBodies { get; set; } = 2000;
 
     // How many bodies are read and parsed before their summaries are written in one short transaction.
     private const int WriteBatch = 200;
@@ -330,16 +333,26 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             }
         }
         HashSet<string>? bodies = null;
+        string? bodyMatch = null;
         if (body is not null)
         {
             foreach (var id in ids)
             {
                 await textIndex.EnsureMailboxIndexedAsync(id, cancellationToken).ConfigureAwait(false);
             }
-            bodies = await textIndex.MatchAsync("body", body, ids, cancellationToken).ConfigureAwait(false);
-            if (bodies.Count == 0)
+            // A common word (more matches than FewBodies anywhere) is checked in SQL while the folder is read
+            // newest first, which stops at the limit; a rare word's few bodies are fetched and sorted here.
+            if (TextIndex.CanServe(body) && await textIndex.CountAsync(TextIndex.FtsQuery("body", body), cancellationToken).ConfigureAwait(false) > FewBodies)
             {
-                return [];
+                bodyMatch = TextIndex.FtsQuery("body", body);
+            }
+            else
+            {
+                bodies = await textIndex.MatchAsync("body", body, ids, cancellationToken).ConfigureAwait(false);
+                if (bodies.Count == 0)
+                {
+                    return [];
+                }
             }
         }
 
@@ -380,8 +393,19 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
                 subject,
                 subjectLike = Sql.LikePattern(subject),
             });
+            if (bodyMatch is not null)
+            {
+                // The match set is built once (FTS5 alone); each message read is one lookup of its body's entry.
+                conditions.Add("""
+                    EXISTS (SELECT 1 FROM message_text_index i WHERE i.hash = m.blob_hash
+                            AND i.text_rowid IN (SELECT rowid FROM message_text WHERE message_text MATCH @bodyMatch))
+                    """);
+                parameters.Add("bodyMatch", bodyMatch);
+            }
             if (bodies is not null && bodies.Count <= FewBodies)
             {
+                // By body first (the blob index): the unary + keeps SQLite from reading the folder instead.
+                conditions[0] = "+" + conditions[0];
                 // A rare word: read its few messages by their bodies (the blob index) and sort them here, rather
                 // than walk the whole folder newest first looking for them.
                 foreach (var chunk in bodies.Chunk(ChunkSize))
@@ -396,7 +420,7 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             }
             else
             {
-                // Read newest first and stop at the limit: a common word in Body leaves most rows to skip here.
+                // Read newest first (the folder and date index) and stop at the limit.
                 var candidates = connection.QueryUnbufferedAsync<Row>($"""
                     SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
                     WHERE {string.Join(" AND ", conditions)}

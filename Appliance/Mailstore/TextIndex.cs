@@ -69,6 +69,21 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
         }
     }
 
+    /// <summary>The FTS5 query for a substring of one column (or both): a phrase of trigrams, quotes doubled.</summary>
+    public static string FtsQuery(string? column, string needle)
+    {
+        ArgumentNullException.ThrowIfNull(needle);
+        var phrase = "\"" + needle.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        return column is null ? phrase : "{" + column + "} : " + phrase;
+    }
+
+    /// <summary>How many indexed bodies, in any folder, match; cheap (the index alone), to choose how to search.</summary>
+    public async Task<long> CountAsync(string ftsQuery, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM message_text WHERE message_text MATCH @ftsQuery", new { ftsQuery }).ConfigureAwait(false);
+    }
+
     /// <summary>Indexes whatever of the mailbox is still in the index queue (every body not indexed is there).</summary>
     public async Task EnsureMailboxIndexedAsync(long mailboxId, CancellationToken cancellationToken)
     {
@@ -103,15 +118,15 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
             IEnumerable<string> hashes;
             if (CanServe(needle))
             {
-                var phrase = "\"" + needle.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-                var query = column is null ? phrase : "{" + column + "} : " + phrase;
+                var query = FtsQuery(column, needle);
                 // CROSS JOIN keeps SQLite's order: the matches first, then each one's entry (by its row, migration
-                // 10's index) and its messages (by body). Any other order walks the folders.
+                // 10's index) and its messages (by body; the unary + keeps SQLite off the folder index, which
+                // would walk the folder once per match). Any other order walks the folders.
                 hashes = await connection.QueryAsync<string>("""
                     SELECT DISTINCT i.hash FROM (SELECT rowid AS text_rowid FROM message_text WHERE message_text MATCH @query) t
                     CROSS JOIN message_text_index i ON i.text_rowid = t.text_rowid
                     CROSS JOIN messages m ON m.blob_hash = i.hash
-                    WHERE m.mailbox_id IN @chunk
+                    WHERE +m.mailbox_id IN @chunk
                     """, new { query, chunk }).ConfigureAwait(false);
             }
             else

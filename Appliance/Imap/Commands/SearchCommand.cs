@@ -111,7 +111,8 @@ public sealed class SearchCommand : ImapCommand
         if (queries.Count > 0)
         {
             var index = session.Services.TextIndex;
-            await index.EnsureIndexedAsync([.. rows.Select(r => r.BlobHash)], session.Cancellation).ConfigureAwait(false);
+            // What the background indexer has not reached yet is in the index queue: index that, not the folder.
+            await index.EnsureMailboxIndexedAsync(selected.Id, session.Cancellation).ConfigureAwait(false);
             foreach (var query in queries)
             {
                 query.Found = await index.MatchAsync(query.Column, query.Needle, selected.Id, session.Cancellation).ConfigureAwait(false);

@@ -60,14 +60,17 @@ public sealed partial class MailService
     public async Task<IReadOnlyList<(FolderNode Folder, ListedMessage Message)>> SearchAsync(MailUser user, string? folder, MessageQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var folders = (await FoldersAsync(user, cancellationToken).ConfigureAwait(false)).Where(f => f.Has('r')).ToList();
-        if (folder is not null)
+        List<FolderNode> folders;
+        if (folder is null)
         {
-            folders = [.. folders.Where(f => f.Path == folder)];
-            if (folders.Count == 0)
-            {
-                throw new MailActionException("Mail.Error.NoFolder", folder);
-            }
+            folders = [.. (await FoldersAsync(user, cancellationToken).ConfigureAwait(false)).Where(f => f.Has('r'))];
+        }
+        else
+        {
+            // One folder: resolve just it, without counting every folder's messages first.
+            var one = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
+            folders = [new FolderNode(one.Name, one.Name, 0, one.Personal ? FolderSection.Personal : FolderResolver.IsPublic(one.Name) ? FolderSection.Public : FolderSection.OtherUsers,
+                one.State.SpecialUse, one.State.Id, one.Rights, null)];
         }
         var byId = folders.ToDictionary(f => f.MailboxId);
         var found = await summaries.SearchAsync([.. byId.Keys], query, Options.SearchLimit, cancellationToken).ConfigureAwait(false);
