@@ -68,6 +68,10 @@ public static partial class BrowserBench
             {
                 await clear.ClickAsync();
                 await page.Locator("div[role=grid] p.hint[role=status]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+                // The list is back and settled: its rows are rendered, so the circuit is not still busy with them
+                // when the search is clicked (that wait would be the list's, not the search's).
+                await firstRow.WaitForAsync();
+                await page.WaitForTimeoutAsync(300);
             }
             await page.GetByLabel("Search mail").FillAsync(word);
             return await page.EvaluateAsync<double>(ClickUntil, new object[] { "form.mail-search button[type=submit]", "status", found });
