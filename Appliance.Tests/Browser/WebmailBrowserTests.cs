@@ -136,7 +136,10 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await alice.GetByRole(AriaRole.Button, new() { Name = "Compose", Exact = true }).ClickAsync();
         await alice.Locator(".compose[data-ready='true']").WaitForAsync();
         await alice.GetByLabel("To", new() { Exact = true }).PressSequentiallyAsync("bob");
-        await alice.GetByRole(AriaRole.Option, new() { Name = "Bob Keller <bob@example.com>" }).ClickAsync();
+        var suggestion = alice.GetByRole(AriaRole.Option, new() { Name = "Bob Keller <bob@example.com>" });
+        await Expect(suggestion).ToBeVisibleAsync();
+        await suggestion.ClickAsync();
+        await Expect(alice.GetByLabel("To", new() { Exact = true })).ToHaveValueAsync("Bob Keller <bob@example.com>, ");
         await alice.GetByLabel("Subject", new() { Exact = true }).FillAsync("Lunch on Friday");
         await alice.Locator(".rz-html-editor-content").ClickAsync();
         await alice.Keyboard.TypeAsync("Shall we try the new place near the station?");
@@ -191,6 +194,9 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         var bob = await SignInAsync("bob@example.com");
         await Expect(bob.GetByText("Other users")).ToBeVisibleAsync();
         await bob.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true }).ClickAsync();
+        // His own INBOX holds "Re: Quarterly figures": wait until the list is the shared folder's.
+        await Expect(bob.Locator("li[data-folder='Other Users/alice@example.com/Projects'][aria-selected='true']")).ToBeVisibleAsync();
+        await Expect(bob.GetByRole(AriaRole.Row)).ToHaveCountAsync(1);
         await Row(bob, "Quarterly figures").GetByRole(AriaRole.Button).ClickAsync();
         await Expect(bob.FrameLocator("iframe.message-frame").GetByText("Blue pelican")).ToBeVisibleAsync();
         // Read only: Bob cannot delete Alice's message.
