@@ -69,7 +69,7 @@ public sealed partial class MailService
         {
             // One folder: resolve just it, without counting every folder's messages first.
             var one = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-            folders = [new FolderNode(one.Name, one.Name, 0, one.Personal ? FolderSection.Personal : FolderResolver.IsPublic(one.Name) ? FolderSection.Public : FolderSection.OtherUsers,
+            folders = [Node(one.Name, one.State.Name, one.Personal ? FolderSection.Personal : FolderResolver.IsPublic(one.Name) ? FolderSection.Public : FolderSection.OtherUsers,
                 one.State.SpecialUse, one.State.Id, one.Rights, null)];
         }
         var byId = folders.ToDictionary(f => f.MailboxId);
