@@ -51,7 +51,7 @@ mkdir -p "$BASE"
 
 echo "building Appliance (Release)…"
 dotnet build Appliance/Appliance.csproj -c Release -v quiet -nologo >/dev/null
-APPLIANCE=Appliance/bin/Release/net9.0/linux-x64/Appliance
+APPLIANCE=Appliance/bin/Release/net10.0/linux-x64/Appliance
 
 # --- Appliance ---
 IPORT=$(free_port); SPORT=$(free_port)

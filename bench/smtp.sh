@@ -49,7 +49,7 @@ mkdir -p "$BASE"
 
 echo "building Appliance (Release)…"
 dotnet build Appliance/Appliance.csproj -c Release -v quiet -nologo >/dev/null
-APPLIANCE=Appliance/bin/Release/net9.0/linux-x64/Appliance
+APPLIANCE=Appliance/bin/Release/net10.0/linux-x64/Appliance
 
 # --- Appliance ---
 APORT=$(free_port)

@@ -43,7 +43,7 @@ mkdir -p "$BASE"
 
 echo "building Appliance and the benchmark (Release)…"
 dotnet build bench/WebmailBench/WebmailBench.csproj -c Release -v quiet -nologo >/dev/null
-BENCH=bench/WebmailBench/bin/Release/net9.0/linux-x64/WebmailBench
+BENCH=bench/WebmailBench/bin/Release/net10.0/linux-x64/WebmailBench
 
 # --- Dovecot (imaps, Maildir, static password); its INBOX is written by the benchmark with the same bytes ---
 DPORT=$(free_port)

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="installer/out/appliance"
 rm -rf "$out"
-dotnet publish Appliance/Appliance.csproj -c Release -o "$out" -p:DebugType=none
+dotnet publish Appliance/Appliance.csproj -c Release -r linux-x64 --self-contained -o "$out" -p:DebugType=none
 cp installer/appliance.service installer/install.sh installer/appsettings.installed.json "$out/"
 echo "published to $out ($(du -sh "$out" | cut -f1))"

@@ -13,7 +13,7 @@ public static class ApplianceProcess
         get
         {
             var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var path = Path.Combine(RepositoryRoot, "Appliance", "bin", configuration, "net9.0", "linux-x64", "Appliance");
+            var path = Path.Combine(RepositoryRoot, "Appliance", "bin", configuration, "net10.0", "linux-x64", "Appliance");
             return File.Exists(path) ? path : throw new FileNotFoundException($"Build the app first: {path} is missing.");
         }
     }
