@@ -204,6 +204,43 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("last active administrator");
     }
 
+    [Fact]
+    public async Task Status_page_shows_connections_per_listener_open_files_and_memory_and_follows_them_live()
+    {
+        var imap = FreePort.Get();
+        await using var host = await RunningHost.StartAsync(true, $"--Appliance:Listeners:Imap={imap}");
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/admin/status");
+        await SignIn(page, "admin@example.com", AdminPassword);
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Server status" })).ToBeVisibleAsync();
+
+        var limits = host.Get<Appliance.Protocols.ConnectionLimiter>().Limits;
+        var imapRow = page.Locator("tr[data-listener=Imap]");
+        await Expect(imapRow.Locator("td").Nth(0)).ToHaveTextAsync(imap.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(imapRow.Locator("td").Nth(1)).ToHaveTextAsync("0");
+        await Expect(imapRow.Locator("td").Nth(2)).ToHaveTextAsync(limits.PerListener.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("status-open-files")).ToContainTextAsync($"({limits.Reserved} kept in reserve)");
+        await Expect(page.GetByTestId("status-memory")).ToContainTextAsync("MiB resident");
+
+        // Three IMAP clients connect: the page counts them without a reload, and lets them go when they leave.
+        var clients = new List<System.Net.Sockets.TcpClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync("127.0.0.1", imap);
+            clients.Add(client);
+        }
+        await Expect(imapRow.Locator("td").Nth(1)).ToHaveTextAsync("3", new() { Timeout = 10_000 });
+        await page.ScreenshotForDocsAsync("admin-status");
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+        await Expect(imapRow.Locator("td").Nth(1)).ToHaveTextAsync("0", new() { Timeout = 10_000 });
+    }
+
     private static Task Next(IPage page) => page.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
 
     private static async Task SignIn(IPage page, string address, string password)

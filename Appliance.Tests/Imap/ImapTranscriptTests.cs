@@ -446,7 +446,7 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         await using (var second = await ImapWire.ConnectAsync(host.ImapPort))
         {
             await using var third = await ImapWire.ConnectAsync(host.ImapPort);
-            Assert.Equal("* BYE Too many connections from your address", third.Greeting);
+            Assert.Equal("* BYE [UNAVAILABLE] Too many connections from your address", third.Greeting);
             Assert.True(await third.IsClosedAsync());
             Assert.Equal(["x1 OK LOGOUT completed"], (await second.CommandAsync("x1", "LOGOUT")).Skip(1));
         }

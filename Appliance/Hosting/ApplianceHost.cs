@@ -1,5 +1,6 @@
 using Appliance.Accounts;
 using Appliance.Pop3;
+using Appliance.Protocols;
 using Appliance.Setup;
 using Appliance.Imap;
 using Appliance.Smtp;
@@ -47,6 +48,7 @@ public static partial class ApplianceHost
         // Options are checked here, before anything is written, so a bad setting names itself and stops.
         _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ListenerOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ConnectionLimitOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SetupOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Appliance.Smtp.SmtpOptions>>().Value;
@@ -67,25 +69,14 @@ public static partial class ApplianceHost
         services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ListenerOptions>, ListenerOptionsValidator>();
         services.AddSingleton<TlsCertificateStore>();
+        services.AddOptions<ConnectionLimitOptions>().BindConfiguration(ConnectionLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConnectionLimitOptions>, ConnectionLimitOptionsValidator>();
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<ServerStatus>();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
-            .Configure<IOptions<ListenerOptions>, TlsCertificateStore>((kestrel, listeners, certificates) =>
+            .Configure<IOptions<ListenerOptions>, TlsCertificateStore, ConnectionLimiter, SmtpServer>((kestrel, listeners, certificates, limiter, smtp) =>
             {
                 var o = listeners.Value;
-                // Once Listen* is called, --urls and ASPNETCORE_URLS are ignored: ports come from Appliance:Listeners only.
-                if (o.Http > 0)
-                {
-                    kestrel.Listen(o.BindAddress, o.Http);
-                }
-                if (o.Https > 0)
-                {
-                    kestrel.Listen(o.BindAddress, o.Https, l => l.UseHttps(new TlsHandshakeCallbackOptions
-                    {
-                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
-                        {
-                            ServerCertificateContext = certificates.Context,
-                        }),
-                    }));
-                }
                 var tls = new TlsHandshakeCallbackOptions
                 {
                     OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
@@ -93,50 +84,39 @@ public static partial class ApplianceHost
                         ServerCertificateContext = certificates.Context,
                     }),
                 };
-                if (o.Smtp > 0)
+                // Every listener counts its connections before TLS (a descriptor is taken either way) and refuses
+                // in its own protocol after it, where an implicit-TLS client can read the refusal.
+                void Listen(string name, int port, bool implicitTls, Func<ConnectionContext, CancellationToken, Task> refuse, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions>? protocol)
                 {
-                    kestrel.Listen(o.BindAddress, o.Smtp, l => l.UseConnectionHandler<InboundSmtpHandler>());
-                }
-                if (o.Submission > 0)
-                {
-                    kestrel.Listen(o.BindAddress, o.Submission, l => l.UseConnectionHandler<SubmissionSmtpHandler>());
-                }
-                if (o.Smtps > 0)
-                {
-                    // RFC 8314: submission over implicit TLS.
-                    kestrel.Listen(o.BindAddress, o.Smtps, l =>
+                    if (port <= 0)
                     {
-                        l.UseHttps(tls);
-                        l.UseConnectionHandler<SubmissionSmtpHandler>();
+                        return;
+                    }
+                    kestrel.Listen(o.BindAddress, port, l =>
+                    {
+                        l.UseConnectionLimit(name, limiter);
+                        if (implicitTls)
+                        {
+                            l.UseHttps(tls);
+                        }
+                        l.UseRefusal(refuse);
+                        // No protocol: Kestrel's HTTP goes last, after these.
+                        protocol?.Invoke(l);
                     });
                 }
-                if (o.Imap > 0)
-                {
-                    kestrel.Listen(o.BindAddress, o.Imap, l => l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>());
-                }
-                if (o.Imaps > 0)
-                {
-                    // RFC 8314: IMAP over implicit TLS.
-                    kestrel.Listen(o.BindAddress, o.Imaps, l =>
-                    {
-                        l.UseHttps(tls);
-                        l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>();
-                    });
-                }
-                if (o.Pop3 > 0)
-                {
-                    // RFC 2595: plain POP3 that upgrades with STLS.
-                    kestrel.Listen(o.BindAddress, o.Pop3, l => l.UseConnectionHandler<Pop3Handler>());
-                }
-                if (o.Pop3s > 0)
-                {
-                    // RFC 8314: POP3 over implicit TLS.
-                    kestrel.Listen(o.BindAddress, o.Pop3s, l =>
-                    {
-                        l.UseHttps(tls);
-                        l.UseConnectionHandler<Pop3Handler>();
-                    });
-                }
+                var imapRefusal = ConnectionLimitMiddleware.Line(Appliance.Imap.ImapServer.TooManyConnections);
+                var pop3Refusal = ConnectionLimitMiddleware.Line(Pop3Handler.TooManyConnections);
+                // Once Listen* is called, --urls and ASPNETCORE_URLS are ignored: ports come from Appliance:Listeners only.
+                Listen(nameof(o.Http), o.Http, false, ConnectionLimitMiddleware.Http, null);
+                Listen(nameof(o.Https), o.Https, true, ConnectionLimitMiddleware.Http, null);
+                Listen(nameof(o.Smtp), o.Smtp, false, smtp.RefuseAsync, l => l.UseConnectionHandler<InboundSmtpHandler>());
+                Listen(nameof(o.Submission), o.Submission, false, smtp.RefuseAsync, l => l.UseConnectionHandler<SubmissionSmtpHandler>());
+                // RFC 8314: submission, IMAP and POP3 over implicit TLS; RFC 2595: plain POP3 that upgrades with STLS.
+                Listen(nameof(o.Smtps), o.Smtps, true, smtp.RefuseAsync, l => l.UseConnectionHandler<SubmissionSmtpHandler>());
+                Listen(nameof(o.Imap), o.Imap, false, imapRefusal, l => l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>());
+                Listen(nameof(o.Imaps), o.Imaps, true, imapRefusal, l => l.UseConnectionHandler<Appliance.Imap.ImapConnectionHandler>());
+                Listen(nameof(o.Pop3), o.Pop3, false, pop3Refusal, l => l.UseConnectionHandler<Pop3Handler>());
+                Listen(nameof(o.Pop3s), o.Pop3s, true, pop3Refusal, l => l.UseConnectionHandler<Pop3Handler>());
                 kestrel.AddServerHeader = false;
             });
         return services;

@@ -29,6 +29,12 @@ public sealed class ImapServer(
     UserService users,
     ILogger<ImapServer> logger)
 {
+    /// <summary>
+    /// The answer to a connection past the connection limits, in place of the greeting (RFC 3501 §7.1.5 BYE;
+    /// RFC 5530's UNAVAILABLE says the server cannot serve now, so a client retries later).
+    /// </summary>
+    public static ReadOnlyMemory<byte> TooManyConnections { get; } = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"u8.ToArray();
+
     public async Task RunAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -38,7 +44,7 @@ public sealed class ImapServer(
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))
         {
-            await connection.Transport.Output.WriteAsync("* BYE Too many connections from your address\r\n"u8.ToArray(), connection.ConnectionClosed).ConfigureAwait(false);
+            await connection.Transport.Output.WriteAsync("* BYE [UNAVAILABLE] Too many connections from your address\r\n"u8.ToArray(), connection.ConnectionClosed).ConfigureAwait(false);
             return;
         }
         try

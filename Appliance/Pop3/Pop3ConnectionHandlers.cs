@@ -25,6 +25,12 @@ public sealed class Pop3Handler(
     TlsCertificateStore certificates,
     ILogger<Pop3Handler> logger) : ConnectionHandler
 {
+    /// <summary>
+    /// The answer to a connection past the connection limits, in place of the greeting; RFC 3206's [SYS/TEMP]
+    /// (the server advertises RESP-CODES) says the trouble is temporary.
+    /// </summary>
+    public static ReadOnlyMemory<byte> TooManyConnections { get; } = "-ERR [SYS/TEMP] Too many connections, try again later\r\n"u8.ToArray();
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -33,6 +33,26 @@ public sealed class SmtpServer(
         var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
     }
+
+    private (string Name, long At)? _host;
+
+    /// <summary>
+    /// The answer to a connection past the connection limits, in place of the greeting: RFC 5321 §3.8 and §4.2
+    /// name 421 with the server's domain; RFC 3463's 4.7.0 says it is a policy, to retry later.
+    /// </summary>
+    public async Task RefuseAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        // The host name is read once a minute, not per refused connection: a flood must not become database load.
+        if (_host is not { } host || Environment.TickCount64 - host.At > 60_000)
+        {
+            var name = await settings.GetAsync(SettingKeys.HostName, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+            host = (name, Environment.TickCount64);
+            _host = host;
+        }
+        await connection.Transport.Output.WriteAsync(
+            System.Text.Encoding.ASCII.GetBytes($"421 4.7.0 {host.Name} Too many connections, try again later\r\n"), cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Port 25: mail from the internet for the hosted domains.</summary>
