@@ -58,6 +58,7 @@ public partial class Program
         _ = app.Services.GetRequiredService<IOptions<Pop3Options>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
+        app.Services.GetRequiredService<TlsInstaller>().RecoverInterruptedInstall();
         if (!await app.Services.GetRequiredService<SetupService>().IsCompleteAsync().ConfigureAwait(false))
         {
             app.Services.GetRequiredService<SetupToken>().Ensure();

@@ -151,7 +151,6 @@ public static class CommandLine
         services.AddLogging();
         services.AddStorage();
         services.AddAccounts();
-        services.AddSingleton<TlsCertificateStore>();
         services.AddSetup();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

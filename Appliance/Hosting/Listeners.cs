@@ -1,5 +1,6 @@
 using Appliance.Imap;
 using Appliance.Pop3;
+using Appliance.Protocols;
 using Appliance.Smtp;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -13,11 +14,11 @@ namespace Appliance.Hosting;
 /// </summary>
 public static class Listeners
 {
+    /// <summary>Binds the ports; the certificate store they present comes with <c>AddSetup</c>.</summary>
     public static IServiceCollection AddListeners(this IServiceCollection services)
     {
         services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ListenerOptions>, ListenerOptionsValidator>();
-        services.AddSingleton<TlsCertificateStore>();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<ListenerOptions>, TlsCertificateStore>((kestrel, listeners, certificates) =>
             {
