@@ -124,7 +124,7 @@ public static class CommandLine
             await error.WriteLineAsync($"error: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
         {
             // A folder it may not write, a database another process holds too long, a full disk:
             // one line that says what happened, never a stack trace.
