@@ -23,11 +23,23 @@ public sealed class CommandLineTests : IDisposable
         _data.Dispose();
     }
 
+    /// <summary>The <c>serve</c> entry the command line is handed: the real host unless a test records instead.</summary>
+    private CommandLine.Serve _serve = Program.RunAsync;
+
+    /// <summary>What a recording <c>serve</c> was handed, if it was called.</summary>
+    private (string[] HostArgs, string? Data)? _served;
+
+    private Task<int> RecordServe(string[] hostArgs, string? data, TextWriter error)
+    {
+        _served = (hostArgs, data);
+        return Task.FromResult(42);
+    }
+
     private async Task<(int Code, string Out, string Err)> Run(string stdin, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.RunAsync(["--data", _data.Path, .. args], new StringReader(stdin), output, error);
+        var code = await CommandLine.RunAsync(["--data", _data.Path, .. args], new StringReader(stdin), output, error, _serve);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -185,10 +197,32 @@ public sealed class CommandLineTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(locked, "appliance.db"), "this is not a database, it is a text file pretending");
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.RunAsync(["--data", locked, "user", "list"], new StringReader(""), output, error);
+        var code = await CommandLine.RunAsync(["--data", locked, "user", "list"], new StringReader(""), output, error, _serve);
         Assert.Equal(1, code);
         Assert.StartsWith("error: ", error.ToString(), StringComparison.Ordinal);
         Assert.Single(error.ToString().TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData(new string[0], new string[0])]
+    [InlineData(new[] { "serve", "--Appliance:Listeners:Http=5081" }, new[] { "--Appliance:Listeners:Http=5081" })]
+    [InlineData(new[] { "--Appliance:Listeners:Http=5081" }, new[] { "--Appliance:Listeners:Http=5081" })]
+    public async Task Serve_hands_the_host_arguments_and_data_folder_to_the_serve_entry(string[] args, string[] hostArgs)
+    {
+        _serve = RecordServe;
+        var (code, _, _) = await Run(args);
+        Assert.Equal(42, code);
+        Assert.NotNull(_served);
+        Assert.Equal(hostArgs, _served.Value.HostArgs);
+        Assert.Equal(_data.Path, _served.Value.Data);
+    }
+
+    [Fact]
+    public async Task A_command_does_not_start_the_server()
+    {
+        _serve = RecordServe;
+        await Run("user", "list");
+        Assert.Null(_served);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Appliance.Hosting;
 using Appliance.Setup;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,7 +82,7 @@ public sealed class RunningHost : IAsyncDisposable
             }
         }
         args.AddRange(extraArgs);
-        host._app = await ApplianceHost.CreateAsync([.. args], host._directory.Path);
+        host._app = await Program.CreateAsync([.. args], host._directory.Path);
         await host._app.StartAsync();
         if (setUp)
         {

@@ -1,5 +1,4 @@
 using Appliance.Accounts;
-using Appliance.Hosting;
 using Appliance.Setup;
 using Appliance.Storage;
 using Microsoft.Extensions.Configuration;
@@ -56,7 +55,6 @@ public sealed class TestServices : IAsyncDisposable
         }
         collection.AddStorage();
         collection.AddAccounts();
-        collection.AddSingleton<TlsCertificateStore>();
         collection.AddSetup();
         collection.AddSingleton<Appliance.Mailstore.MailStore>();
         collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();

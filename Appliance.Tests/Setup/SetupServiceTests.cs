@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Accounts;
-using Appliance.Hosting;
+using Appliance.Protocols;
 using Appliance.Setup;
 using Appliance.Storage;
 using Appliance.Tests.Infrastructure;
@@ -159,7 +159,9 @@ public class SetupServiceTests
         await File.WriteAllTextAsync(Path.Combine(tls, "cert.pem.new"), newCert);
         _ = oldKey;
 
-        using var store = new TlsCertificateStore(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = services.DataDirectory }));
+        // What the host does at start, before any listener reads the files.
+        services.Get<TlsInstaller>().RecoverInterruptedInstall();
+        using var store = new TlsCertificateStore(Microsoft.Extensions.Options.Options.Create(new TlsOptions { Directory = tls }));
         Assert.True(store.Current.MatchesHostname("new.example.com"));
         Assert.False(File.Exists(Path.Combine(tls, "cert.pem.new")));
     }

@@ -78,7 +78,7 @@ public class GroupCommitTests
         await commits.RunAsync(Insert("gc.taken"));
         var duplicate = commits.RunAsync(Insert("gc.taken"));
         var fine = commits.RunAsync(Insert("gc.fine"));
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => duplicate);
+        Assert.Equal(StorageErrorKind.Constraint, (await Assert.ThrowsAsync<StorageException>(() => duplicate)).Kind);
         await fine;
         Assert.Equal(2, await CountAsync(services.Get<Database>()));
     }

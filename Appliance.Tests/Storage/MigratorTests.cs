@@ -1,7 +1,6 @@
 using Appliance.Storage;
 using Appliance.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Appliance.Tests.Storage;
 
@@ -83,7 +82,8 @@ public class MigratorTests
 
         // Public folders have no owner, and their names are unique among themselves.
         await check.ExecuteAsync("INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, 'News', 1, '2026-01-01')");
-        await Assert.ThrowsAsync<SqliteException>(() => check.ExecuteAsync("INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, 'News', 2, '2026-01-01')"));
+        var duplicate = await Assert.ThrowsAsync<StorageException>(() => check.ExecuteAsync("INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, 'News', 2, '2026-01-01')"));
+        Assert.Equal(StorageErrorKind.Constraint, duplicate.Kind);
         // The foreign keys still act: removing the user takes their mailbox, its messages and its rights.
         await check.ExecuteAsync("DELETE FROM users");
         Assert.Equal(0, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM messages"));
@@ -99,7 +99,7 @@ public class MigratorTests
         var before = await migrator.CurrentVersionAsync();
         var broken = Migrations.All.Append(new Migration(before + 1, "broken", "CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;")).ToList();
 
-        await Assert.ThrowsAsync<SqliteException>(() => migrator.MigrateAsync(broken));
+        await Assert.ThrowsAsync<StorageException>(() => migrator.MigrateAsync(broken));
 
         Assert.Equal(before, await migrator.CurrentVersionAsync());
         await using var connection = await services.Get<Database>().OpenAsync();

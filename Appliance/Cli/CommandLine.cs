@@ -15,6 +15,13 @@ namespace Appliance.Cli;
 /// </summary>
 public static class CommandLine
 {
+    /// <summary>
+    /// What <c>serve</c> runs: given the host's own arguments, the data folder (null for the configured one)
+    /// and where to write errors, it serves until stopped and returns the exit code. The composition root
+    /// (<c>Program</c>) hands it in, so that the command line needs neither the root nor the web console.
+    /// </summary>
+    public delegate Task<int> Serve(string[] hostArgs, string? dataDirectory, TextWriter error);
+
     private static readonly ResourceManager s_strings = new("Appliance.Resources.Strings", typeof(Strings).Assembly);
 
     public const string Usage = """
@@ -31,12 +38,13 @@ public static class CommandLine
           group add-member GROUP USER | remove-member GROUP USER
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, Serve serve)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(serve);
 
         string? data = null;
         var rest = new List<string>();
@@ -70,7 +78,7 @@ public static class CommandLine
         if (rest.Count == 0 || rest[0] == "serve" || rest[0].StartsWith("--", StringComparison.Ordinal))
         {
             var hostArgs = rest.Count > 0 && rest[0] == "serve" ? rest.Skip(1).ToArray() : rest.ToArray();
-            return await ApplianceHost.RunAsync(hostArgs, data, error).ConfigureAwait(false);
+            return await serve(hostArgs, data, error).ConfigureAwait(false);
         }
 
         await using var services = CreateServices(data);
@@ -116,7 +124,7 @@ public static class CommandLine
             await error.WriteLineAsync($"error: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
         {
             // A folder it may not write, a database another process holds too long, a full disk:
             // one line that says what happened, never a stack trace.
@@ -143,7 +151,6 @@ public static class CommandLine
         services.AddLogging();
         services.AddStorage();
         services.AddAccounts();
-        services.AddSingleton<TlsCertificateStore>();
         services.AddSetup();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
-using Appliance.Hosting;
 using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 using Appliance.Protocols;
@@ -266,7 +265,7 @@ public sealed partial class ImapSession
         {
             WriteLine($"{tag} NO [{e.Code}] {e.Message}");
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (StorageException e)
         {
             LogStorageFailed(Services.Logger, Id, e);
             WriteLine($"{tag} NO [SERVERBUG] The server could not complete the command; try again");

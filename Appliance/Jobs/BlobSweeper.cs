@@ -38,7 +38,7 @@ public sealed partial class BlobSweeper(BlobStore blobs, ILogger<BlobSweeper> lo
                     LogSwept(logger, removed);
                 }
             }
-            catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is IOException or StorageException)
             {
                 LogFailed(logger, e);
             }

@@ -39,7 +39,7 @@ public sealed partial class QueueRunner(
             {
                 return;
             }
-            catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is IOException or StorageException)
             {
                 LogRunFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(false);

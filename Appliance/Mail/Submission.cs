@@ -1,7 +1,6 @@
 using System.Net;
 using Appliance.Accounts;
 using Appliance.Mailstore;
-using Appliance.Smtp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +18,7 @@ public sealed record SubmissionResult(string? QueueId, IReadOnlyList<RecipientRe
 /// <summary>
 /// Mail written in the webmail, sent through the same pipeline as mail submitted over SMTP (RFC 6409):
 /// the same sender and recipient rules (<see cref="SubmissionPolicy"/>), the same limits
-/// (<see cref="SmtpOptions"/>), the same <see cref="DeliveryAgent"/>. Then a copy goes to the sender's
+/// (<see cref="SubmissionLimits"/>, the SMTP settings), the same <see cref="DeliveryAgent"/>. Then a copy goes to the sender's
 /// Sent folder, which a mail client does itself over IMAP but a browser cannot.
 /// </summary>
 /// <remarks>
@@ -32,7 +31,7 @@ public sealed partial class Submission(
     MailStore store,
     MailboxWriter writer,
     MessageLog log,
-    IOptions<SmtpOptions> options,
+    IOptions<SubmissionLimits> options,
     ILogger<Submission> logger)
 {
     /// <summary>

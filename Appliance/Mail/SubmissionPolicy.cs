@@ -1,4 +1,4 @@
-using Appliance.Smtp.Parsing;
+using Appliance.Mime;
 
 namespace Appliance.Mail;
 
@@ -42,12 +42,12 @@ public sealed class SubmissionPolicy(RecipientResolver recipients, DeliveryAgent
     /// relay (authenticated). The quota is checked only for a recipient that is one mailbox: refusing an
     /// alias or a group because one member is full would keep the message from all the others.
     /// </summary>
-    /// <param name="address">A syntactically valid address (<see cref="PathParser.TryParseMailbox"/>); anything else is refused 501 5.1.3.</param>
+    /// <param name="address">A syntactically valid address (<see cref="Rfc5321Address.TryParseMailbox"/>); anything else is refused 501 5.1.3.</param>
     /// <param name="mayRelay">Whether the sender is authenticated, so addresses of other domains are accepted.</param>
     public async Task<(ResolvedRecipient? Recipient, RecipientRefusal? Refusal)> CheckRecipientAsync(string address, bool mayRelay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (!PathParser.TryParseMailbox(address, out var mailbox))
+        if (!Rfc5321Address.TryParseMailbox(address, out var mailbox))
         {
             return (null, new RecipientRefusal(address, 501, "5.1.3", $"<{address}>: Bad recipient address syntax"));
         }

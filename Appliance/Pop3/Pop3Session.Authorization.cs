@@ -157,7 +157,7 @@ public sealed partial class Pop3Session
         var inbox = (await _services.Store.MailboxesAsync(user.Id, _cancellation).ConfigureAwait(false)).FirstOrDefault(m => m.Name == "INBOX");
         if (inbox is null)
         {
-            await _services.Database.InTransactionAsync((c, t) => _services.Store.EnsureInboxAsync(c, t, user.Id), _cancellation).ConfigureAwait(false);
+            await _services.Store.EnsureDefaultsAsync(user.Id, _cancellation).ConfigureAwait(false);
             inbox = (await _services.Store.MailboxesAsync(user.Id, _cancellation).ConfigureAwait(false)).First(m => m.Name == "INBOX");
         }
         var stored = await _services.Store.MessagesAsync(user.Address, "INBOX", _cancellation).ConfigureAwait(false);

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
-using Appliance.Hosting;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Appliance.Accounts;
-using Appliance.Hosting;
+using Appliance.Protocols;
 using Appliance.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -38,12 +38,28 @@ public sealed partial class SetupService(
     AuditLog audit,
     PasswordHasher hasher,
     PasswordPolicy policy,
-    TlsCertificateStore certificates,
+    TlsInstaller certificates,
     SetupToken token,
     TimeProvider time,
     ILogger<SetupService> logger)
 {
     public static IReadOnlyList<string> Languages { get; } = ["en", "fr", "de", "it", "es"];
+
+    /// <summary>
+    /// Checks an uploaded certificate and key for <paramref name="hostName"/> (the wizard's TLS step and
+    /// <see cref="CompleteAsync"/>); a refusal is an <see cref="AccountException"/> like every other.
+    /// </summary>
+    public static void ValidateCertificate(string? certificatePem, string? privateKeyPem, string? hostName)
+    {
+        try
+        {
+            TlsCertificateStore.Validate(certificatePem, privateKeyPem, hostName).Dispose();
+        }
+        catch (TlsCertificateException e)
+        {
+            throw new AccountException(e.Key, [.. e.Arguments]);
+        }
+    }
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _complete;
@@ -101,7 +117,7 @@ public sealed partial class SetupService(
             TlsChoice.Generate => TlsCertificateStore.GenerateSelfSigned(hostName),
             _ => (request.CertificatePem ?? "", request.PrivateKeyPem ?? ""),
         };
-        TlsCertificateStore.Validate(certPem, keyPem, hostName).Dispose();
+        ValidateCertificate(certPem, keyPem, hostName);
         var hash = hasher.Hash(request.AdminPassword);
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

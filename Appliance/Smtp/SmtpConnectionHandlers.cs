@@ -1,7 +1,7 @@
 using System.Net;
 using Appliance.Accounts;
-using Appliance.Hosting;
 using Appliance.Mail;
+using Appliance.Protocols;
 using Appliance.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;

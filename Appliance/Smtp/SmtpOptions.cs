@@ -1,3 +1,5 @@
+using Appliance.Mail;
+
 namespace Appliance.Smtp;
 
 /// <summary><c>Appliance:Smtp</c>: limits of the SMTP listeners, each with the reason for its default.</summary>
@@ -12,10 +14,10 @@ public sealed class SmtpOptions
     public int MaxCommandLength { get; set; } = 2048;
 
     /// <summary>Largest message accepted, announced with SIZE (RFC 1870). Default 50 MiB: what attachments to office mail reach.</summary>
-    public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
+    public long MaxMessageSize { get; set; } = SubmissionLimits.DefaultMaxMessageSize;
 
     /// <summary>Recipients per message; more get 452 4.5.3. RFC 5321 §4.5.3.1.8 asks for at least 100.</summary>
-    public int MaxRecipients { get; set; } = 100;
+    public int MaxRecipients { get; set; } = SubmissionLimits.DefaultMaxRecipients;
 
     /// <summary>Protocol errors in one session before it is closed with 421: a confused or hostile client stops costing anything.</summary>
     public int MaxErrors { get; set; } = 10;

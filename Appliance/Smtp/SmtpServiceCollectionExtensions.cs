@@ -1,6 +1,7 @@
 using Appliance.Mail;
 using Appliance.Mailstore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Appliance.Smtp;
 
@@ -18,6 +19,12 @@ public static class SmtpServiceCollectionExtensions
             .Validate(o => o.DataTimeoutSeconds is >= 1 and <= 3600, "Appliance:Smtp:DataTimeoutSeconds must be between 1 and 3600.")
             .Validate(o => o.MaxHops is >= 10 and <= 1000, "Appliance:Smtp:MaxHops must be between 10 and 1000.")
             .ValidateOnStart();
+        // The webmail's submissions meet the same limits as SMTP's (Mail/ reads them without knowing SMTP).
+        services.AddOptions<SubmissionLimits>().Configure<IOptions<SmtpOptions>>((limits, smtp) =>
+        {
+            limits.MaxMessageSize = smtp.Value.MaxMessageSize;
+            limits.MaxRecipients = smtp.Value.MaxRecipients;
+        });
         services.AddMail();
         services.AddSingleton<SmtpServer>();
         services.AddSingleton<InboundSmtpHandler>();

@@ -3,6 +3,7 @@ using Appliance.Accounts;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
+using Appliance.Storage;
 
 namespace Appliance.Smtp;
 
@@ -208,7 +209,7 @@ public sealed partial class SmtpSession
                 reply = new SmtpReply(250, "2.0.0", $"Ok: queued as {id}");
             }
         }
-        catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or StorageException or UnauthorizedAccessException)
         {
             LogStoreFailed(_services.Logger, _id, e);
             reply = new SmtpReply(451, "4.3.0", "Error: could not store the message; try again later");

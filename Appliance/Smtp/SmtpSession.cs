@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
-using Appliance.Hosting;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;

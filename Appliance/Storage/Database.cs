@@ -7,6 +7,7 @@ namespace Appliance.Storage;
 /// <summary>
 /// Opens connections to the appliance's SQLite database. The PRAGMAs that are per connection are set
 /// here, once, when a connection opens; WAL mode is persistent and set by <see cref="Migrator"/>.
+/// Every failure of a connection it opens, from opening to the last row read, is a <see cref="StorageException"/>.
 /// </summary>
 public sealed class Database
 {
@@ -39,7 +40,7 @@ public sealed class Database
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new StorageConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -48,6 +49,11 @@ public sealed class Database
             command.CommandText = $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={_busyTimeout}; PRAGMA synchronous=FULL;";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
+        }
+        catch (SqliteException e)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw StorageException.From(e);
         }
         catch
         {

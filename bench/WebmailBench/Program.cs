@@ -36,7 +36,7 @@ if (Directory.Exists(dataDirectory))
 Directory.CreateDirectory(dataDirectory);
 var httpPort = FreePort();
 var imapsPort = FreePort();
-var app = await ApplianceHost.CreateAsync(
+var app = await Appliance.Program.CreateAsync(
 [
     $"--Appliance:Listeners:Http={httpPort}", $"--Appliance:Listeners:Imaps={imapsPort}",
     "--Appliance:Listeners:Https=0", "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Smtp=0", "--Appliance:Listeners:Submission=0",

@@ -1,3 +1,5 @@
+using Appliance.Mime;
+
 namespace Appliance.Smtp.Parsing;
 
 /// <summary>An address from MAIL FROM or RCPT TO; empty for the null reverse-path <c>&lt;&gt;</c>.</summary>
@@ -7,7 +9,7 @@ public readonly record struct SmtpPath(string Address, IReadOnlyDictionary<strin
     public bool IsAscii => Address.All(char.IsAscii);
 }
 
-/// <summary>Parses the arguments of MAIL and RCPT (RFC 5321 §4.1.1.2, §4.1.1.3, §4.1.2).</summary>
+/// <summary>Parses the arguments of MAIL and RCPT (RFC 5321 §4.1.1.2, §4.1.1.3, §4.1.2); the path itself is <see cref="Rfc5321Address"/>'s.</summary>
 public static class PathParser
 {
     /// <summary>
@@ -26,7 +28,7 @@ public static class PathParser
         {
             return false;
         }
-        var close = FindClosingBracket(rest);
+        var close = Rfc5321Address.FindPathEnd(rest);
         if (close < 0)
         {
             return false;
@@ -43,108 +45,12 @@ public static class PathParser
             path = new SmtpPath("", parameters);
             return true;
         }
-        // Source routes (A-d-l ":") are obsolete: RFC 5321 §4.1.1.3 says to ignore them.
-        if (inner[0] == '@')
-        {
-            var colon = inner.IndexOf(':', StringComparison.Ordinal);
-            if (colon < 0) return false;
-            inner = inner[(colon + 1)..];
-        }
-        if (!TryParseMailbox(inner, out var address))
+        if (!Rfc5321Address.TryParsePath(inner, out var address))
         {
             return false;
         }
         path = new SmtpPath(address, parameters);
         return true;
-    }
-
-    /// <summary>
-    /// <c>Mailbox = Local-part "@" ( Domain / address-literal )</c>, where
-    /// <c>Local-part = Dot-string / Quoted-string</c>. Returns local@domain with the domain lower-cased.
-    /// </summary>
-    public static bool TryParseMailbox(string text, out string address)
-    {
-        address = "";
-        var at = text.LastIndexOf('@');
-        if (at <= 0 || at == text.Length - 1)
-        {
-            return false;
-        }
-        var local = text[..at];
-        var domain = text[(at + 1)..];
-        if (local.Length > 64 * 4 || domain.Length > 255)
-        {
-            return false;
-        }
-        if (local[0] == '"')
-        {
-            if (local.Length < 2 || local[^1] != '"') return false;
-            for (var i = 1; i < local.Length - 1; i++)
-            {
-                var c = local[i];
-                // quoted-pair: the escaped character must not be the closing quote.
-                if (c == '\\') { if (++i >= local.Length - 1) return false; continue; }
-                if (c is '"' or < ' ' and not '\t' or (char)127) return false;
-            }
-        }
-        else if (!IsDotString(local))
-        {
-            return false;
-        }
-        if (domain[0] == '[')
-        {
-            if (domain[^1] != ']' || !System.Net.IPAddress.TryParse(domain[1..^1].Replace("IPv6:", "", StringComparison.OrdinalIgnoreCase), out _)) return false;
-        }
-        else if (!IsDomain(domain))
-        {
-            return false;
-        }
-        address = $"{local}@{domain.ToLowerInvariant()}";
-        return true;
-    }
-
-    /// <summary><c>Dot-string = Atom *("." Atom)</c>; atext, plus any non-ASCII character for SMTPUTF8 (RFC 6531 §3.3).</summary>
-    private static bool IsDotString(string text)
-    {
-        if (text.Length == 0 || text[0] == '.' || text[^1] == '.' || text.Contains("..", StringComparison.Ordinal)) return false;
-        foreach (var c in text)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '.' || "!#$%&'*+-/=?^_`{|}~".Contains(c, StringComparison.Ordinal) || IsUtf8NonAscii(c))) return false;
-        }
-        return true;
-    }
-
-    /// <summary><c>Domain = sub-domain *("." sub-domain)</c>, with U-labels allowed (RFC 6531).</summary>
-    private static bool IsDomain(string text)
-    {
-        foreach (var label in text.Split('.'))
-        {
-            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
-            foreach (var c in label)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || IsUtf8NonAscii(c))) return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// A character from RFC 6531's <c>UTF8-non-ascii</c>. U+FFFD is what <see cref="SmtpCommand.Parse"/>
-    /// makes of bytes that are not UTF-8, which the RFC does not allow, so it is refused.
-    /// </summary>
-    private static bool IsUtf8NonAscii(char c) => c > 127 && c != '\uFFFD';
-
-    private static int FindClosingBracket(string text)
-    {
-        var quoted = false;
-        for (var i = 1; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted && c == '\\') { i++; continue; }
-            if (c == '"') quoted = !quoted;
-            else if (c == '>' && !quoted) return i;
-        }
-        return -1;
     }
 
     /// <summary><c>esmtp-param = esmtp-keyword ["=" esmtp-value]</c>, separated by spaces; keywords upper-cased.</summary>

@@ -4,7 +4,6 @@ using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 using Appliance.Mime;
-using Appliance.Smtp.Parsing;
 
 namespace Appliance.Web.Mail;
 
@@ -64,7 +63,7 @@ public static class Composer
         foreach (var entry in SplitEntries(field ?? ""))
         {
             var parsed = AddressParser.ParseList(entry);
-            if (parsed is [MailboxAddress mailbox] && mailbox.LocalPart.Length > 0 && mailbox.Domain.Length > 0 && PathParser.TryParseMailbox(mailbox.AddrSpec, out _))
+            if (parsed is [MailboxAddress mailbox] && mailbox.LocalPart.Length > 0 && mailbox.Domain.Length > 0 && Rfc5321Address.TryParseMailbox(mailbox.AddrSpec, out _))
             {
                 addresses.Add(mailbox);
             }

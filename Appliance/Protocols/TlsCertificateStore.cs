@@ -2,16 +2,29 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Appliance.Accounts;
-using Appliance.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Appliance.Hosting;
+namespace Appliance.Protocols;
+
+/// <summary>Where the certificate lives: the folder that holds <c>cert.pem</c> and <c>key.pem</c> (set from the data folder by <c>AddSetup</c>).</summary>
+public sealed class TlsOptions
+{
+    public string Directory { get; set; } = "";
+}
+
+/// <summary>Why a certificate was refused; <see cref="Key"/> names the console string, as setup's refusals do.</summary>
+public sealed class TlsCertificateException(string key, params string[] arguments) : Exception(key)
+{
+    public string Key { get; } = key;
+    public IReadOnlyList<string> Arguments { get; } = arguments;
+}
 
 /// <summary>
-/// The server's TLS certificate: <c>tls/cert.pem</c> and <c>tls/key.pem</c> in the data folder, made by
-/// the wizard (self-signed) or uploaded. Until setup has written one, listeners serve a throw-away
-/// self-signed certificate for <c>localhost</c> made in memory at start, so the wizard works over HTTPS too.
+/// The server's TLS certificate as every listener and the wizard see it: <c>cert.pem</c> and <c>key.pem</c>
+/// in <see cref="TlsOptions.Directory"/>, made by the wizard (self-signed) or uploaded. Until setup has
+/// written one, listeners serve a throw-away self-signed certificate for <c>localhost</c> made in memory
+/// at start, so the wizard works over HTTPS too. This class only reads the files; setup writes them
+/// durably (<c>Setup/TlsInstaller</c>) and then calls <see cref="Reload"/>.
 /// </summary>
 public sealed class TlsCertificateStore : IDisposable
 {
@@ -21,12 +34,15 @@ public sealed class TlsCertificateStore : IDisposable
     private X509Certificate2? _current;
     private SslStreamCertificateContext? _context;
 
-    public TlsCertificateStore(IOptions<StorageOptions> options)
+    public TlsCertificateStore(IOptions<TlsOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _certPath = Path.Combine(options.Value.TlsDirectory, "cert.pem");
-        _keyPath = Path.Combine(options.Value.TlsDirectory, "key.pem");
+        _certPath = Path.Combine(options.Value.Directory, "cert.pem");
+        _keyPath = Path.Combine(options.Value.Directory, "key.pem");
     }
+
+    public string CertificatePath => _certPath;
+    public string KeyPath => _keyPath;
 
     public bool HasInstalledCertificate => File.Exists(_certPath) && File.Exists(_keyPath);
 
@@ -68,39 +84,8 @@ public sealed class TlsCertificateStore : IDisposable
         }
     }
 
-    /// <summary>
-    /// Validates and writes a certificate and key, then serves them from the next handshake on. Both files
-    /// are written beside the old ones first and then renamed, key before certificate; a crash between
-    /// the renames is finished at the next start (see <see cref="RecoverInterruptedInstall"/>).
-    /// </summary>
-    public void Install(string certificatePem, string privateKeyPem)
-    {
-        using var validated = Validate(certificatePem, privateKeyPem);
-        FileSystem.WriteAtomically(_keyPath + ".new", System.Text.Encoding.ASCII.GetBytes(privateKeyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        FileSystem.WriteAtomically(_certPath + ".new", System.Text.Encoding.ASCII.GetBytes(certificatePem));
-        RecoverInterruptedInstall();
-        Reset();
-    }
-
-    /// <summary>Completes an install whose renames a crash interrupted: the new pair wins, never a mixed one.</summary>
-    internal void RecoverInterruptedInstall()
-    {
-        var folder = Path.GetDirectoryName(_certPath)!;
-        if (File.Exists(_keyPath + ".new"))
-        {
-            File.Move(_keyPath + ".new", _keyPath, overwrite: true);
-        }
-        if (File.Exists(_certPath + ".new"))
-        {
-            File.Move(_certPath + ".new", _certPath, overwrite: true);
-        }
-        if (Directory.Exists(folder))
-        {
-            FileSystem.SyncDirectory(folder);
-        }
-    }
-
-    private void Reset()
+    /// <summary>Serves the files as they are now from the next handshake on (after an install or removal).</summary>
+    public void Reload()
     {
         lock (_gate)
         {
@@ -110,17 +95,8 @@ public sealed class TlsCertificateStore : IDisposable
         }
     }
 
-    /// <summary>Removes installed files (the wizard undoes its own write when finishing fails).</summary>
-    internal void Uninstall()
-    {
-        File.Delete(_certPath);
-        File.Delete(_keyPath);
-        Reset();
-    }
-
     private X509Certificate2 Load()
     {
-        RecoverInterruptedInstall();
         return HasInstalledCertificate
             ? X509Certificate2.CreateFromPem(File.ReadAllText(_certPath), File.ReadAllText(_keyPath))
             : CreateEphemeral();
@@ -160,17 +136,17 @@ public sealed class TlsCertificateStore : IDisposable
 
     /// <summary>
     /// Checks an uploaded pair: both parse, the key belongs to the certificate, and the certificate is
-    /// valid now. Throws <see cref="AccountException"/> with the reason.
+    /// valid now. Throws <see cref="TlsCertificateException"/> with the reason.
     /// </summary>
     public static X509Certificate2 Validate(string? certificatePem, string? privateKeyPem, string? hostName = null)
     {
         if (string.IsNullOrWhiteSpace(certificatePem) || !certificatePem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
         {
-            throw new AccountException("Tls.CertificateUnreadable");
+            throw new TlsCertificateException("Tls.CertificateUnreadable");
         }
         if (string.IsNullOrWhiteSpace(privateKeyPem) || !privateKeyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            throw new AccountException("Tls.KeyUnreadable");
+            throw new TlsCertificateException("Tls.KeyUnreadable");
         }
         X509Certificate2 publicOnly;
         try
@@ -179,14 +155,14 @@ public sealed class TlsCertificateStore : IDisposable
         }
         catch (CryptographicException)
         {
-            throw new AccountException("Tls.CertificateUnreadable");
+            throw new TlsCertificateException("Tls.CertificateUnreadable");
         }
         using (publicOnly)
         {
             var now = DateTime.UtcNow;
             if (publicOnly.NotAfter.ToUniversalTime() < now || publicOnly.NotBefore.ToUniversalTime() > now)
             {
-                throw new AccountException("Tls.CertificateExpired", publicOnly.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                throw new TlsCertificateException("Tls.CertificateExpired", publicOnly.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
             }
         }
         if (hostName is not null)
@@ -194,7 +170,7 @@ public sealed class TlsCertificateStore : IDisposable
             using var leaf = X509Certificate2.CreateFromPem(certificatePem);
             if (!leaf.MatchesHostname(hostName))
             {
-                throw new AccountException("Tls.HostMismatch", hostName);
+                throw new TlsCertificateException("Tls.HostMismatch", hostName);
             }
         }
         try
@@ -206,13 +182,13 @@ public sealed class TlsCertificateStore : IDisposable
             // Either the key does not parse or it is not the certificate's: tell which.
             if (!KeyParses(privateKeyPem))
             {
-                throw new AccountException("Tls.KeyUnreadable");
+                throw new TlsCertificateException("Tls.KeyUnreadable");
             }
-            throw new AccountException("Tls.KeyMismatch");
+            throw new TlsCertificateException("Tls.KeyMismatch");
         }
         catch (ArgumentException)
         {
-            throw new AccountException("Tls.KeyUnreadable");
+            throw new TlsCertificateException("Tls.KeyUnreadable");
         }
     }
 
@@ -239,5 +215,5 @@ public sealed class TlsCertificateStore : IDisposable
         }
     }
 
-    public void Dispose() => Reset();
+    public void Dispose() => Reload();
 }
