@@ -44,6 +44,16 @@ public sealed class LoginTests : ComponentTestContext
     }
 
     [Fact]
+    public void The_logo_above_the_form_comes_from_the_assets_folder_by_its_fingerprinted_address()
+    {
+        AddAsset("assets/logo.hpeqrbsxoq.svg", label: "assets/logo.svg");
+        var page = RenderAt();
+
+        var logo = page.Find("section img.login-logo");
+        Assert.Equal(("assets/logo.hpeqrbsxoq.svg", "Appliance"), (logo.GetAttribute("src"), logo.GetAttribute("alt")));
+    }
+
+    [Fact]
     public void Without_an_error_no_alert_is_shown()
     {
         var page = RenderAt();
