@@ -13,7 +13,8 @@ namespace Appliance.Tests.Web.Components.Mail;
 
 /// <summary>
 /// The address field: completion for the address after the last separator, from the server's real directory
-/// (a temporary data folder with Alice, Bob and a sales alias), picking by mouse or Tab, closing with Escape.
+/// (a temporary data folder with Alice and Bob), picking by mouse or Tab, closing with Escape; and, with answers
+/// the test releases one by one, what happens when the server answers keystrokes late or out of order.
 /// </summary>
 public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
 {
@@ -35,7 +36,7 @@ public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
         await users.AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd", "Bob Keller"));
         var mail = _services.Get<MailService>();
         _alice = (await mail.UserAsync("alice@example.com"))!;
-        Services.AddSingleton(mail);
+        Services.AddSingleton<IRecipientSuggestions>(mail);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -168,5 +169,80 @@ public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
 
         Assert.Empty(bound.Values);
         Assert.Equal("someone@nowhere.example", field.Find("input").GetAttribute("value"));
+    }
+
+    /// <summary>Answers each text typed when the test says so, as a busy server answers late.</summary>
+    private sealed class HeldSuggestions : IRecipientSuggestions
+    {
+        private readonly Dictionary<string, TaskCompletionSource<IReadOnlyList<string>>> _answers = [];
+
+        public Task<IReadOnlyList<string>> SuggestAsync(MailUser user, string typed, CancellationToken cancellationToken = default) => For(typed).Task;
+
+        public void Answer(string typed, params string[] suggestions) => For(typed).SetResult(suggestions);
+
+        private TaskCompletionSource<IReadOnlyList<string>> For(string typed)
+        {
+            lock (_answers)
+            {
+                if (!_answers.TryGetValue(typed, out var answer))
+                {
+                    _answers[typed] = answer = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                return answer;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_late_answer_to_an_earlier_keystroke_does_not_replace_the_latest_list()
+    {
+        var held = new HeldSuggestions();
+        Services.AddSingleton<IRecipientSuggestions>(held);
+        var field = RenderField(new Bound());
+
+        var typingBo = TypeAsync(field, "bo");
+        var typingBob = TypeAsync(field, "bob");
+        held.Answer("bob", "Bob Keller <bob@example.com>");
+        await typingBob;
+        held.Answer("bo", "Bob Keller <bob@example.com>", "Bozena Novak <bozena@example.com>");
+        await typingBo;
+
+        Assert.Equal(["Bob Keller <bob@example.com>"], Options(field));
+    }
+
+    [Fact]
+    public async Task Escape_keeps_the_list_closed_when_an_earlier_answer_arrives_after_it()
+    {
+        var held = new HeldSuggestions();
+        Services.AddSingleton<IRecipientSuggestions>(held);
+        var field = RenderField(new Bound());
+
+        var typing = TypeAsync(field, "bob");
+        await field.Find("input").KeyDownAsync(new KeyboardEventArgs { Key = "Escape" });
+        held.Answer("bob", "Bob Keller <bob@example.com>");
+        await typing;
+
+        Assert.Empty(field.FindAll("ul[role=listbox]"));
+        Assert.Equal("false", field.Find("input").GetAttribute("aria-expanded"));
+    }
+
+    [Fact]
+    public async Task Picking_keeps_the_list_closed_when_the_answer_to_a_later_keystroke_arrives_after_it()
+    {
+        var held = new HeldSuggestions();
+        Services.AddSingleton<IRecipientSuggestions>(held);
+        var bound = new Bound();
+        var field = RenderField(bound);
+        var typingBo = TypeAsync(field, "bo");
+        held.Answer("bo", "Bob Keller <bob@example.com>");
+        await typingBo;
+
+        var typingBob = TypeAsync(field, "bob");
+        await field.Find("li[role=option]").MouseDownAsync(new MouseEventArgs());
+        held.Answer("bob", "Bob Keller <bob@example.com>");
+        await typingBob;
+
+        Assert.Empty(field.FindAll("ul[role=listbox]"));
+        Assert.Equal("Bob Keller <bob@example.com>, ", bound.Values[^1]);
     }
 }
