@@ -19,10 +19,11 @@ public sealed class TestServices : IAsyncDisposable
     public ServiceProvider Provider { get; private set; }
     public string DataDirectory => _directory.Path;
 
-    public static async Task<TestServices> CreateAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool migrate = true)
+    public static async Task<TestServices> CreateAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool migrate = true,
+        Action<IServiceCollection>? configure = null)
     {
         var services = new TestServices(null!);
-        services.Provider = Build(services._directory.Path, settings, time);
+        services.Provider = Build(services._directory.Path, settings, time, configure);
         if (migrate)
         {
             await services.Get<Migrator>().MigrateAsync();
@@ -37,7 +38,7 @@ public sealed class TestServices : IAsyncDisposable
         ["Appliance:Security:MaxFailureDelayMilliseconds"] = "0",
     };
 
-    internal static ServiceProvider Build(string dataDirectory, IDictionary<string, string?>? settings, TimeProvider? time)
+    internal static ServiceProvider Build(string dataDirectory, IDictionary<string, string?>? settings, TimeProvider? time, Action<IServiceCollection>? configure = null)
     {
         var values = FastSecurity;
         values["Appliance:DataDirectory"] = dataDirectory;
@@ -60,6 +61,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();
         collection.AddSingleton<Appliance.Mailstore.TextIndex>();
         collection.AddSingleton<Appliance.Mailstore.MessageSummaries>();
+        configure?.Invoke(collection);
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

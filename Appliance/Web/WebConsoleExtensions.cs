@@ -68,6 +68,7 @@ public static class WebConsoleExtensions
         services.AddOptions<WebmailOptions>().BindConfiguration(WebmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpContextAccessor();
         services.AddSingleton<MailService>();
+        services.AddSingleton<IRecipientSuggestions>(sp => sp.GetRequiredService<MailService>());
         services.AddSingleton<Appliance.Mailstore.TrustedSenders>();
         return services;
     }

@@ -6,7 +6,7 @@ using Appliance.Storage;
 
 namespace Appliance.Web.Mail;
 
-public sealed partial class MailService
+public sealed partial class MailService : IRecipientSuggestions
 {
     /// <summary>Most suggestions the address completion offers at once.</summary>
     private const int MaxSuggestions = 8;
