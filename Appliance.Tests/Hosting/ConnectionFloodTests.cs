@@ -27,10 +27,7 @@ public sealed partial class ConnectionFloodTests : IDisposable
     [Fact]
     public async Task A_flood_past_the_descriptor_limit_is_refused_in_each_protocol_and_loses_no_acknowledged_mail()
     {
-        var (code, _, error) = await ApplianceProcess.RunAsync("Corr3ct-Horse-Battery\n", "--data", _data.Path, "setup",
-            "--hostname", "mail.example.com", "--domain", "example.com", "--admin", "admin@example.com", "--password-stdin");
-        Assert.True(code == 0, error);
-        Assert.Equal(0, (await ApplianceProcess.RunAsync(null, "--data", _data.Path, "user", "add", "bob@example.com", "--password", "Str0ng-Passw0rd")).ExitCode);
+        await ApplianceProcess.SetUpWithBobAsync(_data.Path);
 
         Listener[] listeners =
         [

@@ -55,6 +55,19 @@ public static class ApplianceProcess
         return (process.ExitCode, await output, await error);
     }
 
+    /// <summary>
+    /// Sets up a data folder with the command line, as an administrator would: mail.example.com for example.com,
+    /// admin@example.com, and the user bob@example.com (password <c>Str0ng-Passw0rd</c>).
+    /// </summary>
+    public static async Task SetUpWithBobAsync(string dataDirectory)
+    {
+        var (code, _, error) = await RunAsync("Corr3ct-Horse-Battery\n", "--data", dataDirectory, "setup",
+            "--hostname", "mail.example.com", "--domain", "example.com", "--admin", "admin@example.com", "--password-stdin");
+        Assert.True(code == 0, error);
+        (code, _, error) = await RunAsync(null, "--data", dataDirectory, "user", "add", "bob@example.com", "--password", "Str0ng-Passw0rd");
+        Assert.True(code == 0, error);
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -18,10 +18,7 @@ public sealed partial class CrashTests : IDisposable
     [Fact]
     public async Task Every_message_that_got_250_is_there_exactly_once_after_SIGKILL()
     {
-        var (code, _, error) = await ApplianceProcess.RunAsync("Corr3ct-Horse-Battery\n", "--data", _data.Path, "setup",
-            "--hostname", "mail.example.com", "--domain", "example.com", "--admin", "admin@example.com", "--password-stdin");
-        Assert.True(code == 0, error);
-        Assert.Equal(0, (await ApplianceProcess.RunAsync(null, "--data", _data.Path, "user", "add", "bob@example.com", "--password", "Str0ng-Passw0rd")).ExitCode);
+        await ApplianceProcess.SetUpWithBobAsync(_data.Path);
 
         var port = FreePort.Get();
         using (var server = StartServer(port))
