@@ -58,10 +58,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddAccounts();
         collection.AddSingleton<TlsCertificateStore>();
         collection.AddSetup();
-        collection.AddSingleton<Appliance.Mailstore.MailStore>();
-        collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();
-        collection.AddSingleton<Appliance.Mailstore.TextIndex>();
-        collection.AddSingleton<Appliance.Mailstore.MessageSummaries>();
+        Appliance.Mailstore.MailstoreServiceCollectionExtensions.AddMailstore(collection);
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
