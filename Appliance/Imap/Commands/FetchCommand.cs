@@ -100,7 +100,7 @@ public sealed class FetchCommand : ImapCommand
                 bytes = await ReadAsync(session, row.BlobHash).ConfigureAwait(false);
                 if (items.Any(i => i.Kind == Kind.Section && i.Section.Length > 0) || (needsStructure && structure is null))
                 {
-                    message = MimeMessage.Parse(bytes);
+                    message = MimeMessage.Parse(bytes, session.Services.Structures.ParserOptions);
                 }
                 if (needsStructure && structure is null)
                 {
@@ -170,11 +170,8 @@ public sealed class FetchCommand : ImapCommand
 
     private static async Task<byte[]> ReadAsync(ImapSession session, string hash)
     {
-        await using var stream = session.Services.Blobs.OpenRead(hash)
+        return await session.Services.Blobs.ReadAllAsync(hash, session.Cancellation).ConfigureAwait(false)
             ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
-        var copy = new MemoryStream();
-        await stream.CopyToAsync(copy, session.Cancellation).ConfigureAwait(false);
-        return copy.ToArray();
     }
 
     private static void WriteSection(ImapSession session, Item item, byte[] bytes, MimeMessage? message)

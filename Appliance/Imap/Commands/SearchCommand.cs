@@ -37,7 +37,7 @@ public sealed class SearchCommand : ImapCommand
                     using var stream = session.Services.Blobs.OpenRead(row.BlobHash);
                     var copy = new MemoryStream();
                     stream?.CopyTo(copy);
-                    _message = MimeMessage.Parse(copy.ToArray());
+                    _message = MimeMessage.Parse(copy.ToArray(), session.Services.Structures.ParserOptions);
                 }
                 return _message;
             }
