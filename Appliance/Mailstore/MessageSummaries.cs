@@ -155,7 +155,8 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             var summaries = new List<(string Hash, MessageSummary Summary)>(batch.Length);
             foreach (var hash in batch)
             {
-                summaries.Add((hash, await ReadSummaryAsync(hash, cancellationToken).ConfigureAwait(false)));
+                cancellationToken.ThrowIfCancellationRequested();
+                summaries.Add((hash, ReadSummary(hash)));
             }
             await database.InTransactionAsync(async (connection, transaction) =>
             {
@@ -493,17 +494,18 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             : filled.GetValueOrDefault(r.BlobHash) ?? Empty(r.BlobHash)))];
     }
 
-    private async Task<MessageSummary> ReadSummaryAsync(string hash, CancellationToken cancellationToken)
+    private MessageSummary ReadSummary(string hash)
     {
         try
         {
-            var bytes = await blobs.ReadAllAsync(hash, cancellationToken).ConfigureAwait(false);
-            if (bytes is null)
+            // Mapped, not read: the summary's strings are copies, and the pages go with the mapping.
+            using var blob = blobs.Map(hash);
+            if (blob is null)
             {
                 LogMissing(logger, hash);
                 return Empty(hash);
             }
-            return Summarize(MimeMessage.Parse(bytes, parserOptions), hash, options.Value);
+            return Summarize(MimeMessage.Parse(blob.Memory, parserOptions), hash, options.Value);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -85,12 +85,16 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
         var held = 0L;
         for (var i = 0; i < missing.Count; i++)
         {
-            var bytes = await blobs.ReadAllAsync(missing[i], cancellationToken).ConfigureAwait(false);
-            if (bytes is not null)
+            cancellationToken.ThrowIfCancellationRequested();
+            // Mapped, not read: the extracted text is a copy, and the pages go with the mapping.
+            using (var blob = blobs.Map(missing[i]))
             {
-                var (headers, body) = Extract(MimeMessage.Parse(bytes, parserOptions), options.Value);
-                texts.Add((missing[i], headers, body));
-                held += headers.Length + body.Length;
+                if (blob is not null)
+                {
+                    var (headers, body) = Extract(MimeMessage.Parse(blob.Memory, parserOptions), options.Value);
+                    texts.Add((missing[i], headers, body));
+                    held += headers.Length + body.Length;
+                }
             }
             // Written 200 at a time, or sooner when their text adds up.
             if (texts.Count == 200 || held >= WriteBudgetChars || i == missing.Count - 1)

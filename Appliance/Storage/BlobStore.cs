@@ -287,6 +287,19 @@ public sealed class BlobStore
         return bytes;
     }
 
+    /// <summary>A blob mapped read-only into memory (see <see cref="MappedBlob"/>), or null when there is none. Dispose it.</summary>
+    public MappedBlob? Map(string hash)
+    {
+        try
+        {
+            return new MappedBlob(PathOf(hash));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     internal string PathOf(string hash)
     {
         if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Appliance.Mailstore;
 using Appliance.Mime;
+using Appliance.Storage;
 
 namespace Appliance.Web.Mail;
 
@@ -95,7 +96,15 @@ public sealed partial class MailService
     {
         ArgumentNullException.ThrowIfNull(user);
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        var (stored, root) = await LoadAsync(mailbox, uid, cancellationToken).ConfigureAwait(false);
+        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            throw new MailActionException("Mail.Error.NoMessage");
+        }
+        var stored = rows[0];
+        // Mapped for this method only: everything the view keeps is a copy.
+        using var blob = Map(stored);
+        var root = MimeMessage.Parse(blob.Memory, parserOptions);
         var message = part.Length == 0 ? root : (ResolvePart(root, part)?.Message ?? throw new MailActionException("Mail.Error.NoMessage"));
         if (part.Length == 0 && mailbox.Has('s') && !MessageFlags.Has(stored.Flags, MessageFlags.Seen))
         {
@@ -190,7 +199,8 @@ public sealed partial class MailService
         {
             return null;
         }
-        var message = await ParseAsync(rows[0], cancellationToken).ConfigureAwait(false);
+        using var blob = Map(rows[0]);
+        var message = MimeMessage.Parse(blob.Memory, parserOptions);
         var entity = ResolvePart(message, part);
         if (entity is null || entity.IsMultipart)
         {
@@ -274,6 +284,16 @@ public sealed partial class MailService
             throw new MailActionException("Mail.Error.NoMessage");
         }
         return (rows[0], await ParseAsync(rows[0], cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The message's blob mapped (see <see cref="MappedBlob"/>), for a parse whose results are copied before it is disposed.</summary>
+    private MappedBlob Map(StoredMessage stored)
+    {
+        if (stored.Size > Options.MaxDisplayBytes)
+        {
+            throw new MailActionException("Mail.Error.TooLarge");
+        }
+        return blobs.Map(stored.BlobHash) ?? throw new MailActionException("Mail.Error.NoMessage");
     }
 
     private async Task<MimeMessage> ParseAsync(StoredMessage stored, CancellationToken cancellationToken)
