@@ -9,7 +9,8 @@ public sealed class MimeParserOptions
 {
     public const string Section = "Appliance:Mime";
 
-    public static MimeParserOptions Default { get; } = new();
+    /// <summary>A fresh instance with the defaults each time: the settings are mutable for binding, and no caller may change everyone's.</summary>
+    public static MimeParserOptions Default => new();
 
     /// <summary>
     /// How deep multiparts and message/rfc822 parts are parsed (the top-level message is depth 0). Below it a
