@@ -57,10 +57,7 @@ public sealed class TestServices : IAsyncDisposable
         collection.AddStorage();
         collection.AddAccounts();
         collection.AddSetup();
-        collection.AddSingleton<Appliance.Mailstore.MailStore>();
-        collection.AddSingleton<Appliance.Mailstore.MailboxEvents>();
-        collection.AddSingleton<Appliance.Mailstore.TextIndex>();
-        collection.AddSingleton<Appliance.Mailstore.MessageSummaries>();
+        Appliance.Mailstore.MailstoreServiceCollectionExtensions.AddMailstore(collection);
         configure?.Invoke(collection);
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }

@@ -27,6 +27,31 @@ public class BlobStoreTests
     }
 
     [Fact]
+    public async Task A_mapped_blob_and_a_blob_read_whole_are_its_exact_bytes_and_a_mapping_refuses_use_once_disposed()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var store = services.Get<BlobStore>();
+        var content = RandomNumberGenerator.GetBytes(1_000_003);
+        var blob = await store.PutAsync(new MemoryStream(content));
+
+        Assert.Equal(content, await store.ReadAllAsync(blob.Hash));
+        var mapped = store.Map(blob.Hash)!;
+        var memory = mapped.Memory;
+        Assert.True(memory.Span.SequenceEqual(content));
+        ((IDisposable)mapped).Dispose();
+        Assert.Throws<ObjectDisposedException>(() => memory.Span.Length);
+
+        var empty = await store.PutAsync(new MemoryStream());
+        using (var none = store.Map(empty.Hash)!)
+        {
+            Assert.Equal(0, none.Memory.Length);
+        }
+        var missing = new string('0', 64);
+        Assert.Null(store.Map(missing));
+        Assert.Null(await store.ReadAllAsync(missing));
+    }
+
+    [Fact]
     public async Task Same_bytes_are_stored_once_and_counted_per_reference()
     {
         await using var services = await TestServices.CreateAsync();

@@ -329,6 +329,33 @@ public partial class HtmlSanitizerTests
     }
 
     [Fact]
+    public void Tags_nested_past_the_limit_are_dropped_before_parsing_and_their_text_stays()
+    {
+        var deep = string.Concat(Enumerable.Repeat("<div><span>", 25_000)) + "deep text" + string.Concat(Enumerable.Repeat("</span></div>", 25_000));
+        var limited = HtmlSanitizer.LimitNesting(deep, 512);
+        using var document = new HtmlParser().ParseDocument(limited);
+        Assert.Equal(512, document.Body!.QuerySelectorAll("div, span").Length);
+        Assert.Equal("deep text", document.Body.TextContent);
+        // The whole sanitizer on the 50,000-deep bomb: bounded depth, the text kept, and quick.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = HtmlSanitizer.Sanitize(deep, SanitizeOptions.Default);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        using var sanitized = new HtmlParser().ParseDocument(result.Html);
+        Assert.Equal("deep text", sanitized.Body!.TextContent);
+    }
+
+    [Fact]
+    public void Nesting_within_the_limit_and_optional_end_tags_are_left_alone()
+    {
+        // A newsletter of unclosed <p>, <li>, <td> and <tr>, and void elements, never counts as deep.
+        var html = "<table>" + string.Concat(Enumerable.Repeat("<tr><td>cell<br><img src=x><p>para", 2000)) + "</table><!-- <div><div> --><script><div></script>";
+        Assert.Same(html, HtmlSanitizer.LimitNesting(html, 10));
+        var nested = string.Concat(Enumerable.Repeat("<div>", 10)) + "x" + string.Concat(Enumerable.Repeat("</div>", 10));
+        Assert.Same(nested, HtmlSanitizer.LimitNesting(nested, 10));
+        Assert.Equal("<div>x</div>", HtmlSanitizer.LimitNesting("<div><b>x</b></div>", 1));
+    }
+
+    [Fact]
     public void Empty_and_text_only_input()
     {
         Assert.Equal("", HtmlSanitizer.Sanitize("", SanitizeOptions.Default).Html);

@@ -31,4 +31,10 @@ public sealed class ImapOptions
     /// may come from one address behind its router; it stops one host from taking every socket.
     /// </summary>
     public int MaxConnectionsPerAddress { get; set; } = 1000;
+
+    /// <summary>
+    /// Bytes of ENVELOPE and BODYSTRUCTURE answers kept for messages fetched again. Default 32 MiB: some 20,000
+    /// ordinary messages (the entry cap); without a byte budget, messages of thousands of parts each kept megabytes.
+    /// </summary>
+    public long StructureCacheBytes { get; set; } = 32L << 20;
 }

@@ -81,6 +81,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MaxBadCommands is >= 1 and <= 1000, "Appliance:Imap:MaxBadCommands must be between 1 and 1000.")
             .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
             .Validate(o => o.MaxConnectionsPerAddress is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerAddress must be between 1 and 1000000.")
+            .Validate(o => o.StructureCacheBytes is >= 0 and <= 4L << 30, "Appliance:Imap:StructureCacheBytes must be between 0 and 4294967296.")
             .ValidateOnStart();
         services.AddMail();
         services.AddSingleton<ImapConnections>();

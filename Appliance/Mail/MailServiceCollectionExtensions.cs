@@ -24,11 +24,8 @@ public static class MailServiceCollectionExtensions
             .ValidateOnStart();
         services.AddDns();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<MailStore>();
-        services.AddSingleton<MailboxEvents>();
+        services.AddMailstore();
         services.AddSingleton<MailboxWriter>();
-        services.AddSingleton<TextIndex>();
-        services.AddSingleton<MessageSummaries>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<RecipientResolver>();

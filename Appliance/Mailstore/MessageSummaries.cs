@@ -7,6 +7,7 @@ using Appliance.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Appliance.Mailstore;
 
@@ -40,12 +41,13 @@ public sealed record FoundMessage(long MailboxId, ListedMessage Message);
 /// made from the message on first need (or earlier by the message indexer) and removed with the blob.
 /// Lists, sorts, conversations and search over folders of 100,000 messages read rows, never bodies.
 /// </summary>
-public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, MailStore store, ILogger<MessageSummaries> logger)
+public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, MailStore store, MimeParserOptions parserOptions,
+    IOptions<MailstoreOptions> options, ILogger<MessageSummaries> logger)
 {
     /// <summary>Characters of text kept as the preview.</summary>
     public const int PreviewLength = 200;
 
-    // Text parts are long; the preview needs their start only (HTML has markup and styles before any text).
+    // Text parts are long; the preview needs their start only (HTML has markup and styles before any text): bytes as transferred.
     private const int PreviewSourceLength = 64 * 1024;
 
     // Dapper's IN list becomes one parameter per value; SQLite allows 32766, and smaller statements plan faster.
@@ -73,21 +75,23 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
     // Parts of HTML whose text is not shown.
     private static readonly string[] HiddenElements = ["script", "style", "head", "title"];
 
-    public static MessageSummary Summarize(MimeMessage message, string hash)
+    /// <summary>The summary of one message; its text fields are cut to <see cref="MailstoreOptions.MaxSummaryFieldChars"/>.</summary>
+    public static MessageSummary Summarize(MimeMessage message, string hash, MailstoreOptions? limits = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(hash);
+        var max = (limits ?? DefaultLimits).MaxSummaryFieldChars;
         var from = message.From.FirstOrDefault();
         var messageId = MessageIds(message.MessageId).FirstOrDefault();
         var inReplyTo = MessageIds(message.Headers.GetValue("In-Reply-To")).FirstOrDefault();
         var root = MessageIds(message.Headers.GetValue("References")).FirstOrDefault();
         return new MessageSummary(
-            Subject: Collapse(message.Subject ?? "", int.MaxValue),
+            Subject: Collapse(message.Subject ?? "", max),
             // A From the address parser cannot read still names someone: show it as written.
-            FromName: Collapse(from is null ? message.Headers["From"]?.DecodedValue ?? "" : from.DisplayName ?? "", int.MaxValue),
-            FromAddress: from?.AddrSpec ?? "",
-            To: string.Join(", ", message.To),
-            Cc: string.Join(", ", message.Cc),
+            FromName: Collapse(from is null ? message.Headers["From"]?.DecodedValue ?? "" : from.DisplayName ?? "", max),
+            FromAddress: Cut(from?.AddrSpec ?? "", max),
+            To: JoinAddresses(message.To, max),
+            Cc: JoinAddresses(message.Cc, max),
             SentAt: message.Date,
             MessageId: messageId,
             InReplyTo: inReplyTo,
@@ -95,6 +99,27 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             HasAttachments: message.Entities.Any(e => IsAttachment(e, message.Root)),
             Preview: Preview(message));
     }
+
+    private static readonly MailstoreOptions DefaultLimits = new();
+
+    /// <summary>"Name &lt;addr&gt;, …" of as many addresses as fit in <paramref name="max"/> characters, "…" when some were left out.</summary>
+    private static string JoinAddresses(IReadOnlyList<MailboxAddress> addresses, int max)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var next = addresses[i].ToString();
+            if (text.Length + next.Length + 2 > max)
+            {
+                text.Append(text.Length > 0 ? ", …" : "…");
+                break;
+            }
+            text.Append(text.Length > 0 ? ", " : "").Append(next);
+        }
+        return text.ToString();
+    }
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
     /// The key a subject sorts by: lower case, without the reply and forward prefixes mail clients add in
@@ -130,7 +155,8 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             var summaries = new List<(string Hash, MessageSummary Summary)>(batch.Length);
             foreach (var hash in batch)
             {
-                summaries.Add((hash, await ReadSummaryAsync(hash, cancellationToken).ConfigureAwait(false)));
+                cancellationToken.ThrowIfCancellationRequested();
+                summaries.Add((hash, ReadSummary(hash)));
             }
             await database.InTransactionAsync(async (connection, transaction) =>
             {
@@ -468,19 +494,18 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             : filled.GetValueOrDefault(r.BlobHash) ?? Empty(r.BlobHash)))];
     }
 
-    private async Task<MessageSummary> ReadSummaryAsync(string hash, CancellationToken cancellationToken)
+    private MessageSummary ReadSummary(string hash)
     {
         try
         {
-            await using var stream = blobs.OpenRead(hash);
-            if (stream is null)
+            // Mapped, not read: the summary's strings are copies, and the pages go with the mapping.
+            using var blob = blobs.Map(hash);
+            if (blob is null)
             {
                 LogMissing(logger, hash);
                 return Empty(hash);
             }
-            var copy = new MemoryStream();
-            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-            return Summarize(MimeMessage.Parse(copy.GetBuffer().AsMemory(0, (int)copy.Length)), hash);
+            return Summarize(MimeMessage.Parse(blob.Memory, parserOptions), hash, options.Value);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -592,16 +617,14 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             .ToList();
         if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "plain") is { } plain)
         {
-            return Collapse(Truncate(plain.GetText()), PreviewLength);
+            return Collapse(plain.GetText(PreviewSourceLength, out _), PreviewLength);
         }
         if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "html") is { } html)
         {
-            return Collapse(HtmlText(Truncate(html.GetText())), PreviewLength);
+            return Collapse(HtmlText(html.GetText(PreviewSourceLength, out _)), PreviewLength);
         }
         return "";
     }
-
-    private static string Truncate(string text) => text.Length <= PreviewSourceLength ? text : text[..PreviewSourceLength];
 
     /// <summary>The text of HTML for a preview: tags, comments, scripts and styles out, entities decoded.</summary>
     private static string HtmlText(string html)

@@ -1,6 +1,8 @@
 using Appliance.Mime;
 using Appliance.Storage;
+using System.Text;
 using Dapper;
+using Microsoft.Extensions.Options;
 
 namespace Appliance.Mailstore;
 
@@ -10,21 +12,63 @@ namespace Appliance.Mailstore;
 /// match is IMAP's case-insensitive substring. The message indexer fills it in the background, and a
 /// search indexes whatever it still lacks first; an entry goes with its blob (a trigger on the blobs table).
 /// </summary>
-public sealed class TextIndex(Database database, BlobStore blobs, MailStore store)
+public sealed class TextIndex(Database database, BlobStore blobs, MailStore store, MimeParserOptions parserOptions, IOptions<MailstoreOptions> options)
 {
+    // Characters of text held before they are written: a batch of large messages must not add up.
+    private const int WriteBudgetChars = 8 << 20;
+
     /// <summary>Trigrams need three characters; shorter needles are matched by reading the messages.</summary>
     public static bool CanServe(string needle) => needle.Length >= 3 && !needle.Contains('\0', StringComparison.Ordinal);
 
-    /// <summary>The text a criterion looks at, as the index stores it and as a scan compares it.</summary>
-    public static (string Headers, string Body) Extract(MimeMessage message)
+    /// <summary>
+    /// The text a criterion looks at, as the index stores it and as a scan compares it: the decoded header fields up to
+    /// <see cref="MailstoreOptions.MaxIndexedHeaderChars"/>, and the text parts up to <see cref="MailstoreOptions.MaxIndexedBodyBytes"/>
+    /// of their transferred bytes in all.
+    /// </summary>
+    public static (string Headers, string Body) Extract(MimeMessage message, MailstoreOptions? limits = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var headers = string.Join('\n', message.Headers.Select(h => h.Name + ": " + (h.DecodedValue ?? h.Value)));
-        var body = string.Join('\n', message.Entities
-            .Where(e => !e.IsMultipart && e.ContentType.MimeType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
-            .Select(e => e.GetText()));
-        return (headers, body);
+        limits ??= Defaults;
+        var headers = new StringBuilder();
+        foreach (var h in message.Headers)
+        {
+            if (headers.Length >= limits.MaxIndexedHeaderChars)
+            {
+                break;
+            }
+            if (headers.Length > 0)
+            {
+                headers.Append('\n');
+            }
+            headers.Append(h.Name).Append(": ").Append(h.DecodedValue ?? h.Value);
+        }
+        if (headers.Length > limits.MaxIndexedHeaderChars)
+        {
+            headers.Length = limits.MaxIndexedHeaderChars;
+        }
+        var body = new StringBuilder();
+        var budget = limits.MaxIndexedBodyBytes;
+        foreach (var e in message.Entities)
+        {
+            if (budget <= 0)
+            {
+                break;
+            }
+            if (e.IsMultipart || !e.ContentType.MimeType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            if (body.Length > 0)
+            {
+                body.Append('\n');
+            }
+            body.Append(e.GetText(budget, out _));
+            budget -= e.RawBody.Length;
+        }
+        return (headers.ToString(), body.ToString());
     }
+
+    private static readonly MailstoreOptions Defaults = new();
 
     /// <summary>Indexes the bodies among <paramref name="hashes"/> that are not indexed yet.</summary>
     public async Task EnsureIndexedAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
@@ -37,36 +81,51 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
             var known = (await connection.QueryAsync<string>("SELECT hash FROM message_text_index WHERE hash IN @chunk", new { chunk }).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
             missing.AddRange(chunk.Where(h => !known.Contains(h)));
         }
-        foreach (var batch in missing.Chunk(200))
+        var texts = new List<(string Hash, string Headers, string Body)>();
+        var held = 0L;
+        for (var i = 0; i < missing.Count; i++)
         {
-            var texts = new List<(string Hash, string Headers, string Body)>();
-            foreach (var hash in batch)
+            cancellationToken.ThrowIfCancellationRequested();
+            // Mapped, not read: the extracted text is a copy, and the pages go with the mapping.
+            using (var blob = blobs.Map(missing[i]))
             {
-                await using var stream = blobs.OpenRead(hash);
-                if (stream is null)
+                if (blob is not null)
+                {
+                    var (headers, body) = Extract(MimeMessage.Parse(blob.Memory, parserOptions), options.Value);
+                    texts.Add((missing[i], headers, body));
+                    held += headers.Length + body.Length;
+                }
+            }
+            // Written 200 at a time, or sooner when their text adds up.
+            if (texts.Count == 200 || held >= WriteBudgetChars || i == missing.Count - 1)
+            {
+                await WriteAsync(texts, cancellationToken).ConfigureAwait(false);
+                texts.Clear();
+                held = 0;
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<(string Hash, string Headers, string Body)> texts, CancellationToken cancellationToken)
+    {
+        if (texts.Count == 0)
+        {
+            return;
+        }
+        await database.InTransactionAsync(async (c, t) =>
+        {
+            foreach (var (hash, headers, body) in texts)
+            {
+                // Another session may have indexed it meanwhile: the primary key keeps one entry.
+                if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM message_text_index WHERE hash = @hash", new { hash }, t).ConfigureAwait(false) > 0)
                 {
                     continue;
                 }
-                var copy = new MemoryStream();
-                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-                var (headers, body) = Extract(MimeMessage.Parse(copy.ToArray()));
-                texts.Add((hash, headers, body));
+                // RETURNING does not work on virtual tables.
+                var rowid = await c.ExecuteScalarAsync<long>("INSERT INTO message_text(headers, body) VALUES (@headers, @body); SELECT last_insert_rowid();", new { headers, body }, t).ConfigureAwait(false);
+                await c.ExecuteAsync("INSERT INTO message_text_index(hash, text_rowid) VALUES (@hash, @rowid)", new { hash, rowid }, t).ConfigureAwait(false);
             }
-            await database.InTransactionAsync(async (c, t) =>
-            {
-                foreach (var (hash, headers, body) in texts)
-                {
-                    // Another session may have indexed it meanwhile: the primary key keeps one entry.
-                    if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM message_text_index WHERE hash = @hash", new { hash }, t).ConfigureAwait(false) > 0)
-                    {
-                        continue;
-                    }
-                    // RETURNING does not work on virtual tables.
-                    var rowid = await c.ExecuteScalarAsync<long>("INSERT INTO message_text(headers, body) VALUES (@headers, @body); SELECT last_insert_rowid();", new { headers, body }, t).ConfigureAwait(false);
-                    await c.ExecuteAsync("INSERT INTO message_text_index(hash, text_rowid) VALUES (@hash, @rowid)", new { hash, rowid }, t).ConfigureAwait(false);
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The FTS5 query for a substring of one column (or both): a phrase of trigrams, quotes doubled.</summary>

@@ -9,14 +9,19 @@ namespace Appliance.Mime;
 public sealed class HeaderField
 {
     private readonly int valueOffset;
+    private readonly int maxValueBytes;
     private string? value;
 
-    internal HeaderField(ReadOnlyMemory<byte> raw, int nameLength, int colon)
+    internal HeaderField(ReadOnlyMemory<byte> raw, int nameLength, int colon, int maxValueBytes = int.MaxValue)
     {
         Raw = raw;
         Name = nameLength == 0 ? "" : Encoding.ASCII.GetString(raw.Span[..nameLength]);
         valueOffset = colon + 1;
+        this.maxValueBytes = maxValueBytes;
     }
+
+    /// <summary>True when the value is longer than <see cref="MimeParserOptions.MaxFieldBytes"/>: <see cref="Value"/> holds its start only.</summary>
+    public bool IsTruncated => RawValue.Length > maxValueBytes;
 
     /// <summary>
     /// The field name, or "" for a line kept in the header block that is no field: a leading continuation line
@@ -50,7 +55,7 @@ public sealed class HeaderField
     /// The value unfolded (RFC 5322 §2.2.3: "simply removing any CRLF that is immediately followed by WSP") and
     /// trimmed, its bytes read as UTF-8 (RFC 6532) or else Latin-1; encoded words are left as they are.
     /// </summary>
-    public string Value => value ??= Unfold(Charsets.DecodeUnlabelled(RawValue.Span));
+    public string Value => value ??= Unfold(Charsets.DecodeUnlabelled(Bounded(RawValue.Span, maxValueBytes)));
 
     /// <summary>The value with RFC 2047 encoded words decoded, as for an unstructured field (Subject, Comments).</summary>
     public string DecodedValue => EncodedWords.Decode(Value);
@@ -70,6 +75,21 @@ public sealed class HeaderField
     }
 
     internal static HeaderField Nameless(ReadOnlyMemory<byte> raw) => new(raw, 0, -1);
+
+    /// <summary>At most <paramref name="max"/> bytes, cut before a UTF-8 continuation byte so that the start still decodes as UTF-8.</summary>
+    internal static ReadOnlySpan<byte> Bounded(ReadOnlySpan<byte> bytes, int max)
+    {
+        if (bytes.Length <= max)
+        {
+            return bytes;
+        }
+        var cut = max;
+        for (var back = 0; back < 3 && cut > 0 && (bytes[cut] & 0xC0) == 0x80; back++)
+        {
+            cut--;
+        }
+        return bytes[..cut];
+    }
 
     private static string Unfold(string text)
     {

@@ -113,6 +113,28 @@ public sealed class MimeEntity
     /// <summary>The decoded body as text in its declared charset (see <see cref="Charsets.Decode"/> for the fallbacks).</summary>
     public string GetText() => Charsets.Decode(GetContent(), ContentType.Charset);
 
+    /// <summary>
+    /// The text of at most the first <paramref name="maxBodyBytes"/> bytes of the body as transferred (base64 and
+    /// quoted-printable decode from any cut; a character cut in two becomes U+FFFD), so that a 40 MB part costs what a
+    /// reader of its start needs. <paramref name="truncated"/> tells whether the body went on.
+    /// </summary>
+    public string GetText(int maxBodyBytes, out bool truncated)
+    {
+        var body = RawBody.Span;
+        truncated = body.Length > maxBodyBytes;
+        if (truncated)
+        {
+            body = body[..Math.Max(0, maxBodyBytes)];
+        }
+        var content = ContentTransferEncoding switch
+        {
+            "base64" => Base64Transfer.Decode(body),
+            "quoted-printable" => QuotedPrintable.Decode(body),
+            _ => body.ToArray(),
+        };
+        return Charsets.Decode(content, ContentType.Charset);
+    }
+
     /// <summary>This entity and every entity below it, depth first, entering encapsulated messages.</summary>
     public IEnumerable<MimeEntity> DescendantsAndSelf()
     {

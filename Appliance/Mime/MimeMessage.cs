@@ -16,6 +16,9 @@ public sealed class MimeMessage
 
     public MimeEntity Root { get; }
 
+    /// <summary>True when a limit of <see cref="MimeParserOptions"/> cut the part tree or a header: what is parsed is the message's start.</summary>
+    public bool IsTruncated { get; init; }
+
     public HeaderList Headers => Root.Headers;
 
     /// <summary>Subject with encoded words decoded, or null.</summary>

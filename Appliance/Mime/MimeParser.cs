@@ -8,8 +8,22 @@ public static class MimeParser
 {
     public static MimeMessage Parse(ReadOnlyMemory<byte> source, MimeParserOptions? options = null)
     {
-        options ??= MimeParserOptions.Default;
-        return new MimeMessage(ParseEntity(source, 0, source.Length, 0, ContentType.TextPlain, Math.Max(0, options.MaxDepth)));
+        var limits = new Limits(options ?? MimeParserOptions.Default);
+        return new MimeMessage(ParseEntity(source, 0, source.Length, 0, ContentType.TextPlain, limits)) { IsTruncated = limits.Hit };
+    }
+
+    /// <summary>The options and what of them this message has used so far.</summary>
+    private sealed class Limits(MimeParserOptions options)
+    {
+        public int MaxDepth { get; } = Math.Max(0, options.MaxDepth);
+        public int MaxParts { get; } = Math.Max(1, options.MaxParts);
+        public int MaxHeaderFields { get; } = Math.Max(1, options.MaxHeaderFields);
+        public int MaxFieldBytes { get; } = Math.Max(1, options.MaxFieldBytes);
+        public int Parts { get; set; }
+        public bool PartsLeft => Parts < MaxParts;
+
+        /// <summary>Set once any limit cut something.</summary>
+        public bool Hit { get; set; }
     }
 
     /// <summary>
@@ -17,8 +31,9 @@ public static class MimeParser
     /// header also ends at the first line that is neither a field (<c>field-name *WSP ":"</c>, the WSP from
     /// <c>obs-optional</c>) nor a continuation; that line starts the body and there is no separator.
     /// </summary>
-    private static MimeEntity ParseEntity(ReadOnlyMemory<byte> source, int start, int end, int depth, ContentType defaultType, int maxDepth)
+    private static MimeEntity ParseEntity(ReadOnlyMemory<byte> source, int start, int end, int depth, ContentType defaultType, Limits limits)
     {
+        limits.Parts++;
         var s = source.Span;
         var fields = new List<HeaderField>();
         var pos = start;
@@ -52,8 +67,17 @@ public static class MimeParser
             {
                 fieldEnd = NextLine(s, fieldEnd, end);
             }
-            var raw = source[pos..fieldEnd];
-            fields.Add(colon < 0 ? HeaderField.Nameless(raw) : new HeaderField(raw, nameLength, colon));
+            // Past the field limit the header is only walked to its end.
+            if (fields.Count < limits.MaxHeaderFields)
+            {
+                var raw = source[pos..fieldEnd];
+                fields.Add(colon < 0 ? HeaderField.Nameless(raw) : new HeaderField(raw, nameLength, colon, limits.MaxFieldBytes));
+                limits.Hit |= raw.Length > limits.MaxFieldBytes;
+            }
+            else
+            {
+                limits.Hit = true;
+            }
             pos = fieldEnd;
         }
 
@@ -61,16 +85,22 @@ public static class MimeParser
         var contentTypeField = headers["Content-Type"];
         var contentType = (contentTypeField is null ? null : ContentType.Parse(contentTypeField.Value)) ?? defaultType;
         var entity = new MimeEntity(source, start, headerEnd, bodyStart, end, headers, contentType);
-        if (contentType.IsMultipart && depth < maxDepth && contentType.Boundary is { Length: > 0 } boundary)
+        // Past the part limit a multipart is a leaf, as past the depth limit.
+        var nests = (contentType.IsMultipart && contentType.Boundary is { Length: > 0 }) || (contentType.IsMessage && entity.ContentTransferEncoding is "7bit" or "8bit" or "binary");
+        if (nests && (!limits.PartsLeft || depth >= (contentType.IsMultipart ? limits.MaxDepth : limits.MaxDepth + 1)))
+        {
+            limits.Hit = true;
+        }
+        if (contentType.IsMultipart && depth < limits.MaxDepth && limits.PartsLeft && contentType.Boundary is { Length: > 0 } boundary)
         {
             var childDefault = contentType.MediaSubtype == "digest" ? ContentType.MessageRfc822 : ContentType.TextPlain;
-            entity.SetChildren(ParseMultipartBody(source, bodyStart, end, boundary, depth + 1, childDefault, maxDepth));
+            entity.SetChildren(ParseMultipartBody(source, bodyStart, end, boundary, depth + 1, childDefault, limits));
         }
-        else if (contentType.IsMessage && depth <= maxDepth && entity.ContentTransferEncoding is "7bit" or "8bit" or "binary")
+        else if (contentType.IsMessage && depth <= limits.MaxDepth && limits.PartsLeft && entity.ContentTransferEncoding is "7bit" or "8bit" or "binary")
         {
             // RFC 2046 §5.2.1: message/rfc822 is never base64 or quoted-printable, so its body is the message itself.
             // At the depth limit the encapsulated header is still parsed (IMAP ENVELOPE needs it) but not its body.
-            entity.SetMessage(new MimeMessage(ParseEntity(source, bodyStart, end, depth + 1, ContentType.TextPlain, maxDepth)));
+            entity.SetMessage(new MimeMessage(ParseEntity(source, bodyStart, end, depth + 1, ContentType.TextPlain, limits)));
         }
         return entity;
     }
@@ -81,7 +111,7 @@ public static class MimeParser
     /// line is "--" boundary, optionally "--", then only spaces or tabs. Without a close delimiter the last part
     /// runs to the end; without any delimiter there are no parts.
     /// </summary>
-    private static List<MimeEntity> ParseMultipartBody(ReadOnlyMemory<byte> source, int start, int end, string boundary, int depth, ContentType childDefault, int maxDepth)
+    private static List<MimeEntity> ParseMultipartBody(ReadOnlyMemory<byte> source, int start, int end, string boundary, int depth, ContentType childDefault, Limits limits)
     {
         var s = source.Span;
         var dashBoundary = System.Text.Encoding.UTF8.GetBytes("--" + boundary);
@@ -95,21 +125,28 @@ public static class MimeParser
             {
                 if (partStart >= 0)
                 {
-                    parts.Add(ParseEntity(source, partStart, Math.Max(partStart, WithoutLineBreakBefore(s, pos, partStart)), depth, childDefault, maxDepth));
+                    parts.Add(ParseEntity(source, partStart, Math.Max(partStart, WithoutLineBreakBefore(s, pos, partStart)), depth, childDefault, limits));
                 }
+                // Past the part limit the rest of the body is not split: it stays bytes after the last part.
                 if (close)
                 {
+                    return parts;
+                }
+                if (!limits.PartsLeft)
+                {
+                    limits.Hit = true;
                     return parts;
                 }
                 partStart = lineEnd;
             }
             pos = lineEnd;
         }
-        if (partStart >= 0)
+        limits.Hit |= partStart >= 0 && !limits.PartsLeft;
+        if (partStart >= 0 && limits.PartsLeft)
         {
             // No close delimiter: the end of the input stands in for it, and takes the last line break as a
             // delimiter would (Python's email reads a truncated multipart the same way).
-            parts.Add(ParseEntity(source, partStart, Math.Max(partStart, WithoutLineBreakBefore(s, end, partStart)), depth, childDefault, maxDepth));
+            parts.Add(ParseEntity(source, partStart, Math.Max(partStart, WithoutLineBreakBefore(s, end, partStart)), depth, childDefault, limits));
         }
         return parts;
     }

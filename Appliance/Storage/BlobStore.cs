@@ -271,6 +271,35 @@ public sealed class BlobStore
             : null;
     }
 
+    /// <summary>
+    /// A blob's bytes in one array of exactly its size, or null when there is none: a copy through a MemoryStream
+    /// holds up to three times the message (its doubling buffer and the copy out), and a 50 MB message is allowed.
+    /// </summary>
+    public async Task<byte[]?> ReadAllAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        await using var stream = OpenRead(hash);
+        if (stream is null)
+        {
+            return null;
+        }
+        var bytes = new byte[stream.Length];
+        await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
+    }
+
+    /// <summary>A blob mapped read-only into memory (see <see cref="MappedBlob"/>), or null when there is none. Dispose it.</summary>
+    public MappedBlob? Map(string hash)
+    {
+        try
+        {
+            return new MappedBlob(PathOf(hash));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     internal string PathOf(string hash)
     {
         if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))

@@ -3,6 +3,7 @@ using System.Text;
 using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 using Appliance.Mime;
+using Appliance.Storage;
 
 namespace Appliance.Imap.Commands;
 
@@ -88,19 +89,20 @@ public sealed class FetchCommand : ImapCommand
             }
             var needsBytes = items.Any(i => i.Kind == Kind.Section);
             var needsStructure = items.Any(i => i.Kind is Kind.Envelope or Kind.Body or Kind.BodyStructure);
-            byte[] bytes = [];
             MimeMessage? message = null;
             StructureCache.Structure? structure = null;
             if (needsStructure && session.Services.Structures.TryGet(row.BlobHash, out var cached))
             {
                 structure = cached;
             }
-            if (needsBytes || (needsStructure && structure is null))
+            // Mapped, not read (see MappedBlob): sections are copied into the output before it goes.
+            using var blob = needsBytes || (needsStructure && structure is null) ? Map(session, row.BlobHash) : null;
+            var bytes = blob?.Memory ?? ReadOnlyMemory<byte>.Empty;
+            if (blob is not null)
             {
-                bytes = await ReadAsync(session, row.BlobHash).ConfigureAwait(false);
                 if (items.Any(i => i.Kind == Kind.Section && i.Section.Length > 0) || (needsStructure && structure is null))
                 {
-                    message = MimeMessage.Parse(bytes);
+                    message = MimeMessage.Parse(bytes, session.Services.Structures.ParserOptions);
                 }
                 if (needsStructure && structure is null)
                 {
@@ -144,7 +146,7 @@ public sealed class FetchCommand : ImapCommand
                         session.Write("BODYSTRUCTURE " + structure!.BodyStructure);
                         break;
                     case Kind.Section:
-                        WriteSection(session, item, bytes, message);
+                        await WriteSectionAsync(session, item, bytes, message).ConfigureAwait(false);
                         break;
                 }
             }
@@ -168,16 +170,12 @@ public sealed class FetchCommand : ImapCommand
         await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
     }
 
-    private static async Task<byte[]> ReadAsync(ImapSession session, string hash)
-    {
-        await using var stream = session.Services.Blobs.OpenRead(hash)
-            ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
-        var copy = new MemoryStream();
-        await stream.CopyToAsync(copy, session.Cancellation).ConfigureAwait(false);
-        return copy.ToArray();
-    }
+    private const int SectionSlice = 256 * 1024;
 
-    private static void WriteSection(ImapSession session, Item item, byte[] bytes, MimeMessage? message)
+    private static MappedBlob Map(ImapSession session, string hash) =>
+        session.Services.Blobs.Map(hash) ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
+
+    private static async Task WriteSectionAsync(ImapSession session, Item item, ReadOnlyMemory<byte> bytes, MimeMessage? message)
     {
         ReadOnlyMemory<byte> content;
         if (item.Section.Length == 0)
@@ -197,7 +195,12 @@ public sealed class FetchCommand : ImapCommand
             content = content.Slice(from, length);
         }
         session.Write(string.Create(CultureInfo.InvariantCulture, $"{label} {{{content.Length}}}\r\n"));
-        session.Write(content.Span);
+        // In slices, each sent once the buffer is large: a 50 MB body never sits whole in the output pipe.
+        for (var offset = 0; offset < content.Length; offset += SectionSlice)
+        {
+            session.Write(content.Span.Slice(offset, Math.Min(SectionSlice, content.Length - offset)));
+            await session.FlushIfLargeAsync().ConfigureAwait(false);
+        }
     }
 
     private static List<Item> ReadItems(ImapParser args)

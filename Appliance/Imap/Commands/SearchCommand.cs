@@ -3,6 +3,7 @@ using System.Text;
 using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 using Appliance.Mime;
+using Appliance.Storage;
 
 namespace Appliance.Imap.Commands;
 
@@ -18,8 +19,9 @@ public sealed class SearchCommand : ImapCommand
     public override IReadOnlyList<ImapState> AllowedIn => Selected;
 
     /// <summary>What a criterion looks at.</summary>
-    internal sealed class Candidate(ImapSession session, SelectedMailbox mailbox, StoredMessage row, int sequence)
+    internal sealed class Candidate(ImapSession session, SelectedMailbox mailbox, StoredMessage row, int sequence) : IDisposable
     {
+        private MappedBlob? _blob;
         private MimeMessage? _message;
         private (string Headers, string Body)? _text;
 
@@ -34,10 +36,9 @@ public sealed class SearchCommand : ImapCommand
             {
                 if (_message is null)
                 {
-                    using var stream = session.Services.Blobs.OpenRead(row.BlobHash);
-                    var copy = new MemoryStream();
-                    stream?.CopyTo(copy);
-                    _message = MimeMessage.Parse(copy.ToArray());
+                    // Mapped while this candidate is judged (see MappedBlob); criteria keep no part of it.
+                    _blob = session.Services.Blobs.Map(row.BlobHash);
+                    _message = MimeMessage.Parse(_blob?.Memory ?? ReadOnlyMemory<byte>.Empty, session.Services.Structures.ParserOptions);
                 }
                 return _message;
             }
@@ -45,6 +46,8 @@ public sealed class SearchCommand : ImapCommand
 
         /// <summary>Decoded header fields and text parts, exactly as the full-text index holds them.</summary>
         public (string Headers, string Body) Text => _text ??= TextIndex.Extract(Message);
+
+        public void Dispose() => ((IDisposable?)_blob)?.Dispose();
     }
 
     private delegate bool Criterion(Candidate candidate);
@@ -122,7 +125,7 @@ public sealed class SearchCommand : ImapCommand
         foreach (var row in rows)
         {
             var sequence = selected.SequenceOf(row.Uid);
-            var candidate = new Candidate(session, selected, row, sequence);
+            using var candidate = new Candidate(session, selected, row, sequence);
             if (criteria.All(c => c(candidate)))
             {
                 found.Add(row);

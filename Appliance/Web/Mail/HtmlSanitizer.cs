@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -87,6 +88,7 @@ public static partial class HtmlSanitizer
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentNullException.ThrowIfNull(options);
+        html = LimitNesting(html, options.MaxDepth * 2);
         var parser = new HtmlParser(ParserOptions);
         var first = Pass(parser, html, new Walker(options, trustedSources: null));
         // Unwrapping can leave a tree the parser would never build (a <p> inside a <p> once a <marquee>
@@ -97,6 +99,91 @@ public static partial class HtmlSanitizer
         var second = new Walker(options, first.Walker.ResolvedSources);
         var html2 = Pass(parser, first.Html, second).Html;
         return new SanitizedHtml(html2, first.Walker.BlockedRemoteImages);
+    }
+
+    // Elements whose end tag may be left out (HTML §13.1.2.4) or that have none: a nesting count skips them, so
+    // that a newsletter of unclosed <p>, <li> and <td> never looks deep.
+    private static readonly HashSet<string> NotCounted = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "p", "li", "dt", "dd", "td", "th", "tr", "thead", "tbody", "tfoot", "caption", "colgroup", "option", "optgroup", "rt", "rp",
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+    };
+
+    /// <summary>
+    /// Drops the start and end tags nested deeper than <paramref name="maxDepth"/> before the HTML parser sees them
+    /// (their text stays). The tree builder checks the stack of open elements for each tag, so HTML nested 50,000
+    /// deep cost it seconds and a DOM of that depth, twice; the walker would flatten those levels anyway. A rough
+    /// count (comments and raw text skipped, optional end tags not counted) is enough: it only ever removes tags,
+    /// and what remains is sanitized as usual.
+    /// </summary>
+    internal static string LimitNesting(string html, int maxDepth)
+    {
+        StringBuilder? output = null;
+        var depth = 0;
+        var copied = 0;
+        var i = html.IndexOf('<', StringComparison.Ordinal);
+        while (i >= 0 && i < html.Length - 1)
+        {
+            var next = html[i + 1];
+            if (html.AsSpan(i).StartsWith("<!--", StringComparison.Ordinal))
+            {
+                var close = html.IndexOf("-->", i + 4, StringComparison.Ordinal);
+                i = close < 0 ? -1 : html.IndexOf('<', close + 3);
+                continue;
+            }
+            var closing = next == '/';
+            var nameStart = closing ? i + 2 : i + 1;
+            if (nameStart >= html.Length || !char.IsAsciiLetter(html[nameStart]))
+            {
+                i = html.IndexOf('<', i + 1);
+                continue;
+            }
+            var nameEnd = nameStart;
+            while (nameEnd < html.Length && (char.IsAsciiLetterOrDigit(html[nameEnd]) || html[nameEnd] is '-' or ':'))
+            {
+                nameEnd++;
+            }
+            var gt = html.IndexOf('>', nameEnd);
+            if (gt < 0)
+            {
+                break;
+            }
+            var name = html.AsSpan(nameStart, nameEnd - nameStart);
+            if (!closing && (name.Equals("script", StringComparison.OrdinalIgnoreCase) || name.Equals("style", StringComparison.OrdinalIgnoreCase)))
+            {
+                // Raw text: its "tags" are text; the sanitizer drops the element with its content anyway.
+                var end = html.IndexOf("</" + name.ToString(), gt + 1, StringComparison.OrdinalIgnoreCase);
+                i = end < 0 ? -1 : end;
+                continue;
+            }
+            var counted = !NotCounted.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name) && html[gt - 1] != '/';
+            var deep = depth >= maxDepth;
+            if (counted)
+            {
+                if (closing)
+                {
+                    depth = Math.Max(0, depth - 1);
+                    deep = depth >= maxDepth;
+                }
+                else
+                {
+                    depth++;
+                }
+            }
+            if (counted && deep)
+            {
+                output ??= new StringBuilder(html.Length);
+                output.Append(html, copied, i - copied);
+                copied = gt + 1;
+            }
+            i = html.IndexOf('<', gt + 1);
+        }
+        if (output is null)
+        {
+            return html;
+        }
+        output.Append(html, copied, html.Length - copied);
+        return output.ToString();
     }
 
     private static (string Html, Walker Walker) Pass(HtmlParser parser, string html, Walker walker)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Appliance.Mailstore;
 using Appliance.Mime;
+using Appliance.Storage;
 
 namespace Appliance.Web.Mail;
 
@@ -22,7 +23,17 @@ public sealed record MessageView(
     int BlockedRemoteImages,
     bool RemoteImagesAllowed,
     IReadOnlyList<AttachmentView> Attachments,
-    string RawHeaders);
+    string RawHeaders)
+{
+    /// <summary>
+    /// Set when the message is shown in part (its body, its attachment list or its header past a limit of
+    /// <see cref="WebmailOptions"/>, or its part tree past the parser's): the reading pane says so and offers the download.
+    /// </summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>The part that downloads the whole body, when the body was cut; null otherwise.</summary>
+    public string? FullBodyPart { get; init; }
+}
 
 /// <summary>A part offered for download; <see cref="Part"/> addresses it in <see cref="MailService.PartAsync"/>.</summary>
 public sealed record AttachmentView(string Part, string FileName, string ContentType, long Size, bool IsMessage);
@@ -85,7 +96,15 @@ public sealed partial class MailService
     {
         ArgumentNullException.ThrowIfNull(user);
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        var (stored, root) = await LoadAsync(mailbox, uid, cancellationToken).ConfigureAwait(false);
+        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            throw new MailActionException("Mail.Error.NoMessage");
+        }
+        var stored = rows[0];
+        // Mapped for this method only: everything the view keeps is a copy.
+        using var blob = Map(stored);
+        var root = MimeMessage.Parse(blob.Memory, parserOptions);
         var message = part.Length == 0 ? root : (ResolvePart(root, part)?.Message ?? throw new MailActionException("Mail.Error.NoMessage"));
         if (part.Length == 0 && mailbox.Has('s') && !MessageFlags.Has(stored.Flags, MessageFlags.Seen))
         {
@@ -107,18 +126,56 @@ public sealed partial class MailService
                 ? string.Create(CultureInfo.InvariantCulture, $"/mail/part/{mailbox.State.Id}/{uid}/{prefix}{index}")
                 : null,
         };
-        var html = body is null ? "" : body.ContentType.Is("text", "html") ? body.GetText() : PlainToHtml(body.GetText());
+        // The body's start only, past MaxRenderedBodyBytes: what a reader can read, at a cost bounded whatever was sent.
+        var bodyCut = false;
+        var text = body is null ? "" : body.GetText(Options.MaxRenderedBodyBytes, out bodyCut);
+        var html = body is null ? "" : body.ContentType.Is("text", "html") ? text : PlainToHtml(text);
         var sanitized = HtmlSanitizer.Sanitize(html, sanitizeOptions);
         var attachments = Parts(message).Select((e, i) => (e, i))
             .Where(x => !x.e.IsMultipart && !ReferenceEquals(x.e, body) && !IsAlternativeText(x.e))
             .Where(x => !(x.e.ContentId is { } id && cids.ContainsKey(id.Trim().Trim('<', '>')) && html.Contains("cid:" + id.Trim().Trim('<', '>'), StringComparison.OrdinalIgnoreCase)))
             .Select(x => new AttachmentView(prefix + x.i.ToString(CultureInfo.InvariantCulture), FileNameOf(x.e, x.i), x.e.ContentType.MimeType, x.e.RawBody.Length, x.e.ContentType.IsMessage))
+            .Take(Options.MaxAttachmentsListed + 1)
             .ToList();
+        var listCut = attachments.Count > Options.MaxAttachmentsListed;
+        if (listCut)
+        {
+            attachments.RemoveAt(attachments.Count - 1);
+        }
+        var max = Options.MaxHeaderCharsShown;
+        var header = message.Root.RawHeader.Span;
+        var headerCut = header.Length > max;
+        // A header field or a part tree the parser cut is shown cut too.
+        var parserCut = root.IsTruncated;
+        var bodyIndex = body is null ? -1 : Parts(message).Select((e, i) => (e, i)).First(x => ReferenceEquals(x.e, body)).i;
         return new MessageView(mailbox.State.Id, uid, mailbox.Name, part,
-            message.Subject ?? "", from?.ToString() ?? "", fromAddress,
-            string.Join(", ", message.To), string.Join(", ", message.Cc), message.Date ?? (part.Length == 0 ? stored.InternalDate : null),
+            Cut(message.Subject ?? "", max), Cut(from?.ToString() ?? "", max), fromAddress,
+            JoinAddresses(message.To, max), JoinAddresses(message.Cc, max), message.Date ?? (part.Length == 0 ? stored.InternalDate : null),
             stored.Flags, MessageFrame.Document(sanitized, remote), sanitized.BlockedRemoteImages, remote,
-            attachments, Encoding.UTF8.GetString(message.Root.RawHeader.Span));
+            attachments, Encoding.UTF8.GetString(HeaderField.Bounded(header, max)) + (headerCut ? "\n…" : ""))
+        {
+            Truncated = bodyCut || listCut || headerCut || parserCut,
+            FullBodyPart = bodyCut ? prefix + bodyIndex.ToString(CultureInfo.InvariantCulture) : null,
+        };
+    }
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    /// <summary>"Name &lt;addr&gt;, …" of as many addresses as fit in <paramref name="max"/> characters.</summary>
+    private static string JoinAddresses(IReadOnlyList<MailboxAddress> addresses, int max)
+    {
+        var text = new StringBuilder();
+        foreach (var address in addresses)
+        {
+            var next = address.ToString();
+            if (text.Length + next.Length + 2 > max)
+            {
+                text.Append(text.Length > 0 ? ", …" : "…");
+                break;
+            }
+            text.Append(text.Length > 0 ? ", " : "").Append(next);
+        }
+        return text.ToString();
     }
 
     /// <summary>The raw message, for reply, forward and "open draft".</summary>
@@ -142,7 +199,8 @@ public sealed partial class MailService
         {
             return null;
         }
-        var message = await ParseAsync(rows[0], cancellationToken).ConfigureAwait(false);
+        using var blob = Map(rows[0]);
+        var message = MimeMessage.Parse(blob.Memory, parserOptions);
         var entity = ResolvePart(message, part);
         if (entity is null || entity.IsMultipart)
         {
@@ -228,16 +286,24 @@ public sealed partial class MailService
         return (rows[0], await ParseAsync(rows[0], cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>The message's blob mapped (see <see cref="MappedBlob"/>), for a parse whose results are copied before it is disposed.</summary>
+    private MappedBlob Map(StoredMessage stored)
+    {
+        if (stored.Size > Options.MaxDisplayBytes)
+        {
+            throw new MailActionException("Mail.Error.TooLarge");
+        }
+        return blobs.Map(stored.BlobHash) ?? throw new MailActionException("Mail.Error.NoMessage");
+    }
+
     private async Task<MimeMessage> ParseAsync(StoredMessage stored, CancellationToken cancellationToken)
     {
         if (stored.Size > Options.MaxDisplayBytes)
         {
             throw new MailActionException("Mail.Error.TooLarge");
         }
-        await using var stream = blobs.OpenRead(stored.BlobHash) ?? throw new MailActionException("Mail.Error.NoMessage");
-        var bytes = new MemoryStream();
-        await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
-        return MimeMessage.Parse(bytes.ToArray());
+        var bytes = await blobs.ReadAllAsync(stored.BlobHash, cancellationToken).ConfigureAwait(false) ?? throw new MailActionException("Mail.Error.NoMessage");
+        return MimeMessage.Parse(bytes, parserOptions);
     }
 
     /// <summary>"3" is the fourth entity of the message; "3.1" the second entity of the message attached there.</summary>

@@ -1,6 +1,7 @@
 using Appliance.Accounts;
 using Appliance.Mail;
 using Appliance.Mailstore;
+using Appliance.Mime;
 using Appliance.Storage;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +46,7 @@ public sealed partial class MailService(
     TrustedSenders trusted,
     SettingsRepository settings,
     IOptions<WebmailOptions> options,
+    MimeParserOptions parserOptions,
     TimeProvider time)
 {
     /// <summary>How special folders sort: what a desktop client shows first.</summary>

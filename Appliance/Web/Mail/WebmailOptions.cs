@@ -25,4 +25,24 @@ public sealed class WebmailOptions
     /// <summary>Largest message the reading pane parses and shows; bigger ones offer only their parts for download.</summary>
     [Range(1024, 1L << 31)]
     public long MaxDisplayBytes { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// Bytes of the body part (as transferred) the reading pane reads, sanitizes and sends to the browser; past it the
+    /// message shows its start with a notice and a link to download the whole part. Default 256 KiB: a newsletter is
+    /// some 100 KB of HTML (Gmail clips a message at 102 KB for the same reason); 40 MB of text became a DOM of
+    /// gigabytes in the sanitizer and a frame the browser choked on.
+    /// </summary>
+    [Range(4096, 256L << 20)]
+    public int MaxRenderedBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Attachments listed under a message; past it the list ends with a notice. Default 500: a list a person can still read.</summary>
+    [Range(10, 100_000)]
+    public int MaxAttachmentsListed { get; set; } = 500;
+
+    /// <summary>
+    /// Characters of the header block ("full headers") and of each address line shown. Default 64 KiB: a real header
+    /// has a few kilobytes; a 49 MB header or 200,000 recipients otherwise went to the browser whole.
+    /// </summary>
+    [Range(1024, 64 << 20)]
+    public int MaxHeaderCharsShown { get; set; } = 64 * 1024;
 }
