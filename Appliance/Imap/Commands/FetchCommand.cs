@@ -18,10 +18,10 @@ public sealed class FetchCommand : ImapCommand
     public override IReadOnlyList<string> Names => ["FETCH"];
     public override IReadOnlyList<ImapState> AllowedIn => Selected;
 
-    private enum Kind { Uid, Flags, InternalDate, Size, Envelope, Body, BodyStructure, Section, Modseq }
+    internal enum Kind { Uid, Flags, InternalDate, Size, Envelope, Body, BodyStructure, Section, Modseq }
 
     /// <summary>One requested item; for sections, the label to answer with and whether it marks \Seen.</summary>
-    private sealed record Item(Kind Kind, string Label = "", string Section = "", bool Seen = false, long? Start = null, long? Length = null);
+    internal sealed record Item(Kind Kind, string Label = "", string Section = "", bool Seen = false, long? Start = null, long? Length = null);
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
@@ -203,7 +203,7 @@ public sealed class FetchCommand : ImapCommand
         }
     }
 
-    private static List<Item> ReadItems(ImapParser args)
+    internal static List<Item> ReadItems(ImapParser args)
     {
         var items = new List<Item>();
         if (args.TryRead('('))

@@ -90,7 +90,9 @@ public static partial class HtmlSanitizer
         ArgumentNullException.ThrowIfNull(options);
         html = LimitNesting(html, options.MaxDepth * 2);
         var parser = new HtmlParser(ParserOptions);
-        var first = Pass(parser, html, new Walker(options, trustedSources: null));
+        // Only the first pass needs the cut: its output nests at most MaxDepth deep, so the second parse is linear.
+        var cut = CutForTreeBuilder(html, options.MaxTreeBuilderSteps);
+        var first = Pass(parser, cut < html.Length ? html[..cut] : html, new Walker(options, trustedSources: null));
         // Unwrapping can leave a tree the parser would never build (a <p> inside a <p> once a <marquee>
         // between them is gone), which a browser re-parses into another shape. A second pass over the
         // serialized output, trusting only the sources the first pass produced, returns the tree a browser
@@ -184,6 +186,87 @@ public static partial class HtmlSanitizer
         }
         output.Append(html, copied, html.Length - copied);
         return output.ToString();
+    }
+
+    /// <summary>
+    /// Start tags that make the WHATWG tree builder look for a <c>p</c> element in button scope (HTML §13.2.6.4.7,
+    /// "in body"), which walks the stack of open elements down to the nearest scope boundary.
+    /// </summary>
+    private static readonly HashSet<string> ScopeScanningTags = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+        "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section",
+        "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "li", "dd", "dt", "plaintext",
+        "table", "hr", "xmp", "button",
+    };
+
+    /// <summary>Start tags that close an open element of their own kind first ("&lt;p&gt;one&lt;p&gt;two").</summary>
+    private static readonly HashSet<string> ClosesItsKind = new(StringComparer.OrdinalIgnoreCase) { "p", "li", "dd", "dt" };
+
+    /// <summary>Elements that never stay on the stack of open elements (HTML §13.1.2, void elements).</summary>
+    private static readonly HashSet<string> VoidTags = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen",
+    };
+
+    /// <summary>
+    /// Where to cut <paramref name="html"/> so that the tree builder's stack scans stay within <paramref name="maxSteps"/>:
+    /// the index of the first scope-scanning start tag at which the steps so far pass it, or the length. The steps
+    /// of one such tag are at most the depth of the stack, estimated as the non-void start tags so far less the end
+    /// tags that match one of them (a stray end tag closes nothing). A plain, linear scan for "&lt;" and a tag
+    /// name: it also counts tags in comments and script text, so it errs towards cutting early.
+    /// </summary>
+    internal static int CutForTreeBuilder(string html, long maxSteps)
+    {
+        var scanning = ScopeScanningTags.GetAlternateLookup<ReadOnlySpan<char>>();
+        var voids = VoidTags.GetAlternateLookup<ReadOnlySpan<char>>();
+        var closesItsKind = ClosesItsKind.GetAlternateLookup<ReadOnlySpan<char>>();
+        var open = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        long depth = 0, steps = 0;
+        for (var i = html.IndexOf('<', StringComparison.Ordinal); i >= 0 && i < html.Length - 2; i = html.IndexOf('<', i + 1))
+        {
+            var closing = html[i + 1] == '/';
+            var start = closing ? i + 2 : i + 1;
+            if (!char.IsAsciiLetter(html[start]))
+            {
+                continue;
+            }
+            var end = start + 1;
+            while (end < html.Length && end - start < 16 && char.IsAsciiLetterOrDigit(html[end]))
+            {
+                end++;
+            }
+            var name = html.AsSpan(start, end - start);
+            if (closing)
+            {
+                if (open.TryGetValue(name, out var count) && count > 0)
+                {
+                    open[name] = count - 1;
+                    depth--;
+                }
+                continue;
+            }
+            if (scanning.Contains(name))
+            {
+                steps += depth;
+                if (steps > maxSteps)
+                {
+                    return i;
+                }
+            }
+            if (voids.Contains(name))
+            {
+                continue;
+            }
+            if (open.TryGetValue(name, out var same) && same > 0 && closesItsKind.Contains(name))
+            {
+                // "<p>one<p>two": a p, li, dd or dt start tag closes the open one of its kind first (HTML §13.2.6.4.7).
+                continue;
+            }
+            open[name] = same + 1;
+            depth++;
+        }
+        return html.Length;
     }
 
     private static (string Html, Walker Walker) Pass(HtmlParser parser, string html, Walker walker)
