@@ -189,86 +189,35 @@ public static class FuzzTargets
         args.ReadTag();
         args.ReadSpace();
         var name = args.ReadAtom();
-        if (name == "UID")
+        var uid = name == "UID";
+        if (uid)
         {
             args.ReadSpace();
             name = args.ReadAtom();
         }
         switch (name)
         {
+            // The commands with typed arguments go through the same pure parsers the commands run (Imap/Parsing).
             case "FETCH":
-                args.ReadSpace();
-                args.ReadSequenceSet();
-                args.ReadSpace();
-                FetchCommand.ReadItems(args);
-                if (args.TrySpace())
-                {
-                    args.Expect('(');
-                    args.ReadAtom();
-                    args.ReadSpace();
-                    args.ReadNumber(long.MaxValue);
-                    args.Expect(')');
-                }
+                FetchArguments.Parse(args, uid);
                 break;
             case "STORE":
-                args.ReadSpace();
-                args.ReadSequenceSet();
-                args.ReadSpace();
-                if (args.TryRead('('))
-                {
-                    args.ReadAtom();
-                    args.ReadSpace();
-                    args.ReadNumber(long.MaxValue);
-                    args.Expect(')');
-                    args.ReadSpace();
-                }
-                _ = args.TryRead('+') || args.TryRead('-');
-                args.ReadAtom();
-                args.ReadSpace();
-                args.ReadFlagList();
+                StoreArguments.Parse(args, uid);
                 break;
             case "COPY" or "MOVE":
-                args.ReadSpace();
-                args.ReadSequenceSet();
-                args.ReadSpace();
-                ImapSession.DecodeMailbox(args.ReadAString());
+                CopyArguments.Parse(args, uid, move: name == "MOVE");
                 break;
             case "STATUS":
-                args.ReadSpace();
-                ImapSession.DecodeMailbox(args.ReadAString());
-                args.ReadSpace();
-                StatusCommand.ReadItems(args);
+                StatusArguments.Parse(args);
                 break;
             case "APPEND":
-                args.ReadSpace();
-                ImapSession.DecodeMailbox(args.ReadAString());
-                args.ReadSpace();
-                if (args.NextIs('('))
-                {
-                    args.ReadFlagList();
-                    args.ReadSpace();
-                }
-                if (args.NextIs('"'))
-                {
-                    args.ReadDateTime();
-                    args.ReadSpace();
-                }
-                args.ReadLiteral();
+                AppendArguments.Parse(args);
                 break;
             case "LIST" or "LSUB":
-                args.ReadSpace();
-                if (args.TryRead('('))
-                {
-                    while (!args.TryRead(')'))
-                    {
-                        args.TrySpace();
-                        args.ReadAtom();
-                    }
-                    args.ReadSpace();
-                }
-                ImapSession.DecodeMailbox(args.ReadAString());
-                args.ReadSpace();
-                args.ReadListMailbox();
+                ListArguments.Parse(args, lsub: name == "LSUB");
+                break;
+            case "SEARCH":
+                SearchArguments.Parse(args, uid);
                 break;
             case "LOGIN":
                 args.ReadSpace();
@@ -285,13 +234,6 @@ public static class FuzzTargets
                 ImapSession.DecodeMailbox(args.ReadAString());
                 args.ReadSpace();
                 ImapSession.DecodeMailbox(args.ReadAString());
-                break;
-            case "SEARCH":
-                // SEARCH keys need a selected mailbox; read its dates, numbers, sets and strings generically.
-                while (args.TrySpace())
-                {
-                    ImapToken(args);
-                }
                 break;
             case "ID":
                 args.ReadSpace();

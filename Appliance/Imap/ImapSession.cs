@@ -286,11 +286,7 @@ public sealed partial class ImapSession
     }
 
     /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 (RFC 3501 §5.1.3).</summary>
-    public static string DecodeMailbox(string sent)
-    {
-        ArgumentNullException.ThrowIfNull(sent);
-        return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
-    }
+    public static string DecodeMailbox(string sent) => ImapParser.DecodeMailbox(sent);
 
     /// <summary>A mailbox name for a response: modified UTF-7, quoted.</summary>
     public static string EncodeMailbox(string name) => ImapString.Quote(ModifiedUtf7.Encode(name));

@@ -113,6 +113,8 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
 
     public bool NextIs(char c) => !AtEnd && Peek == c;
 
+    public bool NextIsDigit() => !AtEnd && char.IsAsciiDigit((char)Peek);
+
     /// <summary>Whether the next bytes are <paramref name="word"/> (ASCII, case-insensitive) followed by a non-atom character.</summary>
     public bool NextIsWord(string word)
     {
@@ -149,6 +151,19 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
             throw new ImapSyntaxException(AtEnd ? "Missing argument" : $"Unexpected '{(char)Peek}'");
         }
         return _command[start.._position];
+    }
+
+    /// <summary>
+    /// <c>mailbox = "INBOX" / astring</c>, decoded from modified UTF-7 (RFC 3501 §5.1.3) and normalized as the
+    /// mail store keeps names.
+    /// </summary>
+    public string ReadMailbox() => DecodeMailbox(ReadAString());
+
+    /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 (RFC 3501 §5.1.3).</summary>
+    public static string DecodeMailbox(string sent)
+    {
+        ArgumentNullException.ThrowIfNull(sent);
+        return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
     }
 
     /// <summary><c>nstring = string / nil</c>: null for NIL.</summary>
@@ -247,12 +262,14 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
         long value = 0;
         while (!AtEnd && char.IsAsciiDigit((char)Peek))
         {
-            value = value * 10 + (Peek - '0');
-            _position++;
-            if (value > max)
+            var digit = Peek - '0';
+            // Checked before it is added, so that 2^63 cannot wrap round to a negative number.
+            if (value > (max - digit) / 10)
             {
                 throw new ImapSyntaxException("Number too large");
             }
+            value = value * 10 + digit;
+            _position++;
         }
         if (_position == start)
         {
@@ -261,10 +278,10 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
         return value;
     }
 
-    /// <summary>A non-zero number.</summary>
-    public long ReadNzNumber()
+    /// <summary><c>nz-number = digit-nz *DIGIT</c>.</summary>
+    public long ReadNzNumber(long max = uint.MaxValue)
     {
-        var n = ReadNumber();
+        var n = ReadNumber(max);
         return n == 0 ? throw new ImapSyntaxException("Zero is not allowed here") : n;
     }
 
@@ -291,26 +308,6 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
     }
 
     private long ReadSequenceNumber() => TryRead('*') ? SequenceSet.Star : ReadNzNumber();
-
-    /// <summary>The rest of a section spec up to and without the closing bracket (FETCH BODY[...]), as text.</summary>
-    public string ReadSectionSpec()
-    {
-        var start = _position;
-        var depth = 0;
-        while (!AtEnd && (Peek != ']' || depth > 0))
-        {
-            if (Peek == '(') depth++;
-            if (Peek == ')') depth--;
-            if (Peek is (byte)'\r' or (byte)'\n' || depth < 0)
-            {
-                throw new ImapSyntaxException("Bad section");
-            }
-            _position++;
-        }
-        var spec = Encoding.ASCII.GetString(Span[start.._position]);
-        Expect(']');
-        return spec;
-    }
 
     /// <summary>
     /// <c>date = date-text / DQUOTE date-text DQUOTE</c>, <c>date-text = date-day "-" date-month "-" date-year</c>

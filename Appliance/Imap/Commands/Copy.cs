@@ -11,14 +11,10 @@ public sealed class CopyCommand : ImapCommand
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        var args = request.Args;
+        var arguments = CopyArguments.Parse(request.Args, request.Uid, move: request.Name == "MOVE");
         var selected = session.Selected!;
-        args.ReadSpace();
-        var set = args.ReadSequenceSet();
-        args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(args.ReadAString());
-        args.ExpectEnd();
-        var move = request.Name == "MOVE";
+        var name = arguments.Mailbox;
+        var move = arguments.Move;
         if (move && selected.ReadOnly)
         {
             throw new ImapNoException("READ-ONLY", "Mailbox is read-only");
@@ -31,7 +27,7 @@ public sealed class CopyCommand : ImapCommand
             throw new ImapNoException("NOPERM", "Moving needs the 't' and 'e' rights on this mailbox");
         }
         var quota = resolved.Personal ? user.QuotaBytes : await session.Services.Store.QuotaOfAsync(resolved.OwnerId, session.Cancellation).ConfigureAwait(false);
-        var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
+        var uids = selected.Resolve(arguments.Set, request.Uid, session.SavedSearch);
         if (move)
         {
             // Others' expunges first: the EXPUNGE numbers that follow must be the client's.

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 using Appliance.Mime;
@@ -18,43 +17,33 @@ public sealed class FetchCommand : ImapCommand
     public override IReadOnlyList<string> Names => ["FETCH"];
     public override IReadOnlyList<ImapState> AllowedIn => Selected;
 
-    internal enum Kind { Uid, Flags, InternalDate, Size, Envelope, Body, BodyStructure, Section, Modseq }
-
-    /// <summary>One requested item; for sections, the label to answer with and whether it marks \Seen.</summary>
-    internal sealed record Item(Kind Kind, string Label = "", string Section = "", bool Seen = false, long? Start = null, long? Length = null);
-
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        var args = request.Args;
+        var arguments = FetchArguments.Parse(request.Args, request.Uid);
         var selected = session.Selected!;
-        args.ReadSpace();
-        var set = args.ReadSequenceSet();
-        args.ReadSpace();
-        var items = ReadItems(args);
-        long? changedSince = null;
-        if (args.TrySpace())
+        var items = arguments.Items.ToList();
+        var changedSince = arguments.Modifiers.ChangedSince;
+        if (changedSince is not null)
         {
-            args.Expect('(');
-            if (args.ReadAtom() != "CHANGEDSINCE")
-            {
-                throw new ImapSyntaxException("Unknown FETCH modifier");
-            }
-            args.ReadSpace();
-            changedSince = args.ReadNumber(long.MaxValue);
-            args.Expect(')');
+            // RFC 7162 §3.1: CHANGEDSINCE is a CONDSTORE-enabling command, and implies MODSEQ in the answer.
             session.Enabled.Add("CONDSTORE");
-            items.Add(new Item(Kind.Modseq));
+            if (!items.Contains(FetchItem.Modseq))
+            {
+                items.Add(FetchItem.Modseq);
+            }
         }
-        args.ExpectEnd();
-        if (request.Uid && !items.Any(i => i.Kind == Kind.Uid))
+        // UID FETCH answers with the UID whether or not it was asked for (RFC 3501 §6.4.8).
+        if (arguments.Uid && !items.Any(i => i.Attribute == FetchAttribute.Uid))
         {
-            items.Insert(0, new Item(Kind.Uid));
+            items.Insert(0, FetchItem.Uid);
         }
-        if (session.Enabled.Contains("CONDSTORE") && !items.Any(i => i.Kind == Kind.Modseq) && items.Any(i => i.Kind == Kind.Flags))
+        // RFC 7162 §3.1.4.1: once CONDSTORE is on, every FETCH that returns FLAGS returns MODSEQ too.
+        if (session.Enabled.Contains("CONDSTORE") && !items.Any(i => i.Attribute == FetchAttribute.Modseq) && items.Any(i => i.Attribute == FetchAttribute.Flags))
         {
-            items.Add(new Item(Kind.Modseq));
+            items.Add(FetchItem.Modseq);
         }
 
+        var set = arguments.Set;
         var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
         var store = session.Services.Store;
         var rows = await store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
@@ -65,7 +54,7 @@ public sealed class FetchCommand : ImapCommand
         }
 
         // Reading without PEEK marks the messages \Seen (RFC 3501 §6.4.5), before the answer that shows it.
-        var marksSeen = items.Any(i => i.Seen) && !selected.ReadOnly && selected.Has('s');
+        var marksSeen = items.Any(i => i.SetsSeen) && !selected.ReadOnly && selected.Has('s');
         var seenNow = new HashSet<long>();
         if (marksSeen)
         {
@@ -87,8 +76,8 @@ public sealed class FetchCommand : ImapCommand
             {
                 continue;
             }
-            var needsBytes = items.Any(i => i.Kind == Kind.Section);
-            var needsStructure = items.Any(i => i.Kind is Kind.Envelope or Kind.Body or Kind.BodyStructure);
+            var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
+            var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
             MimeMessage? message = null;
             StructureCache.Structure? structure = null;
             if (needsStructure && session.Services.Structures.TryGet(row.BlobHash, out var cached))
@@ -100,7 +89,7 @@ public sealed class FetchCommand : ImapCommand
             var bytes = blob?.Memory ?? ReadOnlyMemory<byte>.Empty;
             if (blob is not null)
             {
-                if (items.Any(i => i.Kind == Kind.Section && i.Section.Length > 0) || (needsStructure && structure is null))
+                if (items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false }) || (needsStructure && structure is null))
                 {
                     message = MimeMessage.Parse(bytes, session.Services.Structures.ParserOptions);
                 }
@@ -119,39 +108,39 @@ public sealed class FetchCommand : ImapCommand
             foreach (var item in items)
             {
                 Separator();
-                switch (item.Kind)
+                switch (item.Attribute)
                 {
-                    case Kind.Uid:
+                    case FetchAttribute.Uid:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"UID {row.Uid}"));
                         break;
-                    case Kind.Flags:
+                    case FetchAttribute.Flags:
                         session.Write("FLAGS " + selected.FlagList(row.Uid));
                         break;
-                    case Kind.Modseq:
+                    case FetchAttribute.Modseq:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"MODSEQ ({(seenNow.Contains(row.Uid) ? selected.HighestModseq : modseqs[row.Uid])})"));
                         break;
-                    case Kind.InternalDate:
+                    case FetchAttribute.InternalDate:
                         session.Write("INTERNALDATE \"" + row.InternalDate.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + row.InternalDate.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"");
                         break;
-                    case Kind.Size:
+                    case FetchAttribute.Rfc822Size:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"RFC822.SIZE {row.Size}"));
                         break;
-                    case Kind.Envelope:
+                    case FetchAttribute.Envelope:
                         session.Write("ENVELOPE " + structure!.Envelope);
                         break;
-                    case Kind.Body:
+                    case FetchAttribute.Body:
                         session.Write("BODY " + structure!.Body);
                         break;
-                    case Kind.BodyStructure:
+                    case FetchAttribute.BodyStructure:
                         session.Write("BODYSTRUCTURE " + structure!.BodyStructure);
                         break;
-                    case Kind.Section:
+                    case FetchAttribute.Section:
                         await WriteSectionAsync(session, item, bytes, message).ConfigureAwait(false);
                         break;
                 }
             }
             // Flags that changed because of this FETCH are sent even when not asked for.
-            if (seenNow.Contains(row.Uid) && !items.Any(i => i.Kind == Kind.Flags))
+            if (seenNow.Contains(row.Uid) && !items.Any(i => i.Attribute == FetchAttribute.Flags))
             {
                 Separator();
                 session.Write("FLAGS " + selected.FlagList(row.Uid));
@@ -175,23 +164,24 @@ public sealed class FetchCommand : ImapCommand
     private static MappedBlob Map(ImapSession session, string hash) =>
         session.Services.Blobs.Map(hash) ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
 
-    private static async Task WriteSectionAsync(ImapSession session, Item item, ReadOnlyMemory<byte> bytes, MimeMessage? message)
+    private static async Task WriteSectionAsync(ImapSession session, FetchItem item, ReadOnlyMemory<byte> bytes, MimeMessage? message)
     {
         ReadOnlyMemory<byte> content;
-        if (item.Section.Length == 0)
+        var section = item.Section!;
+        if (section.IsWhole && section.Part.Count == 0)
         {
             content = bytes;
         }
-        else if (!ImapSection.TryGetSection(message!, item.Section, out content))
+        else if (!ImapSection.TryGetSection(message!, section.Spec, out content))
         {
             content = ReadOnlyMemory<byte>.Empty;
         }
         var label = item.Label;
-        if (item.Start is { } start)
+        if (item.Partial is { } partial)
         {
-            label += string.Create(CultureInfo.InvariantCulture, $"<{start}>");
-            var from = (int)Math.Min(start, content.Length);
-            var length = (int)Math.Min(item.Length ?? long.MaxValue, content.Length - from);
+            label += string.Create(CultureInfo.InvariantCulture, $"<{partial.Start}>");
+            var from = (int)Math.Min(partial.Start, content.Length);
+            var length = (int)Math.Min(partial.Length, content.Length - from);
             content = content.Slice(from, length);
         }
         session.Write(string.Create(CultureInfo.InvariantCulture, $"{label} {{{content.Length}}}\r\n"));
@@ -200,61 +190,6 @@ public sealed class FetchCommand : ImapCommand
         {
             session.Write(content.Span.Slice(offset, Math.Min(SectionSlice, content.Length - offset)));
             await session.FlushIfLargeAsync().ConfigureAwait(false);
-        }
-    }
-
-    internal static List<Item> ReadItems(ImapParser args)
-    {
-        var items = new List<Item>();
-        if (args.TryRead('('))
-        {
-            do
-            {
-                items.AddRange(ReadItem(args));
-            }
-            while (args.TrySpace());
-            args.Expect(')');
-        }
-        else
-        {
-            items.AddRange(ReadItem(args));
-        }
-        return items;
-    }
-
-    private static IEnumerable<Item> ReadItem(ImapParser args)
-    {
-        var name = args.ReadItemName();
-        switch (name)
-        {
-            case "ALL": return [new(Kind.Flags), new(Kind.InternalDate), new(Kind.Size), new(Kind.Envelope)];
-            case "FAST": return [new(Kind.Flags), new(Kind.InternalDate), new(Kind.Size)];
-            case "FULL": return [new(Kind.Flags), new(Kind.InternalDate), new(Kind.Size), new(Kind.Envelope), new(Kind.Body)];
-            case "UID": return [new(Kind.Uid)];
-            case "FLAGS": return [new(Kind.Flags)];
-            case "INTERNALDATE": return [new(Kind.InternalDate)];
-            case "RFC822.SIZE": return [new(Kind.Size)];
-            case "ENVELOPE": return [new(Kind.Envelope)];
-            case "BODYSTRUCTURE": return [new(Kind.BodyStructure)];
-            case "MODSEQ": return [new(Kind.Modseq)];
-            case "RFC822": return [new(Kind.Section, "RFC822", "", Seen: true)];
-            case "RFC822.HEADER": return [new(Kind.Section, "RFC822.HEADER", "HEADER")];
-            case "RFC822.TEXT": return [new(Kind.Section, "RFC822.TEXT", "TEXT", Seen: true)];
-            case "BODY" when !args.NextIs('['): return [new(Kind.Body)];
-            case "BODY" or "BODY.PEEK":
-                args.Expect('[');
-                var section = args.ReadSectionSpec().ToUpperInvariant();
-                long? start = null, length = null;
-                if (args.TryRead('<'))
-                {
-                    start = args.ReadNumber();
-                    args.Expect('.');
-                    length = args.ReadNzNumber();
-                    args.Expect('>');
-                }
-                return [new(Kind.Section, $"BODY[{section}]", section, Seen: name == "BODY", start, length)];
-            default:
-                throw new ImapSyntaxException($"Unknown FETCH item {name}");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
@@ -15,70 +16,16 @@ public sealed class ListCommand : ImapCommand
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        var args = request.Args;
         var lsub = request.Name == "LSUB";
-        var selectSubscribed = lsub;
-        var selectSpecialUse = false;
-        args.ReadSpace();
-        if (!lsub && args.TryRead('('))
-        {
-            while (!args.TryRead(')'))
-            {
-                args.TrySpace();
-                switch (args.ReadAtom())
-                {
-                    case "SUBSCRIBED": selectSubscribed = true; break;
-                    case "SPECIAL-USE": selectSpecialUse = true; break;
-                    case "REMOTE": case "RECURSIVEMATCH": break;
-                    case var other: throw new Parsing.ImapSyntaxException($"Unknown LIST selection option {other}");
-                }
-            }
-            args.ReadSpace();
-        }
-        var reference = ImapSession.DecodeMailbox(args.ReadAString());
-        args.ReadSpace();
-        var patterns = new List<string>();
-        if (!lsub && args.TryRead('('))
-        {
-            do
-            {
-                patterns.Add(args.ReadListMailbox());
-            }
-            while (args.TrySpace());
-            args.Expect(')');
-        }
-        else
-        {
-            patterns.Add(args.ReadListMailbox());
-        }
-        string[] status = [];
-        var returnSpecialUse = selectSpecialUse;
-        var returnSubscribed = selectSubscribed && !lsub;
-        if (!lsub && args.TrySpace())
-        {
-            if (args.ReadAtom() != "RETURN")
-            {
-                throw new Parsing.ImapSyntaxException("Expected RETURN");
-            }
-            args.ReadSpace();
-            args.Expect('(');
-            while (!args.TryRead(')'))
-            {
-                args.TrySpace();
-                switch (args.ReadAtom())
-                {
-                    case "SUBSCRIBED": returnSubscribed = true; break;
-                    case "SPECIAL-USE": returnSpecialUse = true; break;
-                    case "CHILDREN": break;
-                    case "STATUS":
-                        args.ReadSpace();
-                        status = StatusCommand.ReadItems(args);
-                        break;
-                    case var other: throw new Parsing.ImapSyntaxException($"Unknown LIST return option {other}");
-                }
-            }
-        }
-        args.ExpectEnd();
+        var arguments = ListArguments.Parse(request.Args, lsub);
+        // LSUB is LIST (SUBSCRIBED) without the \Subscribed attribute; SPECIAL-USE selection implies returning it (RFC 6154 §3).
+        var selectSubscribed = lsub || arguments.SelectSubscribed;
+        var selectSpecialUse = arguments.SelectSpecialUse;
+        var reference = arguments.Reference;
+        var patterns = arguments.Patterns;
+        var status = arguments.ReturnStatus;
+        var returnSpecialUse = selectSpecialUse || arguments.ReturnSpecialUse;
+        var returnSubscribed = (selectSubscribed && !lsub) || arguments.ReturnSubscribed;
 
         if (patterns.Count == 1 && patterns[0].Length == 0)
         {
@@ -103,7 +50,7 @@ public sealed class ListCommand : ImapCommand
             if (returnSubscribed && subscribed.Contains(mailbox.Name)) attributes.Add("\\Subscribed");
             if (mailbox.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(mailbox.SpecialUse);
             session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(mailbox.Name)}");
-            if (status.Length > 0)
+            if (status.Count > 0)
             {
                 await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
             }
@@ -126,7 +73,7 @@ public sealed class ListCommand : ImapCommand
                 var attributes = new List<string> { publicNames.Any(n => n.StartsWith(folder + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren" };
                 if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
                 session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
-                if (status.Length > 0)
+                if (status.Count > 0)
                 {
                     await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
                 }
@@ -150,7 +97,7 @@ public sealed class ListCommand : ImapCommand
                 var attributes = selectable ? new List<string> { "\\HasNoChildren" } : ["\\Noselect", "\\HasChildren"];
                 if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
                 session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
-                if (selectable && status.Length > 0)
+                if (selectable && status.Count > 0)
                 {
                     await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
                 }

@@ -15,36 +15,14 @@ public sealed class StoreCommand : ImapCommand
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        var args = request.Args;
+        var arguments = StoreArguments.Parse(request.Args, request.Uid);
         var selected = session.Selected!;
-        args.ReadSpace();
-        var set = args.ReadSequenceSet();
-        args.ReadSpace();
-        long? unchangedSince = null;
-        if (args.TryRead('('))
+        var mode = (char)arguments.Mode;
+        var flags = arguments.Flags;
+        if (arguments.UnchangedSince is not null)
         {
-            if (args.ReadAtom() != "UNCHANGEDSINCE")
-            {
-                throw new ImapSyntaxException("Unknown STORE modifier");
-            }
-            args.ReadSpace();
-            unchangedSince = args.ReadNumber(long.MaxValue);
-            args.Expect(')');
-            args.ReadSpace();
+            // RFC 7162 §3.1: UNCHANGEDSINCE is a CONDSTORE-enabling command.
             session.Enabled.Add("CONDSTORE");
-        }
-        var mode = args.TryRead('+') ? '+' : args.TryRead('-') ? '-' : '=';
-        var item = args.ReadAtom();
-        if (item is not ("FLAGS" or "FLAGS.SILENT"))
-        {
-            throw new ImapSyntaxException($"Unknown STORE item {item}");
-        }
-        args.ReadSpace();
-        var flags = args.ReadFlagList();
-        args.ExpectEnd();
-        if (flags.Contains(Mailstore.MessageFlags.Recent))
-        {
-            throw new ImapSyntaxException(@"\Recent cannot be stored");
         }
         if (selected.ReadOnly)
         {
@@ -60,9 +38,9 @@ public sealed class StoreCommand : ImapCommand
                 throw new ImapNoException("NOPERM", $"You lack the '{right}' right to change {flag}");
             }
         }
-        var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
+        var uids = selected.Resolve(arguments.Set, request.Uid, session.SavedSearch);
         var modified = new List<long>();
-        if (unchangedSince is { } since)
+        if (arguments.UnchangedSince is { } since)
         {
             var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
             modified.AddRange(rows.Where(r => r.Modseq > since).Select(r => r.Uid));
@@ -75,7 +53,7 @@ public sealed class StoreCommand : ImapCommand
             session.Services.Events.Changed(selected.Id);
         }
         var changedModseq = changed.ToDictionary(c => c.Uid, c => c.Modseq);
-        if (item == "FLAGS")
+        if (!arguments.Silent)
         {
             foreach (var uid in uids)
             {

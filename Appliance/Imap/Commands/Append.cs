@@ -1,4 +1,5 @@
 using System.Globalization;
+using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
@@ -14,24 +15,11 @@ public sealed class AppendCommand : ImapCommand
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        var args = request.Args;
-        args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(args.ReadAString());
-        args.ReadSpace();
-        IReadOnlyList<string> flags = [];
-        if (args.NextIs('('))
-        {
-            flags = args.ReadFlagList();
-            args.ReadSpace();
-        }
-        var internalDate = DateTimeOffset.UtcNow;
-        if (args.NextIs('"'))
-        {
-            internalDate = args.ReadDateTime();
-            args.ReadSpace();
-        }
-        var message = args.ReadLiteral();
-        args.ExpectEnd();
+        var arguments = AppendArguments.Parse(request.Args);
+        var name = arguments.Mailbox;
+        var flags = arguments.Flags;
+        var internalDate = arguments.InternalDate ?? DateTimeOffset.UtcNow;
+        var message = arguments.Message;
 
         var user = session.User!;
         var store = session.Services.Store;

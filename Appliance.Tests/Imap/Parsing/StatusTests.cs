@@ -1,0 +1,51 @@
+using System.Text;
+using Appliance.Imap.Parsing;
+
+namespace Appliance.Tests.Imap.Parsing;
+
+/// <summary>The STATUS grammar (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ): what follows "STATUS".</summary>
+public class StatusTests
+{
+    private static StatusArguments Parse(string text) =>
+        StatusArguments.Parse(new ImapParser(Encoding.UTF8.GetBytes(" " + text)));
+
+    [Fact]
+    public void Every_status_att_parses_and_keeps_its_wire_name()
+    {
+        var arguments = Parse("\"Entw&APw-rfe\" (MESSAGES recent UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ)");
+        Assert.Equal("Entwürfe", arguments.Mailbox);
+        Assert.Equal(Enum.GetValues<StatusAttribute>(), arguments.Items);
+        Assert.Equal("MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ", string.Join(' ', arguments.Items.Select(StatusArguments.Name)));
+        Assert.Equal([StatusAttribute.Unseen], Parse("INBOX (UNSEEN)").Items);
+    }
+
+    [Theory]
+    [InlineData("", "Missing argument")]
+    [InlineData("INBOX", "Missing argument")]
+    [InlineData("INBOX MESSAGES", "Expected '('")]
+    [InlineData("INBOX ()", "Unexpected ')'")]
+    [InlineData("INBOX (BOGUS)", "Unknown STATUS item BOGUS")]
+    [InlineData("INBOX (MESSAGES", "Missing ')'")]
+    [InlineData("INBOX (MESSAGES) x", "Unexpected extra arguments")]
+    [InlineData("\"&Jjo\" (MESSAGES)", "Mailbox name is not valid modified UTF-7")]
+    public void Malformed_status_is_a_syntax_error_with_its_bad_text(string text, string bad) =>
+        Assert.Equal(bad, Assert.Throws<ImapSyntaxException>(() => Parse(text)).Message);
+
+    public static TheoryData<string> Inputs => new()
+    {
+        "\"Entw&APw-rfe\" (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)",
+        "{5}\r\nINBOX (SIZE HIGHESTMODSEQ)",
+    };
+
+    /// <summary>No proper prefix of a STATUS command is complete: each is a syntax error, never another exception.</summary>
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Every_proper_prefix_is_a_syntax_error(string input)
+    {
+        for (var length = 0; length < input.Length; length++)
+        {
+            Assert.Throws<ImapSyntaxException>(() => Parse(input[..length]));
+        }
+        Assert.NotEmpty(Parse(input).Items);
+    }
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Text;
+using Appliance.Imap.Parsing;
+using Appliance.Mailstore;
+using Appliance.Mime;
+using Appliance.Storage;
+
+namespace Appliance.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
+/// MODSEQ (RFC 7162), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
+/// Text criteria match case-insensitively in decoded header values and decoded text parts; TEXT and
+/// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
+/// </summary>
+public sealed class SearchCommand : ImapCommand
+{
+    public override IReadOnlyList<string> Names => ["SEARCH"];
+    public override IReadOnlyList<ImapState> AllowedIn => Selected;
+
+    /// <summary>What a criterion looks at.</summary>
+    internal sealed class Candidate(ImapSession session, SelectedMailbox mailbox, StoredMessage row, int sequence) : IDisposable
+    {
+        private MappedBlob? _blob;
+        private MimeMessage? _message;
+        private (string Headers, string Body)? _text;
+
+        public StoredMessage Row => row;
+        public int Sequence => sequence;
+        public SelectedMailbox Mailbox => mailbox;
+        public string Flags => mailbox.FlagsOf(row.Uid);
+
+        /// <summary>The parsed message; <see cref="LoadAsync"/> reads it first, so no criterion reads a blob synchronously.</summary>
+        public MimeMessage Message => _message ?? throw new InvalidOperationException("The message was not loaded before matching");
+
+        /// <summary>
+        /// Maps the message while this candidate is judged (see <see cref="MappedBlob"/>): a copy of a 49 MB bomb per
+        /// search is what the mail-bomb test measured; criteria keep no part of it.
+        /// </summary>
+        public Task LoadAsync()
+        {
+            _blob = session.Services.Blobs.Map(row.BlobHash);
+            _message = MimeMessage.Parse(_blob?.Memory ?? ReadOnlyMemory<byte>.Empty, session.Services.Structures.ParserOptions);
+            return Task.CompletedTask;
+        }
+
+        public void Dispose() => ((IDisposable?)_blob)?.Dispose();
+
+        /// <summary>Decoded header fields and text parts, exactly as the full-text index holds them.</summary>
+        public (string Headers, string Body) Text => _text ??= TextIndex.Extract(Message);
+    }
+
+    private delegate bool Criterion(Candidate candidate);
+
+    /// <summary>A TEXT or BODY criterion the full-text index answers; its result is filled in before matching.</summary>
+    private sealed class IndexQuery(string? column, string needle)
+    {
+        public string? Column => column;
+        public string Needle => needle;
+        public HashSet<string> Found { get; set; } = [];
+    }
+
+    public override async Task RunAsync(ImapSession session, ImapRequest request)
+    {
+        var arguments = SearchArguments.Parse(request.Args, request.Uid);
+        var selected = session.Selected!;
+        if (arguments.Charset is { } charset && !charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ImapNoException("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset");
+        }
+        var returns = arguments.Return ?? [];
+        var extended = arguments.Return is not null;
+        var compiler = new Compiler(session, selected);
+        // The top-level keys are all required: those that need only the row go first, so a message is read
+        // (asynchronously) only when they all hold and one that reads it remains.
+        var cheap = new List<Criterion>();
+        var costly = new List<Criterion>();
+        foreach (var key in arguments.Key is SearchAnd top ? top.Keys : [arguments.Key])
+        {
+            var before = compiler.ReadsMessage;
+            compiler.ReadsMessage = false;
+            var criterion = compiler.Compile(key);
+            (compiler.ReadsMessage ? costly : cheap).Add(criterion);
+            compiler.ReadsMessage |= before;
+        }
+        var queries = compiler.Queries;
+        var usesModseq = compiler.UsesModseq;
+        if (usesModseq)
+        {
+            // RFC 7162 §3.1: SEARCH MODSEQ is a CONDSTORE-enabling command.
+            session.Enabled.Add("CONDSTORE");
+        }
+
+        var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
+        if (queries.Count > 0)
+        {
+            var index = session.Services.TextIndex;
+            // What the background indexer has not reached yet is in the index queue: index that, not the folder.
+            await index.EnsureMailboxIndexedAsync(selected.Id, session.Cancellation).ConfigureAwait(false);
+            foreach (var query in queries)
+            {
+                query.Found = await index.MatchAsync(query.Column, query.Needle, selected.Id, session.Cancellation).ConfigureAwait(false);
+            }
+        }
+        var found = new List<StoredMessage>();
+        foreach (var row in rows)
+        {
+            var sequence = selected.SequenceOf(row.Uid);
+            using var candidate = new Candidate(session, selected, row, sequence);
+            if (!cheap.All(c => c(candidate)))
+            {
+                continue;
+            }
+            if (costly.Count > 0)
+            {
+                await candidate.LoadAsync().ConfigureAwait(false);
+            }
+            if (costly.All(c => c(candidate)))
+            {
+                found.Add(row);
+            }
+        }
+        var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
+        var modseq = usesModseq && found.Count > 0 ? found.Max(r => r.Modseq) : (long?)null;
+        if (returns.Contains("SAVE"))
+        {
+            session.SavedSearch = [.. found.Select(r => r.Uid)];
+        }
+        if (!extended)
+        {
+            var line = new StringBuilder("* SEARCH");
+            foreach (var n in numbers) line.Append(' ').Append(n.ToString(CultureInfo.InvariantCulture));
+            if (modseq is { } m) line.Append(CultureInfo.InvariantCulture, $" (MODSEQ {m})");
+            session.WriteLine(line.ToString());
+        }
+        else if (returns.Any(r => r != "SAVE"))
+        {
+            var line = new StringBuilder("* ESEARCH (TAG ").Append(ImapString.Quote(request.Tag)).Append(')');
+            if (request.Uid) line.Append(" UID");
+            if (numbers.Count > 0)
+            {
+                if (returns.Contains("MIN")) line.Append(CultureInfo.InvariantCulture, $" MIN {numbers.Min()}");
+                if (returns.Contains("MAX")) line.Append(CultureInfo.InvariantCulture, $" MAX {numbers.Max()}");
+                if (returns.Contains("ALL")) line.Append(" ALL ").Append(SequenceSet.Format(numbers));
+            }
+            if (returns.Contains("COUNT")) line.Append(CultureInfo.InvariantCulture, $" COUNT {numbers.Count}");
+            if (modseq is { } m && numbers.Count > 0) line.Append(CultureInfo.InvariantCulture, $" MODSEQ {m}");
+            session.WriteLine(line.ToString());
+        }
+        await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>Turns the parsed keys into a test over a candidate, noting what the test needs beforehand.</summary>
+    private sealed class Compiler(ImapSession session, SelectedMailbox selected)
+    {
+        public List<IndexQuery> Queries { get; } = [];
+        public bool UsesModseq { get; private set; }
+
+        /// <summary>Whether some criterion reads the message (headers, Date:, or text the index cannot serve).</summary>
+        public bool ReadsMessage { get; set; }
+
+        public Criterion Compile(SearchKey key)
+        {
+            switch (key)
+            {
+                case SearchAnd all:
+                    var inner = all.Keys.Select(Compile).ToList();
+                    return c => inner.All(i => i(c));
+                case SearchNot negation:
+                    return Not(Compile(negation.Key));
+                case SearchOr either:
+                    var left = Compile(either.Left);
+                    var right = Compile(either.Right);
+                    return c => left(c) || right(c);
+                case SearchSet set:
+                    var uids = selected.Resolve(set.Set, set.Uid, session.SavedSearch).ToHashSet();
+                    return c => uids.Contains(c.Row.Uid);
+                case SearchFlag flag:
+                    return flag.Present ? Has(flag.Flag) : Not(Has(flag.Flag));
+                case SearchStateKey { State: SearchState.All }:
+                    return _ => true;
+                case SearchStateKey { State: SearchState.Recent }:
+                    return c => c.Mailbox.IsRecent(c.Row.Uid);
+                case SearchStateKey { State: SearchState.Old }:
+                    return c => !c.Mailbox.IsRecent(c.Row.Uid);
+                case SearchStateKey:
+                    return c => c.Mailbox.IsRecent(c.Row.Uid) && !MessageFlags.Has(c.Flags, MessageFlags.Seen);
+                case SearchSize size:
+                    return size.Larger ? c => c.Row.Size > size.Size : c => c.Row.Size < size.Size;
+                case SearchDate date:
+                    ReadsMessage |= date.Sent;
+                    Func<Candidate, DateOnly?> day = date.Sent ? Sent : c => Day(c.Row.InternalDate);
+                    return date.Relation switch
+                    {
+                        SearchDateRelation.Before => c => day(c) is { } d && d < date.Date,
+                        SearchDateRelation.On => c => day(c) is { } d && d == date.Date,
+                        _ => c => day(c) is { } d && d >= date.Date,
+                    };
+                case SearchHeader header:
+                    ReadsMessage = true;
+                    return c => HeaderContains(c.Message, header.Field, header.Value);
+                case SearchText text:
+                    if (TextIndex.CanServe(text.Value))
+                    {
+                        var query = new IndexQuery(text.BodyOnly ? "body" : null, text.Value);
+                        Queries.Add(query);
+                        return c => query.Found.Contains(c.Row.BlobHash);
+                    }
+                    ReadsMessage = true;
+                    return text.BodyOnly
+                        ? c => Contains(c.Text.Body, text.Value)
+                        : c => Contains(c.Text.Headers, text.Value) || Contains(c.Text.Body, text.Value);
+                case SearchModseq modseq:
+                    UsesModseq = true;
+                    return c => c.Row.Modseq >= modseq.Modseq;
+                default:
+                    throw new InvalidOperationException($"No criterion for {key}");
+            }
+        }
+    }
+
+    private static Criterion Has(string flag) => c => MessageFlags.Has(c.Flags, flag);
+    private static Criterion Not(Criterion inner) => c => !inner(c);
+    private static DateOnly Day(DateTimeOffset date) => DateOnly.FromDateTime(date.UtcDateTime);
+    private static DateOnly? Sent(Candidate c) => c.Message.Date is { } d ? DateOnly.FromDateTime(d.DateTime) : null;
+
+    private static bool Contains(string? haystack, string needle) =>
+        needle.Length == 0 || (haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase));
+
+    private static bool HeaderContains(MimeMessage message, string name, string value) =>
+        message.Headers.GetAll(name).Any(h => Contains(h.DecodedValue, value) || Contains(h.Value, value))
+        // HEADER field "" matches every message that has the field (RFC 3501 §6.4.4).
+        || (value.Length == 0 && message.Headers.Contains(name));
+}

@@ -1,0 +1,103 @@
+namespace Appliance.Imap.Parsing;
+
+/// <summary>
+/// A LIST or LSUB command's arguments (RFC 3501 §6.3.8–9, LIST-EXTENDED RFC 5258 §6, LIST-STATUS RFC 5819):
+/// <c>list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]</c>,
+/// <c>mbox-or-pat = list-mailbox / patterns</c>, <c>patterns = "(" list-mailbox *(SP list-mailbox) ")"</c>,
+/// <c>lsub = "LSUB" SP mailbox SP list-mailbox</c>.
+/// The selection options are SUBSCRIBED and SPECIAL-USE (RFC 6154; REMOTE and RECURSIVEMATCH are read and
+/// change nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
+/// <see cref="Reference"/> is decoded from modified UTF-7; the patterns are kept as sent.
+/// </summary>
+public sealed record ListArguments(
+    bool Lsub,
+    bool SelectSubscribed,
+    bool SelectSpecialUse,
+    string Reference,
+    IReadOnlyList<string> Patterns,
+    bool ReturnSubscribed,
+    bool ReturnSpecialUse,
+    IReadOnlyList<StatusAttribute> ReturnStatus)
+{
+    /// <summary>
+    /// Reads what follows the command name (from the space after it) to the end of the command.
+    /// Pure; malformed input is an <see cref="ImapSyntaxException"/> whose text becomes the BAD reply.
+    /// </summary>
+    public static ListArguments Parse(ImapParser args, bool lsub)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var selectSubscribed = false;
+        var selectSpecialUse = false;
+        args.ReadSpace();
+        // list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")", loosely: RFC 5258's base/mod rule is not enforced.
+        if (!lsub && args.TryRead('('))
+        {
+            if (!args.TryRead(')'))
+            {
+                do
+                {
+                    switch (args.ReadAtom())
+                    {
+                        case "SUBSCRIBED": selectSubscribed = true; break;
+                        case "SPECIAL-USE": selectSpecialUse = true; break;
+                        case "REMOTE": case "RECURSIVEMATCH": break;
+                        case var other: throw new ImapSyntaxException($"Unknown LIST selection option {other}");
+                    }
+                }
+                while (args.TrySpace());
+                args.Expect(')');
+            }
+            args.ReadSpace();
+        }
+        var reference = args.ReadMailbox();
+        args.ReadSpace();
+        var patterns = new List<string>();
+        if (!lsub && args.TryRead('('))
+        {
+            do
+            {
+                patterns.Add(args.ReadListMailbox());
+            }
+            while (args.TrySpace());
+            args.Expect(')');
+        }
+        else
+        {
+            patterns.Add(args.ReadListMailbox());
+        }
+        var returnSubscribed = false;
+        var returnSpecialUse = false;
+        IReadOnlyList<StatusAttribute> status = [];
+        // list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")".
+        if (!lsub && args.TrySpace())
+        {
+            if (args.ReadAtom() != "RETURN")
+            {
+                throw new ImapSyntaxException("Expected RETURN");
+            }
+            args.ReadSpace();
+            args.Expect('(');
+            if (!args.TryRead(')'))
+            {
+                do
+                {
+                    switch (args.ReadAtom())
+                    {
+                        case "SUBSCRIBED": returnSubscribed = true; break;
+                        case "SPECIAL-USE": returnSpecialUse = true; break;
+                        case "CHILDREN": break;
+                        case "STATUS":
+                            args.ReadSpace();
+                            status = StatusArguments.StatusAttributes(args);
+                            break;
+                        case var other: throw new ImapSyntaxException($"Unknown LIST return option {other}");
+                    }
+                }
+                while (args.TrySpace());
+                args.Expect(')');
+            }
+        }
+        args.ExpectEnd();
+        return new ListArguments(lsub, selectSubscribed, selectSpecialUse, reference, patterns, returnSubscribed, returnSpecialUse, status);
+    }
+}
