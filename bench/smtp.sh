@@ -70,7 +70,10 @@ cg_run() { # cg_run <cgroup> <command...>: runs the command (and all it starts) 
 }
 proc_ns() { awk '{printf "%.0f\n", ($14 + $15) * 1e9 / '"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
 groups_made=()
-cg_remove() { # a cgroup can be removed once its processes have exited
+cg_remove() { # ends what is left in our cgroups (only what this script started), then removes them
+  for g in "${groups_made[@]}"; do
+    for pid in $(cat "$g/cgroup.procs" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  done
   for g in "${groups_made[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$g" 2>/dev/null && break; sleep 0.2; done
   done
@@ -113,7 +116,10 @@ APORT=$(free_port)
 $APPLIANCE --data "$BASE/appliance" setup --hostname mail.example.com --domain example.com \
   --admin admin@example.com --admin-password "Bench-$(date +%s)-Pass" >/dev/null
 $APPLIANCE --data "$BASE/appliance" user add bob@example.com --password "Bench-Pass-2026" >/dev/null
-cg_run "$A_CG" $APPLIANCE --data "$BASE/appliance" serve --Appliance:Listeners:Smtp="$APORT" --Appliance:Listeners:Http="$(free_port)" \
+# Started directly (not through the cg_run function, which would run in a subshell) so that $! is
+# the server's own pid and the kill below reaches it: an orphaned server keeps the build lock's
+# descriptor, inherited through flock, and holds the lock for everyone.
+bash -c '[ -z "$0" ] || echo $$ > "$0/cgroup.procs"; exec "$@"' "$A_CG" $APPLIANCE --data "$BASE/appliance" serve --Appliance:Listeners:Smtp="$APORT" --Appliance:Listeners:Http="$(free_port)" \
   --Appliance:Listeners:Https=0 --Appliance:Listeners:Submission=0 --Appliance:Listeners:Smtps=0 \
   --Logging:LogLevel:Default=Warning >"$BASE/appliance.log" 2>&1 &
 pids+=($!)
@@ -134,7 +140,7 @@ sleep 3; c2=$(a_cpu)
 a_accept=$(rate "$MESSAGES" "$t0" "$t1"); a_deliver=$(rate "$MESSAGES" "$t0" "$t2")
 a_cpu_ms=$(/usr/bin/python3 -c "print(f'{($c1-$c0)/1e6/$MESSAGES:.2f}')")
 a_after_ms=$(/usr/bin/python3 -c "print(f'{($c2-$c1)/1e6/$MESSAGES:.2f}')")
-kill "${pids[0]}"; pids=()
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
 # --- Dovecot (LMTP into Maildir) ---
 LPORT=$(free_port)
