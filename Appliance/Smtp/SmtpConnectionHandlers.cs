@@ -26,7 +26,7 @@ public sealed class SmtpServer(
     public async Task RunAsync(ConnectionContext connection, SmtpMode mode)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var host = await settings.GetRecentAsync(SettingKeys.HostName, DeliveryAgent.HostNameMaxAge, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
         var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
