@@ -31,6 +31,9 @@ public sealed partial class DeliveryAgent(
     TimeProvider time,
     ILogger<DeliveryAgent> logger)
 {
+    /// <summary>How stale the host name in Received headers may be when another process changed it: read per message, it cost a database open each.</summary>
+    internal static readonly TimeSpan HostNameMaxAge = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether the user's mailbox is full: their messages already take their whole quota.</summary>
     public async Task<bool> IsOverQuotaAsync(LocalMailbox mailbox, CancellationToken cancellationToken = default)
     {
@@ -50,7 +53,7 @@ public sealed partial class DeliveryAgent(
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(open);
         var id = NewId();
-        var host = await settings.GetAsync(SettingKeys.HostName, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var host = await settings.GetRecentAsync(SettingKeys.HostName, HostNameMaxAge, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
         var locals = envelope.Recipients.SelectMany(r => r.Local).DistinctBy(m => m.UserId).ToList();
         var remotes = envelope.Recipients.SelectMany(r => r.Remote).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var single = envelope.Recipients.Count == 1 ? envelope.Recipients[0].Address : null;

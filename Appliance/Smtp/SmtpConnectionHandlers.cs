@@ -26,15 +26,13 @@ public sealed class SmtpServer(
     public async Task RunAsync(ConnectionContext connection, SmtpMode mode)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
+        var host = await settings.GetRecentAsync(SettingKeys.HostName, DeliveryAgent.HostNameMaxAge, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
         var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
     }
-
-    private (string Name, long At)? _host;
 
     /// <summary>
     /// The answer to a connection past the connection limits, in place of the greeting: RFC 5321 §3.8 and §4.2
@@ -43,15 +41,10 @@ public sealed class SmtpServer(
     public async Task RefuseAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        // The host name is read once a minute, not per refused connection: a flood must not become database load.
-        if (_host is not { } host || Environment.TickCount64 - host.At > 60_000)
-        {
-            var name = await settings.GetAsync(SettingKeys.HostName, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-            host = (name, Environment.TickCount64);
-            _host = host;
-        }
+        // The same recent host name as the greeting: a flood of refusals must not become database load.
+        var host = await settings.GetRecentAsync(SettingKeys.HostName, DeliveryAgent.HostNameMaxAge, cancellationToken).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
         await connection.Transport.Output.WriteAsync(
-            System.Text.Encoding.ASCII.GetBytes($"421 4.7.0 {host.Name} Too many connections, try again later\r\n"), cancellationToken).ConfigureAwait(false);
+            System.Text.Encoding.ASCII.GetBytes($"421 4.7.0 {host} Too many connections, try again later\r\n"), cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -12,6 +12,11 @@ namespace Appliance.Storage;
 public sealed class Database
 {
     private static int s_initialized;
+    // SQLite handles whose per-connection PRAGMAs are set. The pool hands the same handle out again and
+    // it keeps its PRAGMAs; setting them on every open parsed three statements per open, several opens
+    // per message (Migrator turns foreign_keys off and back on, so the handle leaves it as it found it).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
+    private static readonly object s_marker = new();
     private readonly string _connectionString;
     private readonly int _busyTimeout;
 
@@ -44,10 +49,18 @@ public sealed class Database
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (connection.Handle is { } handle && _configured.TryGetValue(handle, out _))
+            {
+                return connection;
+            }
             using var command = connection.CreateCommand();
             // synchronous=FULL: a commit is on disk when it returns, which is what lets SMTP say 250.
             command.CommandText = $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={_busyTimeout}; PRAGMA synchronous=FULL;";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (connection.Handle is { } configured)
+            {
+                _configured.AddOrUpdate(configured, s_marker);
+            }
             return connection;
         }
         catch (SqliteException e)
@@ -59,6 +72,16 @@ public sealed class Database
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Makes the next open of this connection's handle set the per-connection PRAGMAs again (for code that changes them).</summary>
+    internal void ForgetSettings(SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.Handle is { } handle)
+        {
+            _configured.Remove(handle);
         }
     }
 

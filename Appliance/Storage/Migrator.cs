@@ -61,7 +61,9 @@ public sealed partial class Migrator(Database database, ILogger<Migrator> logger
     private async Task<bool> ApplyWithoutForeignKeysAsync(Migration migration, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Only outside a transaction does this take effect; Database.OpenAsync turns it on again for the next user.
+        // Only outside a transaction does this take effect. The finally turns it on again; should that fail,
+        // Database.OpenAsync sets it again for the next user, having been told to forget this handle.
+        database.ForgetSettings(connection);
         await connection.ExecuteAsync("PRAGMA foreign_keys=OFF").ConfigureAwait(false);
         try
         {
