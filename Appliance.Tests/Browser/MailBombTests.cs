@@ -17,7 +17,7 @@ namespace Appliance.Tests.Browser;
 /// MAILBOMB_SCALE (default <see cref="MailBombs.TestScale"/>) and MAILBOMB_NAMES (comma-separated) make it the bench
 /// of docs/performance.md.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(MailBombCollection.Name)]
 public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>The bound docs/operate.md promises: peak resident memory above a warmed-up idle server.</summary>
@@ -397,4 +397,15 @@ public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHel
             print(f'answers {answers} slow {slow} max {worst:.3f}s')
             m.logout()
         """;
+}
+
+/// <summary>
+/// The bombs run alone, after every other test: the promise is about the server on this machine's two cores
+/// (another user answered within a second while it chews on a bomb), not about the server racing the rest of
+/// the suite for them. In a full parallel run the other session saw 7 of 2,838 answers over 1 s (max 1.55 s).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MailBombCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "mail bombs";
 }
