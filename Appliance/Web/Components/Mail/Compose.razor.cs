@@ -63,7 +63,10 @@ public sealed partial class Compose
 
     protected override void OnAfterRender(bool firstRender)
     {
-        if (firstRender && model is not null)
+        // Not firstRender: Blazor renders once before an awaited OnInitializedAsync ends, so when loading the
+        // draft or the message replied to is slow (a busy server), the first render has no model yet and the
+        // form would never become ready nor save itself. Start on the first render that has the model.
+        if (!ready && model is not null)
         {
             ready = true;
             timer = new PeriodicTimer(TimeSpan.FromSeconds(Mail.Options.DraftAutosaveSeconds));

@@ -71,7 +71,9 @@ public sealed partial class MailPage
 
     protected override void OnAfterRender(bool firstRender)
     {
-        if (firstRender && user is not null)
+        // Not firstRender: the first render can come before OnInitializedAsync has loaded the user (a busy
+        // server), and the page would then never say it is ready. See Compose.
+        if (!ready && user is not null)
         {
             ready = true;
             StateHasChanged();
