@@ -72,18 +72,6 @@ public class ListTests
     [MemberData(nameof(Inputs))]
     public void Every_proper_prefix_is_a_syntax_error_unless_complete_itself(string input, string[] complete)
     {
-        for (var length = 0; length < input.Length; length++)
-        {
-            var prefix = input[..length];
-            if (complete.Contains(prefix))
-            {
-                Assert.NotEmpty(Parse(prefix).Patterns);
-            }
-            else
-            {
-                Assert.Throws<ImapSyntaxException>(() => Parse(prefix));
-            }
-        }
-        Assert.NotEmpty(Parse(input).Patterns);
+        Prefixes.AssertEachIsASyntaxErrorUnlessComplete(input, complete, s => Parse(s), a => Assert.NotEmpty(a.Patterns));
     }
 }

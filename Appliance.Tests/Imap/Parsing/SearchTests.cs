@@ -121,18 +121,6 @@ public class SearchTests
     [MemberData(nameof(Inputs))]
     public void Every_proper_prefix_is_a_syntax_error_unless_complete_itself(string input, string[] complete)
     {
-        for (var length = 0; length < input.Length; length++)
-        {
-            var prefix = input[..length];
-            if (complete.Contains(prefix))
-            {
-                Assert.NotNull(Parse(prefix).Key);
-            }
-            else
-            {
-                Assert.Throws<ImapSyntaxException>(() => Parse(prefix));
-            }
-        }
-        Assert.NotNull(Parse(input).Key);
+        Prefixes.AssertEachIsASyntaxErrorUnlessComplete(input, complete, s => Parse(s), a => Assert.NotNull(a.Key));
     }
 }
