@@ -59,7 +59,7 @@ public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHel
         _server.BeginErrorReadLine();
         foreach (var port in new[] { _smtp, _imap, _http })
         {
-            await WaitForPortAsync(port);
+            await ApplianceProcess.WaitForPortAsync(port, seconds: 60);
         }
     }
 
@@ -321,25 +321,6 @@ public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHel
             start.ArgumentList.Add(arg);
         }
         return Process.Start(start)!;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < until)
-        {
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        Assert.Fail($"the server did not listen on {port} within 60 s");
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Appliance.Mailstore;
@@ -47,7 +46,7 @@ public sealed partial class ConnectionFloodTests : IDisposable
         {
             foreach (var listener in listeners)
             {
-                await WaitForPortAsync(server, listener.Port);
+                await ApplianceProcess.WaitForPortAsync(listener.Port, server: server);
             }
             var smtp = listeners[0].Port;
 
@@ -224,24 +223,6 @@ public sealed partial class ConnectionFloodTests : IDisposable
             """;
         var (_, output, _) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", script, listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), listener.Tls.ToString(), listener.Http.ToString()]);
         return output.Trim();
-    }
-
-    private static async Task WaitForPortAsync(Process server, int port)
-    {
-        await WaitUntilAsync(async () =>
-        {
-            Assert.False(server.HasExited, "the server exited at start");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, $"the server did not listen on {port}");
     }
 
     private static Task WaitUntilAsync(Func<bool> condition, string failure) => WaitUntilAsync(() => Task.FromResult(condition()), failure);

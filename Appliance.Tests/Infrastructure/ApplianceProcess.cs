@@ -68,6 +68,30 @@ public static class ApplianceProcess
         Assert.True(code == 0, error);
     }
 
+    /// <summary>
+    /// Waits until something accepts connections on the loopback <paramref name="port"/>, failing the test after
+    /// <paramref name="seconds"/>, or at once if <paramref name="server"/> (the process meant to listen) has exited.
+    /// </summary>
+    public static async Task WaitForPortAsync(int port, int seconds = 30, Process? server = null)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.False(server?.HasExited ?? false, "the server exited at start");
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.Fail($"the server did not listen on {port} within {seconds} s");
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

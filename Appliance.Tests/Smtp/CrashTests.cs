@@ -23,7 +23,7 @@ public sealed partial class CrashTests : IDisposable
         var port = FreePort.Get();
         using (var server = StartServer(port))
         {
-            await WaitForPortAsync(port);
+            await ApplianceProcess.WaitForPortAsync(port);
             // 8 connections sending as fast as they can; the process is killed while they are at it.
             var client = StartClients(port, connections: 8, perConnection: 400);
             var acknowledged = new List<string>();
@@ -53,7 +53,7 @@ public sealed partial class CrashTests : IDisposable
             var port2 = FreePort.Get();
             using (var again = StartServer(port2))
             {
-                await WaitForPortAsync(port2);
+                await ApplianceProcess.WaitForPortAsync(port2);
                 again.Kill(entireProcessTree: true);
                 await again.WaitForExitAsync();
             }
@@ -127,25 +127,6 @@ public sealed partial class CrashTests : IDisposable
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
         return Process.Start(start)!;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < until)
-        {
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        Assert.Fail($"the server did not listen on {port} within 30 s");
     }
 
     [GeneratedRegex(@"Message-ID: (<[^>]+>)")]
