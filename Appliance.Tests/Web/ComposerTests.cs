@@ -93,23 +93,6 @@ public sealed class ComposerTests
         Assert.Equal("<a@x>", message.Headers.GetValue("In-Reply-To"));
     }
 
-    [Theory]
-    [InlineData("<p>One</p><p>Two</p>", "One\n\nTwo")]
-    [InlineData("Line<br>next<br/>last", "Line\nnext\nlast")]
-    [InlineData("<ul><li>a</li><li>b</li></ul>", "- a\n- b")]
-    [InlineData("<ol><li>a</li><li>b</li></ol>", "1. a\n2. b")]
-    [InlineData("See <a href=\"https://example.com/x\">the site</a>.", "See the site <https://example.com/x>.")]
-    [InlineData("<a href=\"https://example.com\">https://example.com</a>", "https://example.com")]
-    [InlineData("<p>Me:</p><blockquote><p>quoted</p><p>more</p></blockquote>", "Me:\n\n> quoted\n>\n> more")]
-    [InlineData("<blockquote>outer<blockquote>inner</blockquote></blockquote>", "> outer\n>\n>> inner")]
-    [InlineData("Tom &amp; Jerry &lt;3 &eacute;t&eacute;&nbsp;!", "Tom & Jerry <3 été !")]
-    [InlineData("<div>a</div><div>b</div><script>alert(1)</script><style>p{}</style>", "a\nb")]
-    [InlineData("  lots   of\n\n  space  ", "lots of space")]
-    public void HtmlToText_renders_the_structure_as_plain_text(string html, string text)
-    {
-        Assert.Equal(text, Composer.HtmlToText(html));
-    }
-
     private const string Original = """
         From: Carol <carol@example.com>
         To: bob@example.com, Dave <dave@example.com>

@@ -72,9 +72,6 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
 
     private const string Columns = "m.mailbox_id, m.uid, m.flags, m.size, m.internal_date, m.blob_hash, " + SummaryColumns;
 
-    // Parts of HTML whose text is not shown.
-    private static readonly string[] HiddenElements = ["script", "style", "head", "title"];
-
     /// <summary>The summary of one message; its text fields are cut to <see cref="MailstoreOptions.MaxSummaryFieldChars"/>.</summary>
     public static MessageSummary Summarize(MimeMessage message, string hash, MailstoreOptions? limits = null)
     {
@@ -82,9 +79,9 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
         ArgumentNullException.ThrowIfNull(hash);
         var max = (limits ?? DefaultLimits).MaxSummaryFieldChars;
         var from = message.From.FirstOrDefault();
-        var messageId = MessageIds(message.MessageId).FirstOrDefault();
-        var inReplyTo = MessageIds(message.Headers.GetValue("In-Reply-To")).FirstOrDefault();
-        var root = MessageIds(message.Headers.GetValue("References")).FirstOrDefault();
+        var messageId = MessageIds.First(message.MessageId);
+        var inReplyTo = MessageIds.First(message.Headers.GetValue("In-Reply-To"));
+        var root = MessageIds.First(message.Headers.GetValue("References"));
         return new MessageSummary(
             Subject: Collapse(message.Subject ?? "", max),
             // A From the address parser cannot read still names someone: show it as written.
@@ -549,43 +546,6 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
     private static string? Needle(string? criterion) => string.IsNullOrWhiteSpace(criterion) ? null : criterion.Trim();
 
     /// <summary>
-    /// The msg-ids of a Message-ID, In-Reply-To or References field (RFC 5322 §3.6.4), angle brackets kept.
-    /// Phrases and comments that old clients put around them are skipped; a field with no bracketed id
-    /// yields its words, which is what some clients write.
-    /// </summary>
-    private static IEnumerable<string> MessageIds(string? field)
-    {
-        if (string.IsNullOrWhiteSpace(field))
-        {
-            yield break;
-        }
-        var any = false;
-        var start = field.IndexOf('<', StringComparison.Ordinal);
-        while (start >= 0)
-        {
-            var end = field.IndexOf('>', start + 1);
-            if (end < 0)
-            {
-                break;
-            }
-            var id = field[start..(end + 1)];
-            if (id.Length > 2 && !id.AsSpan(1, id.Length - 2).ContainsAny(' ', '<', '\t'))
-            {
-                any = true;
-                yield return id;
-            }
-            start = field.IndexOf('<', end + 1);
-        }
-        if (!any)
-        {
-            foreach (var word in field.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries))
-            {
-                yield return word;
-            }
-        }
-    }
-
-    /// <summary>
     /// A part counts as attached when it says so (RFC 2183), when it is a forwarded message, or when it
     /// carries a file name and no Content-ID: Apple Mail marks attached files "inline" with a name, while
     /// images an HTML body shows are referenced by Content-ID (RFC 2392) and are not attachments to a reader.
@@ -621,49 +581,9 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
         }
         if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "html") is { } html)
         {
-            return Collapse(HtmlText(html.GetText(PreviewSourceLength, out _)), PreviewLength);
+            return Collapse(HtmlText.ToPlainText(html.GetText(PreviewSourceLength, out _), PreviewLength * 4), PreviewLength);
         }
         return "";
-    }
-
-    /// <summary>The text of HTML for a preview: tags, comments, scripts and styles out, entities decoded.</summary>
-    private static string HtmlText(string html)
-    {
-        var text = new StringBuilder(html.Length);
-        var i = 0;
-        while (i < html.Length)
-        {
-            var lt = html.IndexOf('<', i);
-            if (lt < 0)
-            {
-                text.Append(html, i, html.Length - i);
-                break;
-            }
-            text.Append(html, i, lt - i).Append(' ');
-            if (html.AsSpan(lt).StartsWith("<!--", StringComparison.Ordinal))
-            {
-                var close = html.IndexOf("-->", lt + 4, StringComparison.Ordinal);
-                i = close < 0 ? html.Length : close + 3;
-                continue;
-            }
-            var gt = html.IndexOf('>', lt + 1);
-            if (gt < 0)
-            {
-                break;
-            }
-            var tag = html.AsSpan(lt + 1, gt - lt - 1).TrimStart();
-            i = gt + 1;
-            foreach (var hidden in HiddenElements)
-            {
-                if (tag.StartsWith(hidden, StringComparison.OrdinalIgnoreCase) && (tag.Length == hidden.Length || !char.IsAsciiLetterOrDigit(tag[hidden.Length])))
-                {
-                    var close = html.IndexOf("</" + hidden, i, StringComparison.OrdinalIgnoreCase);
-                    i = close < 0 ? html.Length : close;
-                    break;
-                }
-            }
-        }
-        return WebUtility.HtmlDecode(text.ToString());
     }
 
     /// <summary>Runs of white space (line breaks, tabs, no-break spaces) and control characters as one space, trimmed, at most <paramref name="length"/> characters.</summary>

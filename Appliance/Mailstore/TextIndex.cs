@@ -62,7 +62,9 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
             {
                 body.Append('\n');
             }
-            body.Append(e.GetText(budget, out _));
+            // HTML is searched for its words, as the reader sees them, not for its markup.
+            var text = e.GetText(budget, out _);
+            body.Append(e.ContentType.Is("text", "html") ? HtmlText.ToPlainText(text) : text);
             budget -= e.RawBody.Length;
         }
         return (headers.ToString(), body.ToString());

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 using Appliance.Mime;
 
@@ -110,7 +109,7 @@ public static class Composer
     }
 
     /// <summary>
-    /// The message: multipart/alternative of a plain text made from the HTML (<see cref="HtmlToText"/>) and
+    /// The message: multipart/alternative of a plain text made from the HTML (<see cref="HtmlText.ToPlainText"/>) and
     /// the HTML, for readers that show no HTML (RFC 2046 §5.1.4: the plainest first), in multipart/mixed
     /// with the attachments. <paramref name="includeBcc"/> is for the Sent copy and drafts; what is
     /// delivered never has it (the submission pipeline removes it in any case).
@@ -126,7 +125,7 @@ public static class Composer
             Date = now,
             Subject = string.IsNullOrWhiteSpace(m.Subject) ? null : m.Subject,
             MessageId = MessageBuilder.NewMessageId(hostname),
-            InReplyTo = MessageIds(m.InReplyTo).FirstOrDefault(),
+            InReplyTo = MessageIds.First(m.InReplyTo),
         };
         builder.To.AddRange(Valid(m.To, "To"));
         builder.Cc.AddRange(Valid(m.Cc, "Cc"));
@@ -135,9 +134,9 @@ public static class Composer
         {
             builder.Bcc.AddRange(bcc);
         }
-        builder.References.AddRange(m.References.SelectMany(MessageIds).Distinct(StringComparer.Ordinal));
+        builder.References.AddRange(m.References.SelectMany(MessageIds.Parse).Distinct(StringComparer.Ordinal));
         var html = m.Html ?? "";
-        builder.TextBody = HtmlToText(html);
+        builder.TextBody = HtmlText.ToPlainText(html);
         builder.HtmlBody = "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n" + html + "\r\n</body></html>";
         foreach (var attachment in m.Attachments)
         {
@@ -157,242 +156,6 @@ public static class Composer
     {
         var list = ParseRecipients(field);
         return list.IsValid ? list.Addresses : throw new ArgumentException($"{name} has invalid addresses: {string.Join(", ", list.Invalid)}", nameof(field));
-    }
-
-    /// <summary>
-    /// The msg-ids in a field value (<c>msg-id = [CFWS] "&lt;" id-left "@" id-right "&gt;" [CFWS]</c>,
-    /// RFC 5322 §3.6.4); comments, stray words and anything with white space inside the brackets are left out,
-    /// so nothing from a received message can break a header line of ours.
-    /// </summary>
-    private static IEnumerable<string> MessageIds(string? value)
-    {
-        if (value is null) yield break;
-        var pos = 0;
-        while ((pos = value.IndexOf('<', pos)) >= 0)
-        {
-            var close = value.IndexOf('>', pos);
-            if (close < 0) yield break;
-            var id = value[pos..(close + 1)];
-            if (id.Length > 2 && !id[1..^1].Any(c => c <= ' ' || c >= 127 || c == '<'))
-            {
-                yield return id;
-            }
-            pos = close + 1;
-        }
-    }
-
-    /// <summary>
-    /// The plain-text rendering of an HTML body: paragraphs and headings apart by a blank line, &lt;br&gt; and
-    /// block ends as line breaks, list items as "- " (numbered in &lt;ol&gt;), links as "text &lt;url&gt;",
-    /// quotes with "&gt; " before each line (RFC 3676 §4.5 style), entities decoded, no markup left.
-    /// </summary>
-    public static string HtmlToText(string html)
-    {
-        using var document = Parser.ParseDocument(html ?? "");
-        var writer = new TextWriter();
-        if (document.Body is { } body)
-        {
-            writer.Children(body);
-        }
-        return writer.ToString();
-    }
-
-    /// <summary>Writes text with collapsed white space; line breaks are asked for and written only before more text.</summary>
-    private sealed class TextWriter
-    {
-        private readonly StringBuilder _text = new();
-        private int _pendingBreaks;
-        private bool _space;
-        private int _preformatted;
-
-        public void Children(INode node)
-        {
-            foreach (var child in node.ChildNodes)
-            {
-                Node(child);
-            }
-        }
-
-        private void Node(INode node)
-        {
-            if (node is IText text)
-            {
-                Text(text.Data);
-                return;
-            }
-            if (node is not IElement element)
-            {
-                return;
-            }
-            switch (element.LocalName)
-            {
-                case "script" or "style" or "head" or "title" or "template" or "noscript":
-                    return;
-                case "br":
-                    Raw("\n");
-                    return;
-                case "hr":
-                    Break(1);
-                    Raw("----------");
-                    Break(1);
-                    return;
-                case "img":
-                    if (element.GetAttribute("alt") is { Length: > 0 } alt) Text("[" + alt + "]");
-                    return;
-                case "a":
-                    Link(element);
-                    return;
-                case "blockquote":
-                    Quote(element);
-                    return;
-                case "ul" or "ol":
-                    List(element);
-                    return;
-                case "pre":
-                    Break(2);
-                    _preformatted++;
-                    Children(element);
-                    _preformatted--;
-                    Break(2);
-                    return;
-                case "p" or "h1" or "h2" or "h3" or "h4" or "h5" or "h6" or "table" or "dl" or "figure":
-                    Break(2);
-                    Children(element);
-                    Break(2);
-                    return;
-                case "div" or "tr" or "li" or "dt" or "dd" or "section" or "article" or "header" or "footer" or "address" or "caption" or "tbody" or "thead" or "tfoot" or "main" or "nav" or "aside":
-                    Break(1);
-                    Children(element);
-                    Break(1);
-                    return;
-                case "td" or "th":
-                    if (!_space && _text.Length > 0 && _pendingBreaks == 0) Text(" ");
-                    Children(element);
-                    Text(" ");
-                    return;
-                default:
-                    Children(element);
-                    return;
-            }
-        }
-
-        private void Link(IElement element)
-        {
-            var before = _text.Length;
-            Children(element);
-            var label = _text.ToString(before, _text.Length - before).Trim();
-            var href = element.GetAttribute("href")?.Trim() ?? "";
-            if (href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
-            {
-                href = Uri.UnescapeDataString(href[7..].Split('?')[0]);
-            }
-            // Same-page anchors and scripts mean nothing in plain text; a link written out as its own text needs no repeat.
-            if (href.Length == 0 || href.StartsWith('#') || href.StartsWith("javascript:", StringComparison.OrdinalIgnoreCase) || href == label)
-            {
-                return;
-            }
-            Text(label.Length == 0 ? href : " <" + href + ">");
-        }
-
-        private void Quote(IElement element)
-        {
-            var inner = new TextWriter();
-            inner.Children(element);
-            var lines = inner.ToString().Split('\n');
-            Break(2);
-            Raw(string.Join('\n', lines.Select(l => l.Length == 0 ? ">" : l.StartsWith('>') ? ">" + l : "> " + l)));
-            Break(2);
-        }
-
-        private void List(IElement element)
-        {
-            var numbered = element.LocalName == "ol";
-            var number = numbered && int.TryParse(element.GetAttribute("start"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start : 1;
-            Break(_text.Length > 0 && IsInList(element) ? 1 : 2);
-            foreach (var item in element.Children.Where(c => c.LocalName == "li"))
-            {
-                var depth = Ancestors(element).Count(a => a.LocalName is "ul" or "ol");
-                var inner = new TextWriter();
-                inner.Children(item);
-                var lines = inner.ToString().Split('\n');
-                var marker = new string(' ', depth * 2) + (numbered ? string.Create(CultureInfo.InvariantCulture, $"{number++}. ") : "- ");
-                var indent = new string(' ', marker.Length);
-                Break(1);
-                Raw(marker + string.Join("\n", lines.Select((l, i) => i == 0 || l.Length == 0 || l.StartsWith(' ') ? l : indent + l)));
-                Break(1);
-            }
-            Break(2);
-        }
-
-        private static bool IsInList(IElement element) => Ancestors(element).Any(a => a.LocalName == "li");
-
-        private static IEnumerable<IElement> Ancestors(IElement element)
-        {
-            for (var parent = element.ParentElement; parent is not null; parent = parent.ParentElement)
-            {
-                yield return parent;
-            }
-        }
-
-        private void Break(int lines) => _pendingBreaks = Math.Max(_pendingBreaks, lines);
-
-        private void Text(string text)
-        {
-            if (_preformatted > 0)
-            {
-                Raw(text.Replace("\r\n", "\n", StringComparison.Ordinal));
-                return;
-            }
-            foreach (var c in text)
-            {
-                if (char.IsWhiteSpace(c) && c != '\u00a0')
-                {
-                    _space = true;
-                    continue;
-                }
-                if (_space && _pendingBreaks == 0 && _text.Length > 0 && _text[^1] != '\n')
-                {
-                    _text.Append(' ');
-                }
-                _space = false;
-                Flush();
-                _text.Append(c == '\u00a0' ? ' ' : c);
-            }
-        }
-
-        /// <summary>Text as it is: line breaks kept, nothing collapsed.</summary>
-        private void Raw(string text)
-        {
-            if (text.Length == 0) return;
-            if (text == "\n")
-            {
-                // A <br>: one line break, on top of any the block before asked for.
-                Flush();
-                _text.Append('\n');
-                _space = false;
-                return;
-            }
-            Flush();
-            _text.Append(text);
-            _space = false;
-        }
-
-        private void Flush()
-        {
-            if (_pendingBreaks > 0 && _text.Length > 0)
-            {
-                var have = 0;
-                for (var i = _text.Length - 1; i >= 0 && _text[i] == '\n'; i--) have++;
-                for (; have < _pendingBreaks; have++) _text.Append('\n');
-            }
-            _pendingBreaks = 0;
-        }
-
-        public override string ToString()
-        {
-            var lines = _text.ToString().Split('\n').Select(l => l.TrimEnd(' '));
-            return string.Join('\n', lines).Trim('\n');
-        }
     }
 
     /// <summary>
@@ -422,11 +185,11 @@ public static class Composer
                 }
             }
         }
-        var messageId = MessageIds(original.MessageId).FirstOrDefault();
-        var references = MessageIds(original.Headers.GetValue("References")).ToList();
+        var messageId = MessageIds.First(original.MessageId);
+        var references = MessageIds.Parse(original.Headers.GetValue("References")).ToList();
         if (references.Count == 0)
         {
-            references.AddRange(MessageIds(original.Headers.GetValue("In-Reply-To")).Take(1));
+            references.AddRange(MessageIds.Parse(original.Headers.GetValue("In-Reply-To")).Take(1));
         }
         if (messageId is not null && !references.Contains(messageId))
         {
@@ -487,7 +250,7 @@ public static class Composer
         {
             body = text is null ? "" : TextToHtml(text);
         }
-        var inReplyTo = MessageIds(draft.Headers.GetValue("In-Reply-To")).FirstOrDefault();
+        var inReplyTo = MessageIds.First(draft.Headers.GetValue("In-Reply-To"));
         return new ComposeModel
         {
             Kind = inReplyTo is null ? ComposeKind.New : ComposeKind.Reply,
@@ -498,7 +261,7 @@ public static class Composer
             Html = body,
             Attachments = [.. Attachments(draft)],
             InReplyTo = inReplyTo,
-            References = [.. MessageIds(draft.Headers.GetValue("References"))],
+            References = [.. MessageIds.Parse(draft.Headers.GetValue("References"))],
         };
     }
 
@@ -513,7 +276,7 @@ public static class Composer
     private static string QuotedText(MimeMessage original)
     {
         var (text, html) = Bodies(original);
-        return TextToHtml(text ?? (html is null ? "" : HtmlToText(html)));
+        return TextToHtml(text ?? HtmlText.ToPlainText(html));
     }
 
     /// <summary>The first text/plain and text/html parts that are body, not attachment; encapsulated messages are not entered.</summary>
