@@ -93,7 +93,7 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             MessageId: messageId,
             InReplyTo: inReplyTo,
             ThreadKey: root ?? inReplyTo ?? messageId ?? hash,
-            HasAttachments: message.Entities.Any(e => IsAttachment(e, message.Root)),
+            HasAttachments: Attachments.Any(message),
             Preview: Preview(message));
     }
 
@@ -545,41 +545,15 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
 
     private static string? Needle(string? criterion) => string.IsNullOrWhiteSpace(criterion) ? null : criterion.Trim();
 
-    /// <summary>
-    /// A part counts as attached when it says so (RFC 2183), when it is a forwarded message, or when it
-    /// carries a file name and no Content-ID: Apple Mail marks attached files "inline" with a name, while
-    /// images an HTML body shows are referenced by Content-ID (RFC 2392) and are not attachments to a reader.
-    /// </summary>
-    private static bool IsAttachment(MimeEntity entity, MimeEntity root)
-    {
-        if (entity.IsMultipart)
-        {
-            return false;
-        }
-        if (entity.ContentDisposition?.IsAttachment == true)
-        {
-            return true;
-        }
-        if (entity.ContentType.IsMessage && entity != root)
-        {
-            return true;
-        }
-        return !string.IsNullOrWhiteSpace(entity.FileName) && entity.ContentId is null;
-    }
-
     /// <summary>The start of the first plain text part, else of the first HTML part without its markup.</summary>
     private static string Preview(MimeMessage message)
     {
-        var texts = message.Root.DescendantsAndSelf()
-            // Stop at an encapsulated message: its text is not this message's.
-            .TakeWhile(e => e == message.Root || !e.ContentType.IsMessage)
-            .Where(e => !e.IsMultipart && e.ContentType.IsText && !IsAttachment(e, message.Root))
-            .ToList();
-        if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "plain") is { } plain)
+        var bodies = Attachments.Bodies(message);
+        if (bodies.Plain is { } plain)
         {
             return Collapse(plain.GetText(PreviewSourceLength, out _), PreviewLength);
         }
-        if (texts.FirstOrDefault(e => e.ContentType.MediaSubtype == "html") is { } html)
+        if (bodies.Html is { } html)
         {
             return Collapse(HtmlText.ToPlainText(html.GetText(PreviewSourceLength, out _), PreviewLength * 4), PreviewLength);
         }

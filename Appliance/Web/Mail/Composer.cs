@@ -231,7 +231,7 @@ public static class Composer
             Kind = ComposeKind.Forward,
             Subject = Prefixed(original.Subject, "Fwd:", ["fwd:", "fw:"]),
             Html = "<p><br></p>\r\n" + summary + "\r\n<blockquote type=\"cite\">" + QuotedText(original) + "</blockquote>",
-            Attachments = [.. Attachments(original)],
+            Attachments = [.. CarriedAttachments(original)],
         };
     }
 
@@ -259,7 +259,7 @@ public static class Composer
             Bcc = Join(Mailboxes(draft, "Bcc")),
             Subject = draft.Subject ?? "",
             Html = body,
-            Attachments = [.. Attachments(draft)],
+            Attachments = [.. CarriedAttachments(draft)],
             InReplyTo = inReplyTo,
             References = [.. MessageIds.Parse(draft.Headers.GetValue("References"))],
         };
@@ -279,44 +279,19 @@ public static class Composer
         return TextToHtml(text ?? HtmlText.ToPlainText(html));
     }
 
-    /// <summary>The first text/plain and text/html parts that are body, not attachment; encapsulated messages are not entered.</summary>
+    /// <summary>The texts of the original's bodies (<see cref="Mime.Attachments.Bodies"/>).</summary>
     private static (string? Text, string? Html) Bodies(MimeMessage message)
     {
-        string? text = null, html = null;
-        foreach (var entity in Leaves(message.Root))
-        {
-            if (IsAttachment(entity)) continue;
-            if (entity.ContentType.Is("text", "plain")) text ??= entity.GetText();
-            else if (entity.ContentType.Is("text", "html")) html ??= entity.GetText();
-        }
-        return (text, html);
+        var bodies = Mime.Attachments.Bodies(message);
+        return (bodies.Plain?.GetText(), bodies.Html?.GetText());
     }
 
-    private static IEnumerable<ComposeAttachment> Attachments(MimeMessage message) =>
-        Leaves(message.Root).Where(IsAttachment).Select(e => new ComposeAttachment(
+    /// <summary>The original's attachments (<see cref="Mime.Attachments.Of"/>), decoded, attached messages as they are.</summary>
+    private static IEnumerable<ComposeAttachment> CarriedAttachments(MimeMessage message) =>
+        Mime.Attachments.Of(message).Select(e => new ComposeAttachment(
             e.FileName ?? (e.ContentType.IsMessage ? "message.eml" : "attachment"),
             e.ContentType.MimeType,
             e.ContentType.IsMessage ? e.RawBody.ToArray() : e.GetContent()));
-
-    /// <summary>Leaf parts and encapsulated messages (as one part each), in order.</summary>
-    private static IEnumerable<MimeEntity> Leaves(MimeEntity entity)
-    {
-        if (entity.IsMultipart)
-        {
-            foreach (var child in entity.Children)
-            {
-                foreach (var leaf in Leaves(child)) yield return leaf;
-            }
-            yield break;
-        }
-        yield return entity;
-    }
-
-    /// <summary>An attachment: said so, or named, or not text at all (an image in multipart/related, an attached message).</summary>
-    private static bool IsAttachment(MimeEntity entity) =>
-        entity.ContentDisposition?.IsAttachment == true
-        || entity.FileName is not null
-        || !(entity.ContentType.Is("text", "plain") || entity.ContentType.Is("text", "html"));
 
     private static IReadOnlyList<MailboxAddress> Mailboxes(MimeMessage message, string field) =>
         message.Headers.GetAll(field).SelectMany(f => AddressParser.ParseMailboxes(f.Value)).ToList();

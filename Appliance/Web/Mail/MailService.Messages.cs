@@ -131,9 +131,9 @@ public sealed partial class MailService
         var text = body is null ? "" : body.GetText(Options.MaxRenderedBodyBytes, out bodyCut);
         var html = body is null ? "" : body.ContentType.Is("text", "html") ? text : PlainToHtml(text);
         var sanitized = HtmlSanitizer.Sanitize(html, sanitizeOptions);
+        var attached = new HashSet<MimeEntity>(Mime.Attachments.Of(message), ReferenceEqualityComparer.Instance);
         var attachments = Parts(message).Select((e, i) => (e, i))
-            .Where(x => !x.e.IsMultipart && !ReferenceEquals(x.e, body) && !IsAlternativeText(x.e))
-            .Where(x => !(x.e.ContentId is { } id && cids.ContainsKey(id.Trim().Trim('<', '>')) && html.Contains("cid:" + id.Trim().Trim('<', '>'), StringComparison.OrdinalIgnoreCase)))
+            .Where(x => attached.Contains(x.e))
             .Select(x => new AttachmentView(prefix + x.i.ToString(CultureInfo.InvariantCulture), FileNameOf(x.e, x.i), x.e.ContentType.MimeType, x.e.RawBody.Length, x.e.ContentType.IsMessage))
             .Take(Options.MaxAttachmentsListed + 1)
             .ToList();
@@ -327,12 +327,8 @@ public sealed partial class MailService
         return entity;
     }
 
-    /// <summary>The part a reader reads: HTML where the sender offered it, else plain text, skipping attachments.</summary>
-    private static MimeEntity? ChooseBody(MimeMessage message)
-    {
-        var texts = Parts(message).Where(e => !e.IsMultipart && e.ContentType.IsText && !IsAttachment(e)).ToList();
-        return texts.FirstOrDefault(e => e.ContentType.Is("text", "html")) ?? texts.FirstOrDefault(e => e.ContentType.Is("text", "plain")) ?? texts.FirstOrDefault();
-    }
+    /// <summary>The part a reader reads: HTML where the sender offered it, else plain text (<see cref="Mime.Attachments.Bodies"/>).</summary>
+    private static MimeEntity? ChooseBody(MimeMessage message) => Mime.Attachments.Bodies(message).Preferred;
 
     /// <summary>
     /// The message's own entities, depth first, without entering attached messages: those are shown as
@@ -354,12 +350,6 @@ public sealed partial class MailService
         }
         return parts;
     }
-
-    private static bool IsAttachment(MimeEntity entity) =>
-        string.Equals(entity.ContentDisposition?.Type, "attachment", StringComparison.OrdinalIgnoreCase) || entity.FileName is not null;
-
-    /// <summary>The plain twin of the HTML body in multipart/alternative is not an attachment.</summary>
-    private static bool IsAlternativeText(MimeEntity entity) => entity.ContentType.IsText && !IsAttachment(entity);
 
     private static string FileNameOf(MimeEntity entity, int index) =>
         entity.FileName is { Length: > 0 } name ? name
