@@ -19,7 +19,7 @@ public sealed class ImapServer(
     SettingsRepository settings,
     Authenticator authenticator,
     MailStore store,
-    BlobStore blobs,
+    MessageLoader messages,
     MailboxEvents events,
     MailboxWriter writer,
     TlsCertificateStore certificates,
@@ -39,7 +39,7 @@ public sealed class ImapServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, blobs, events, writer, certificates, connections, structures, textIndex, users, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, users, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))

@@ -28,7 +28,7 @@ public sealed record ImapServices(
     string HostName,
     Authenticator Authenticator,
     MailStore Store,
-    BlobStore Blobs,
+    MessageLoader Messages,
     MailboxEvents Events,
     MailboxWriter Writer,
     TlsCertificateStore Certificates,

@@ -27,6 +27,7 @@ public static class MailstoreServiceCollectionExtensions
         // The parser's limits as one shared value: every path that parses a stored message cuts it the same way.
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MimeParserOptions>>().Value);
         services.AddSingleton<MailStore>();
+        services.AddSingleton<MessageLoader>();
         services.AddSingleton<MailboxEvents>();
         services.AddSingleton<TextIndex>();
         services.AddSingleton<MessageSummaries>();

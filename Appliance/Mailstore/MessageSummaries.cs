@@ -41,7 +41,7 @@ public sealed record FoundMessage(long MailboxId, ListedMessage Message);
 /// made from the message on first need (or earlier by the message indexer) and removed with the blob.
 /// Lists, sorts, conversations and search over folders of 100,000 messages read rows, never bodies.
 /// </summary>
-public sealed partial class MessageSummaries(Database database, BlobStore blobs, TextIndex textIndex, MailStore store, MimeParserOptions parserOptions,
+public sealed partial class MessageSummaries(Database database, MessageLoader messages, TextIndex textIndex, MailStore store,
     IOptions<MailstoreOptions> options, ILogger<MessageSummaries> logger)
 {
     /// <summary>Characters of text kept as the preview.</summary>
@@ -153,7 +153,7 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             foreach (var hash in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                summaries.Add((hash, ReadSummary(hash)));
+                summaries.Add((hash, await ReadSummaryAsync(hash, cancellationToken).ConfigureAwait(false)));
             }
             await database.InTransactionAsync(async (connection, transaction) =>
             {
@@ -491,18 +491,18 @@ public sealed partial class MessageSummaries(Database database, BlobStore blobs,
             : filled.GetValueOrDefault(r.BlobHash) ?? Empty(r.BlobHash)))];
     }
 
-    private MessageSummary ReadSummary(string hash)
+    private async Task<MessageSummary> ReadSummaryAsync(string hash, CancellationToken cancellationToken)
     {
         try
         {
-            // Mapped, not read: the summary's strings are copies, and the pages go with the mapping.
-            using var blob = blobs.Map(hash);
-            if (blob is null)
+            // Scoped: the summary's strings are copies, and the bytes go with the loaded message.
+            using var loaded = await messages.LoadAsync(hash, MessageLifetime.Scoped, cancellationToken).ConfigureAwait(false);
+            if (loaded is null)
             {
                 LogMissing(logger, hash);
                 return Empty(hash);
             }
-            return Summarize(MimeMessage.Parse(blob.Memory, parserOptions), hash, options.Value);
+            return Summarize(loaded.Message, hash, options.Value);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

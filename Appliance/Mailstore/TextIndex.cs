@@ -12,7 +12,7 @@ namespace Appliance.Mailstore;
 /// match is IMAP's case-insensitive substring. The message indexer fills it in the background, and a
 /// search indexes whatever it still lacks first; an entry goes with its blob (a trigger on the blobs table).
 /// </summary>
-public sealed class TextIndex(Database database, BlobStore blobs, MailStore store, MimeParserOptions parserOptions, IOptions<MailstoreOptions> options)
+public sealed class TextIndex(Database database, MessageLoader messages, MailStore store, IOptions<MailstoreOptions> options)
 {
     // Characters of text held before they are written: a batch of large messages must not add up.
     private const int WriteBudgetChars = 8 << 20;
@@ -88,12 +88,12 @@ public sealed class TextIndex(Database database, BlobStore blobs, MailStore stor
         for (var i = 0; i < missing.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // Mapped, not read: the extracted text is a copy, and the pages go with the mapping.
-            using (var blob = blobs.Map(missing[i]))
+            // Scoped: the extracted text is a copy, and the bytes go with the loaded message.
+            using (var loaded = await messages.LoadAsync(missing[i], MessageLifetime.Scoped, cancellationToken).ConfigureAwait(false))
             {
-                if (blob is not null)
+                if (loaded is not null)
                 {
-                    var (headers, body) = Extract(MimeMessage.Parse(blob.Memory, parserOptions), options.Value);
+                    var (headers, body) = Extract(loaded.Message, options.Value);
                     texts.Add((missing[i], headers, body));
                     held += headers.Length + body.Length;
                 }

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 
 namespace Appliance.Storage;
 
@@ -272,31 +274,86 @@ public sealed class BlobStore
     }
 
     /// <summary>
-    /// A blob's bytes in one array of exactly its size, or null when there is none: a copy through a MemoryStream
-    /// holds up to three times the message (its doubling buffer and the copy out), and a 50 MB message is allowed.
+    /// Blobs up to this size are read whole into a pooled array by <see cref="ReadAsync"/>; larger ones are mapped.
+    /// 1 MiB: most mail is far smaller (a reply is a few KB, a message with a photo a few hundred), so it costs one
+    /// asynchronous read and a pooled array the pool already holds; a 50 MB message as an array would sit on the large
+    /// object heap until a full collection, which is why the large ones stay outside the GC heap.
     /// </summary>
-    public async Task<byte[]?> ReadAllAsync(string hash, CancellationToken cancellationToken = default)
-    {
-        await using var stream = OpenRead(hash);
-        if (stream is null)
-        {
-            return null;
-        }
-        var bytes = new byte[stream.Length];
-        await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-        return bytes;
-    }
+    public const int BufferedReadLimit = 1 << 20;
 
-    /// <summary>A blob mapped read-only into memory (see <see cref="MappedBlob"/>), or null when there is none. Dispose it.</summary>
-    public MappedBlob? Map(string hash)
+    // Chunk of the asynchronous read that brings a large blob's pages into the page cache before it is mapped.
+    private const int PrefaultChunk = 256 * 1024;
+
+    /// <summary>
+    /// A blob's bytes for one scope, or null when there is none; dispose it, and keep nothing that points into it.
+    /// Nothing here blocks the caller's thread on the disk: up to <see cref="BufferedReadLimit"/> the bytes are read
+    /// with <see cref="RandomAccess.ReadAsync(Microsoft.Win32.SafeHandles.SafeFileHandle, Memory{byte}, long, CancellationToken)"/>
+    /// into a pooled array; above it the file is first read through asynchronously in chunks (which puts its pages
+    /// in the page cache) and then mapped read-only (<see cref="MappedBlob"/>), so that the parse's page faults are
+    /// served from memory rather than the disk while the process keeps no copy. Under memory pressure the kernel may
+    /// evict pages between the two; a fault then reads the disk again, the one window left.
+    /// </summary>
+    public async Task<IMemoryOwner<byte>?> ReadAsync(string hash, CancellationToken cancellationToken = default)
     {
+        var path = PathOf(hash);
+        SafeFileHandle handle;
         try
         {
-            return new MappedBlob(PathOf(hash));
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        using (handle)
+        {
+            var length = RandomAccess.GetLength(handle);
+            if (length > int.MaxValue)
+            {
+                throw new IOException($"{path} is larger than a message can be.");
+            }
+            if (length <= BufferedReadLimit)
+            {
+                var buffered = new BufferedBlob((int)length);
+                try
+                {
+                    await ReadExactlyAsync(handle, buffered.Writable, 0, cancellationToken).ConfigureAwait(false);
+                    return buffered;
+                }
+                catch
+                {
+                    buffered.Dispose();
+                    throw;
+                }
+            }
+            var scratch = ArrayPool<byte>.Shared.Rent(PrefaultChunk);
+            try
+            {
+                for (long offset = 0; offset < length; offset += PrefaultChunk)
+                {
+                    var count = (int)Math.Min(PrefaultChunk, length - offset);
+                    await ReadExactlyAsync(handle, scratch.AsMemory(0, count), offset, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+            return new MappedBlob(handle, length);
+        }
+    }
+
+    private static async Task ReadExactlyAsync(SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = await RandomAccess.ReadAsync(handle, buffer, offset, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("A blob is shorter than its length: blobs never change, so the file system failed.");
+            }
+            buffer = buffer[read..];
+            offset += read;
         }
     }
 

@@ -18,19 +18,18 @@ public sealed unsafe class MappedBlob : MemoryManager<byte>
     private readonly int _length;
     private bool _disposed;
 
-    internal MappedBlob(string path)
+    /// <summary>Maps the file open on <paramref name="handle"/> (which stays the caller's to close) of <paramref name="length"/> bytes.</summary>
+    internal MappedBlob(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
     {
-        var length = new FileInfo(path).Length;
         if (length > int.MaxValue)
         {
-            throw new IOException($"{path} is larger than a message can be.");
+            throw new IOException("A blob is larger than a message can be.");
         }
         if (length == 0)
         {
-            // An empty file cannot be mapped.
             return;
         }
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         _view = _file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);

@@ -84,14 +84,14 @@ public sealed class FetchCommand : ImapCommand
             {
                 structure = cached;
             }
-            // Mapped, not read (see MappedBlob): sections are copied into the output before it goes.
-            using var blob = needsBytes || (needsStructure && structure is null) ? Map(session, row.BlobHash) : null;
-            var bytes = blob?.Memory ?? ReadOnlyMemory<byte>.Empty;
-            if (blob is not null)
+            // Scoped (see MessageLoader): sections are copied into the output before it goes.
+            using var loaded = needsBytes || (needsStructure && structure is null) ? await LoadAsync(session, row.BlobHash).ConfigureAwait(false) : null;
+            var bytes = loaded?.Bytes ?? ReadOnlyMemory<byte>.Empty;
+            if (loaded is not null)
             {
                 if (items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false }) || (needsStructure && structure is null))
                 {
-                    message = MimeMessage.Parse(bytes, session.Services.Structures.ParserOptions);
+                    message = loaded.Message;
                 }
                 if (needsStructure && structure is null)
                 {
@@ -161,8 +161,9 @@ public sealed class FetchCommand : ImapCommand
 
     private const int SectionSlice = 256 * 1024;
 
-    private static MappedBlob Map(ImapSession session, string hash) =>
-        session.Services.Blobs.Map(hash) ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
+    private static async Task<LoadedMessage> LoadAsync(ImapSession session, string hash) =>
+        await session.Services.Messages.LoadAsync(hash, MessageLifetime.Scoped, session.Cancellation).ConfigureAwait(false)
+        ?? throw new ImapNoException("SERVERBUG", "A message body is missing from the store");
 
     private static async Task WriteSectionAsync(ImapSession session, FetchItem item, ReadOnlyMemory<byte> bytes, MimeMessage? message)
     {

@@ -21,7 +21,7 @@ public sealed class SearchCommand : ImapCommand
     /// <summary>What a criterion looks at.</summary>
     internal sealed class Candidate(ImapSession session, SelectedMailbox mailbox, StoredMessage row, int sequence) : IDisposable
     {
-        private MappedBlob? _blob;
+        private LoadedMessage? _loaded;
         private MimeMessage? _message;
         private (string Headers, string Body)? _text;
 
@@ -34,17 +34,17 @@ public sealed class SearchCommand : ImapCommand
         public MimeMessage Message => _message ?? throw new InvalidOperationException("The message was not loaded before matching");
 
         /// <summary>
-        /// Maps the message while this candidate is judged (see <see cref="MappedBlob"/>): a copy of a 49 MB bomb per
-        /// search is what the mail-bomb test measured; criteria keep no part of it.
+        /// Loads the message while this candidate is judged (see <see cref="MessageLoader"/>): a copy of a 49 MB bomb per
+        /// search is what the mail-bomb test measured; criteria keep no part of it. A body gone meanwhile is an empty message.
         /// </summary>
-        public Task LoadAsync()
+        public async Task LoadAsync()
         {
-            _blob = session.Services.Blobs.Map(row.BlobHash);
-            _message = MimeMessage.Parse(_blob?.Memory ?? ReadOnlyMemory<byte>.Empty, session.Services.Structures.ParserOptions);
-            return Task.CompletedTask;
+            _loaded = await session.Services.Messages.LoadAsync(row.BlobHash, MessageLifetime.Scoped, session.Cancellation).ConfigureAwait(false)
+                ?? session.Services.Messages.Empty;
+            _message = _loaded.Message;
         }
 
-        public void Dispose() => ((IDisposable?)_blob)?.Dispose();
+        public void Dispose() => _loaded?.Dispose();
 
         /// <summary>Decoded header fields and text parts, exactly as the full-text index holds them.</summary>
         public (string Headers, string Body) Text => _text ??= TextIndex.Extract(Message);

@@ -102,9 +102,9 @@ public sealed partial class MailService
             throw new MailActionException("Mail.Error.NoMessage");
         }
         var stored = rows[0];
-        // Mapped for this method only: everything the view keeps is a copy.
-        using var blob = Map(stored);
-        var root = MimeMessage.Parse(blob.Memory, parserOptions);
+        // Loaded for this method only: everything the view keeps is a copy.
+        using var loaded = await LoadScopedAsync(stored, cancellationToken).ConfigureAwait(false);
+        var root = loaded.Message;
         var message = part.Length == 0 ? root : (ResolvePart(root, part)?.Message ?? throw new MailActionException("Mail.Error.NoMessage"));
         if (part.Length == 0 && mailbox.Has('s') && !MessageFlags.Has(stored.Flags, MessageFlags.Seen))
         {
@@ -199,8 +199,8 @@ public sealed partial class MailService
         {
             return null;
         }
-        using var blob = Map(rows[0]);
-        var message = MimeMessage.Parse(blob.Memory, parserOptions);
+        using var loaded = await LoadScopedAsync(rows[0], cancellationToken).ConfigureAwait(false);
+        var message = loaded.Message;
         var entity = ResolvePart(message, part);
         if (entity is null || entity.IsMultipart)
         {
@@ -286,24 +286,24 @@ public sealed partial class MailService
         return (rows[0], await ParseAsync(rows[0], cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The message's blob mapped (see <see cref="MappedBlob"/>), for a parse whose results are copied before it is disposed.</summary>
-    private MappedBlob Map(StoredMessage stored)
-    {
-        if (stored.Size > Options.MaxDisplayBytes)
-        {
-            throw new MailActionException("Mail.Error.TooLarge");
-        }
-        return blobs.Map(stored.BlobHash) ?? throw new MailActionException("Mail.Error.NoMessage");
-    }
+    /// <summary>The message for one method's scope (see <see cref="MessageLoader"/>): its results are copied before it is disposed.</summary>
+    private Task<LoadedMessage> LoadScopedAsync(StoredMessage stored, CancellationToken cancellationToken) =>
+        LoadAsync(stored, MessageLifetime.Scoped, cancellationToken);
 
+    /// <summary>The message as the composer keeps it (reply, forward, draft): bytes of its own.</summary>
     private async Task<MimeMessage> ParseAsync(StoredMessage stored, CancellationToken cancellationToken)
     {
+        using var loaded = await LoadAsync(stored, MessageLifetime.Owned, cancellationToken).ConfigureAwait(false);
+        return loaded.Message;
+    }
+
+    private async Task<LoadedMessage> LoadAsync(StoredMessage stored, MessageLifetime lifetime, CancellationToken cancellationToken)
+    {
         if (stored.Size > Options.MaxDisplayBytes)
         {
             throw new MailActionException("Mail.Error.TooLarge");
         }
-        var bytes = await blobs.ReadAllAsync(stored.BlobHash, cancellationToken).ConfigureAwait(false) ?? throw new MailActionException("Mail.Error.NoMessage");
-        return MimeMessage.Parse(bytes, parserOptions);
+        return await messages.LoadAsync(stored.BlobHash, lifetime, cancellationToken).ConfigureAwait(false) ?? throw new MailActionException("Mail.Error.NoMessage");
     }
 
     /// <summary>"3" is the fourth entity of the message; "3.1" the second entity of the message attached there.</summary>

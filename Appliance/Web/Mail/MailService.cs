@@ -36,7 +36,7 @@ public sealed class MailActionException(string key, params object[] arguments) :
 public sealed partial class MailService(
     MailStore store,
     MessageSummaries summaries,
-    BlobStore blobs,
+    MessageLoader messages,
     MailboxEvents events,
     UserRepository users,
     AliasRepository aliases,
@@ -46,7 +46,6 @@ public sealed partial class MailService(
     TrustedSenders trusted,
     SettingsRepository settings,
     IOptions<WebmailOptions> options,
-    MimeParserOptions parserOptions,
     TimeProvider time)
 {
     /// <summary>How special folders sort: what a desktop client shows first.</summary>
