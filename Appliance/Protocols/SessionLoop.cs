@@ -52,7 +52,6 @@ public sealed class SessionLoop : IAsyncDisposable
     private readonly IDuplexPipe _transport;
     private readonly TlsCertificateStore? _certificates;
     private SslStream? _tls;
-    private bool _inHandler;
     // One per connection, so that IDLE woken in the middle of an overlong line goes on dropping it afterwards.
     private readonly LineSplitter _lines = new();
 
@@ -230,15 +229,19 @@ public sealed class SessionLoop : IAsyncDisposable
         {
             throw new SessionIdleException();
         }
+        return await TakeAsync(result, handler).ConfigureAwait(false);
+    }
+
+    /// <summary>The one place where the loop gives bytes back to the pipe.</summary>
+    private async ValueTask<SessionRead> TakeAsync(ReadResult result, SessionReadHandler handler)
+    {
         var buffer = result.Buffer;
-        _inHandler = true;
         try
         {
             buffer = await handler(buffer).ConfigureAwait(false);
         }
         finally
         {
-            _inHandler = false;
             if (TlsRequested)
             {
                 // RFC 3207 §6 (and RFC 2595 §4 for POP3): what the client sent before the handshake is not trusted.
@@ -255,8 +258,8 @@ public sealed class SessionLoop : IAsyncDisposable
     /// <summary>
     /// The protocol has written its go-ahead for TLS; the handshake starts at the next <see cref="FlushAsync"/>,
     /// once that reply is on the wire. Whatever the client sent before seeing it is dropped (the STARTTLS
-    /// command-injection defence of RFC 3207 §6): within a read, the rest of that read's buffer; outside one
-    /// (IMAP runs a command after its line was consumed), what is buffered now.
+    /// command-injection defence of RFC 3207 §6): the rest of the read that carried the command, and whatever
+    /// else is buffered when the go-ahead is flushed (IMAP runs a command after its line was consumed).
     /// </summary>
     public void RequestTls()
     {
@@ -265,15 +268,16 @@ public sealed class SessionLoop : IAsyncDisposable
             throw new InvalidOperationException("TLS is already active or not offered on this connection");
         }
         TlsRequested = true;
-        if (!_inHandler && Input.TryRead(out var buffered))
-        {
-            Input.AdvanceTo(buffered.Buffer.End);
-        }
     }
 
     /// <summary>Sends what the protocol has written; then, if TLS was requested, runs the handshake.</summary>
     public async ValueTask FlushAsync()
     {
+        if (TlsRequested && Input.TryRead(out var early))
+        {
+            // Sent before the client could see the go-ahead: dropped by TakeAsync, since TLS is requested.
+            await TakeAsync(early, static buffer => ValueTask.FromResult(buffer)).ConfigureAwait(false);
+        }
         await Output.FlushAsync(Cancellation).ConfigureAwait(false);
         if (TlsRequested)
         {
