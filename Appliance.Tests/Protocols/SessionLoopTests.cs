@@ -275,4 +275,23 @@ public sealed class SessionLoopTests : IAsyncDisposable
         _server.Reader.AdvanceTo(reply.Buffer.End);
         Assert.False(loop.IsTls);
     }
+
+    [Fact]
+    public async Task Starttls_requested_after_the_line_was_consumed_still_drops_what_the_client_pipelined_behind_it()
+    {
+        // IMAP runs STARTTLS after its line has been read; the injected LOGIN is still buffered when the OK is flushed.
+        using var directory = new TempDirectory();
+        using var certificates = new TlsCertificateStore(Options.Create(new TlsOptions { Directory = directory.Path, HandshakeTimeout = TimeSpan.FromSeconds(1) }));
+        await using var loop = new SessionLoop(new TestPipes(_client.Reader, _server.Writer), isTls: false, certificates, CancellationToken.None);
+        await SendAsync("a1 STARTTLS\r\na2 LOGIN injected secret\r\n");
+        var line = await loop.ReadLineAsync(100, Patient).AsTask().WaitAsync(Bound);
+        Assert.Equal("a1 STARTTLS", Encoding.ASCII.GetString(line.Bytes!));
+        loop.Output.Write("a1 OK Begin TLS negotiation now\r\n"u8);
+        loop.RequestTls();
+        // Had the LOGIN line reached the handshake it would fail at once as a malformed ClientHello; dropped, the
+        // handshake waits for the client and gives up after the timeout.
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await loop.FlushAsync().AsTask().WaitAsync(Bound));
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(8));
+    }
 }
