@@ -153,12 +153,12 @@ public static class FuzzTargets
         var reader = new ImapCommandReader(new ImapOptions { MaxLineLength = 200, MaxLiteralSize = 4096 });
         foreach (var buffer in Buffers(input))
         {
-            var pipe = PipeReader.Create(buffer);
+            var pipe = new SessionLoop(new Pipes(PipeReader.Create(buffer), PipeWriter.Create(Stream.Null)), isTls: false, certificates: null, CancellationToken.None);
             // Each frame consumes at least one byte, so there are at most as many frames as bytes (and one End).
             for (var frames = 0; frames <= input.Length + 1; frames++)
             {
                 // The pipe is in memory and complete, so the read finishes synchronously.
-                var frame = reader.ReadAsync(pipe, () => Task.CompletedTask, CancellationToken.None, authenticated: frames % 2 == 0).GetAwaiter().GetResult();
+                var frame = reader.ReadAsync(pipe, () => Task.CompletedTask, Timeout.InfiniteTimeSpan, authenticated: frames % 2 == 0).GetAwaiter().GetResult();
                 if (frame.Kind == FrameKind.End)
                 {
                     break;
@@ -181,6 +181,8 @@ public static class FuzzTargets
             }
         }
     }
+
+    private sealed record Pipes(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 
     /// <summary>One command through the grammar that ImapSession and its command classes read.</summary>
     private static void ImapCommand(ReadOnlyMemory<byte> bytes)

@@ -42,4 +42,19 @@ public class ListenerOptionsTests
     [Fact]
     public void Bad_bind_address_is_named() =>
         Assert.Contains("Appliance:Listeners:Address", Validator.Validate(null, new ListenerOptions { Address = "everywhere" }).FailureMessage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(301.0)]
+    public void Tls_handshake_timeout_out_of_range_is_named(double seconds)
+    {
+        var result = Validator.Validate(null, new ListenerOptions { TlsHandshakeTimeout = TimeSpan.FromSeconds(seconds) });
+        Assert.True(result.Failed);
+        Assert.Contains("Appliance:Listeners:TlsHandshakeTimeout must be between 00:00:01 and 00:05:00", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tls_handshake_timeout_defaults_to_ten_seconds() =>
+        Assert.Equal(TimeSpan.FromSeconds(10), new ListenerOptions().TlsHandshakeTimeout);
 }

@@ -2,6 +2,8 @@ using System.IO.Pipelines;
 using System.Text;
 using Appliance.Imap;
 using Appliance.Imap.Parsing;
+using Appliance.Protocols;
+using Appliance.Tests.Infrastructure;
 
 namespace Appliance.Tests.Imap;
 
@@ -171,6 +173,11 @@ public class ImapParserTests
     {
         public Pipe Pipe { get; } = new();
 
+        /// <summary>The session loop the reader reads through, over this pipe.</summary>
+        public SessionLoop Loop => _loop ??= new SessionLoop(new TestPipes(Pipe.Reader, new Pipe().Writer), isTls: false, certificates: null, default);
+
+        private SessionLoop? _loop;
+
         public async Task FeedAsync()
         {
             var last = 0;
@@ -195,13 +202,13 @@ public class ImapParserTests
             await using var split = new Split(input, [cut]);
             await split.FeedAsync();
             var continuations = 0;
-            var first = await reader.ReadAsync(split.Pipe.Reader, () => { continuations++; return Task.CompletedTask; }, default);
+            var first = await reader.ReadAsync(split.Loop, () => { continuations++; return Task.CompletedTask; }, Timeout.InfiniteTimeSpan);
             Assert.Equal(FrameKind.Command, first.Kind);
             Assert.Equal("a1 APPEND INBOX {11}\r\nHello\r\nBob {3+}\r\nxyz", Encoding.ASCII.GetString(first.Bytes.Span));
             Assert.Equal(1, continuations);
-            var second = await reader.ReadAsync(split.Pipe.Reader, () => { continuations++; return Task.CompletedTask; }, default);
+            var second = await reader.ReadAsync(split.Loop, () => { continuations++; return Task.CompletedTask; }, Timeout.InfiniteTimeSpan);
             Assert.Equal("a2 NOOP", Encoding.ASCII.GetString(second.Bytes.Span));
-            Assert.Equal(FrameKind.End, (await reader.ReadAsync(split.Pipe.Reader, () => Task.CompletedTask, default)).Kind);
+            Assert.Equal(FrameKind.End, (await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Kind);
         }
     }
 
@@ -218,7 +225,7 @@ public class ImapParserTests
             ImapFrame frame;
             do
             {
-                frame = await reader.ReadAsync(split.Pipe.Reader, () => Task.CompletedTask, default);
+                frame = await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan);
                 frames.Add(frame.Kind);
             }
             while (frame.Kind != FrameKind.End && frames.Count < 5);
@@ -236,20 +243,20 @@ public class ImapParserTests
         await using (var split = new Split(longLine, [100, 5000]))
         {
             await split.FeedAsync();
-            Assert.Equal(FrameKind.LineTooLong, (await reader.ReadAsync(split.Pipe.Reader, () => Task.CompletedTask, default)).Kind);
-            Assert.Equal("a2 NOOP", Encoding.ASCII.GetString((await reader.ReadAsync(split.Pipe.Reader, () => Task.CompletedTask, default)).Bytes.Span));
+            Assert.Equal(FrameKind.LineTooLong, (await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Kind);
+            Assert.Equal("a2 NOOP", Encoding.ASCII.GetString((await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Bytes.Span));
         }
         await using (var split = new Split("a3 APPEND INBOX {70000}\r\n"u8.ToArray(), []))
         {
             await split.FeedAsync();
-            var frame = await reader.ReadAsync(split.Pipe.Reader, () => throw new InvalidOperationException("no continuation for a refused literal"), default);
+            var frame = await reader.ReadAsync(split.Loop, () => throw new InvalidOperationException("no continuation for a refused literal"), Timeout.InfiniteTimeSpan);
             Assert.Equal(FrameKind.LiteralTooLarge, frame.Kind);
             Assert.Equal("a3", frame.Tag);
         }
         await using (var split = new Split("a4 APPEND INBOX {70000+}\r\n"u8.ToArray(), []))
         {
             await split.FeedAsync();
-            Assert.Equal(FrameKind.FatalLiteralTooLarge, (await reader.ReadAsync(split.Pipe.Reader, () => Task.CompletedTask, default)).Kind);
+            Assert.Equal(FrameKind.FatalLiteralTooLarge, (await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Kind);
         }
     }
 }

@@ -28,6 +28,16 @@ public sealed class ListenerOptions
     public int Pop3 { get; set; } = 2110;
     public int Pop3s { get; set; } = 2995;
 
+    /// <summary>
+    /// How long a client may take over its TLS handshake, on the implicit-TLS ports and after STARTTLS (SMTP,
+    /// IMAP) or STLS (POP3); then it is dropped. Default 10 s (<see cref="Protocols.TlsOptions.DefaultHandshakeTimeout"/>).
+    /// </summary>
+    public TimeSpan TlsHandshakeTimeout { get; set; } = Protocols.TlsOptions.DefaultHandshakeTimeout;
+
+    /// <summary>The bounds <see cref="ListenerOptionsValidator"/> holds it to: a handshake needs some time, and a stalled one must not hold a slot for minutes.</summary>
+    public static TimeSpan MinTlsHandshakeTimeout { get; } = TimeSpan.FromSeconds(1);
+    public static TimeSpan MaxTlsHandshakeTimeout { get; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Each listener's setting name and port, in a fixed order.</summary>
     public IEnumerable<(string Name, int Port)> All()
     {
@@ -66,6 +76,10 @@ public sealed class ListenerOptionsValidator : IValidateOptions<ListenerOptions>
         foreach (var clash in options.All().Where(l => l.Port > 0).GroupBy(l => l.Port).Where(g => g.Count() > 1))
         {
             failures.Add($"{string.Join(" and ", clash.Select(l => $"{ListenerOptions.Section}:{l.Name}"))} are all set to port {clash.Key}; each listener needs its own.");
+        }
+        if (options.TlsHandshakeTimeout < ListenerOptions.MinTlsHandshakeTimeout || options.TlsHandshakeTimeout > ListenerOptions.MaxTlsHandshakeTimeout)
+        {
+            failures.Add($"{ListenerOptions.Section}:TlsHandshakeTimeout must be between {ListenerOptions.MinTlsHandshakeTimeout:c} and {ListenerOptions.MaxTlsHandshakeTimeout:c} (was {options.TlsHandshakeTimeout:c}).");
         }
         if (options.Http == 0 && options.Https == 0)
         {

@@ -19,6 +19,8 @@ public static class Listeners
     {
         services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ListenerOptions>, ListenerOptionsValidator>();
+        // The one handshake timeout: Kestrel's for the implicit-TLS ports below, the certificate store's for STARTTLS and STLS.
+        services.AddOptions<TlsOptions>().Configure<IOptions<ListenerOptions>>((tls, listeners) => tls.HandshakeTimeout = listeners.Value.TlsHandshakeTimeout);
         services.AddOptions<ConnectionLimitOptions>().BindConfiguration(ConnectionLimitOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConnectionLimitOptions>, ConnectionLimitOptionsValidator>();
         services.AddSingleton<ConnectionLimiter>();
@@ -29,6 +31,7 @@ public static class Listeners
                 var o = listeners.Value;
                 var tls = new TlsHandshakeCallbackOptions
                 {
+                    HandshakeTimeout = o.TlsHandshakeTimeout,
                     OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = certificates.Context,

@@ -49,8 +49,8 @@ public sealed class ImapServer(
         }
         try
         {
-            var session = new ImapSession(services, connection.Transport, remote, isTls, connection.ConnectionId);
-            await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+            var session = new ImapSession(services, connection.Transport, remote, isTls, connection.ConnectionId, connection.ConnectionClosed);
+            await session.RunAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -1,14 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
 using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Imap;
@@ -55,38 +53,33 @@ public sealed record ImapRequest(string Tag, string Name, bool Uid, ImapParser A
 /// </summary>
 public sealed partial class ImapSession
 {
-    private readonly IDuplexPipe _transport;
+    /// <summary>RFC 3501 §5.4's autologout, written by the session loop when the idle timer fires.</summary>
+    private static readonly byte[] Autologout = "* BYE Autologout; idle for too long\r\n"u8.ToArray();
+
+    private readonly SessionLoop _loop;
     private readonly ImapCommandReader _reader;
-    private PipeReader _input;
-    private PipeWriter _output;
-    private SslStream? _tls;
     private int _authFailures;
     private int _badInARow;
 
-    public ImapSession(ImapServices services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id)
+    public ImapSession(ImapServices services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id, CancellationToken cancellationToken)
     {
         Services = services;
-        _transport = transport;
-        _input = transport.Input;
-        _output = transport.Output;
+        _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
         _reader = new ImapCommandReader(services.Options);
         Remote = remote;
-        IsTls = isTls;
         Id = id;
+        Cancellation = cancellationToken;
     }
 
     public ImapServices Services { get; }
     public IPEndPoint? Remote { get; }
     public string Id { get; }
-    public bool IsTls { get; private set; }
+    public bool IsTls => _loop.IsTls;
     public ImapState State { get; set; } = ImapState.NotAuthenticated;
     public User? User { get; private set; }
     public SelectedMailbox? Selected { get; private set; }
     public HashSet<string> Enabled { get; } = new(StringComparer.OrdinalIgnoreCase);
-    public CancellationToken Cancellation { get; private set; }
-
-    /// <summary>Set by STARTTLS: the handshake starts once its OK is on the wire.</summary>
-    internal bool StartTlsRequested { get; set; }
+    public CancellationToken Cancellation { get; }
 
     /// <summary>The UIDs SEARCH ... SAVE kept, for "$" (RFC 5182).</summary>
     public IReadOnlyList<long> SavedSearch { get; set; } = [];
@@ -94,41 +87,11 @@ public sealed partial class ImapSession
     /// <summary>Whether passwords may be sent now: under TLS, or anywhere if configuration allows plaintext.</summary>
     public bool PasswordsAllowed => IsTls || Services.Security.AllowPlaintextAuth;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public async Task RunAsync()
     {
-        Cancellation = cancellationToken;
         try
         {
-            WriteLine($"* OK [CAPABILITY {ImapCommands.Capabilities(this)}] {Services.HostName} IMAP4rev1 Appliance ready");
-            await FlushAsync().ConfigureAwait(false);
-            while (State != ImapState.Logout)
-            {
-                var timeout = User is null ? TimeSpan.FromMinutes(Services.Options.PreAuthTimeoutMinutes) : TimeSpan.FromMinutes(Services.Options.IdleTimeoutMinutes);
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(timeout);
-                ImapFrame frame;
-                try
-                {
-                    frame = await _reader.ReadAsync(_input, ContinueLiteralAsync, timer.Token, authenticated: User is not null).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    WriteLine("* BYE Autologout; idle for too long");
-                    await FlushAsync().ConfigureAwait(false);
-                    LogTimeout(Services.Logger, Id);
-                    return;
-                }
-                if (!await HandleFrameAsync(frame).ConfigureAwait(false))
-                {
-                    // A closing BYE may still be in the buffer.
-                    await FlushAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
-        {
-            LogEnded(Services.Logger, Id, e.GetType().Name);
+            await _loop.RunAsync(ConverseAsync, Autologout, () => LogTimeout(Services.Logger, Id), reason => LogEnded(Services.Logger, Id, reason)).ConfigureAwait(false);
         }
         finally
         {
@@ -137,9 +100,24 @@ public sealed partial class ImapSession
             {
                 Services.Connections.Release(User.Id);
             }
-            if (_tls is not null)
+        }
+    }
+
+    /// <summary>How long the client may be silent now: short before sign-in (nobody is served yet), RFC 3501's 30 minutes after.</summary>
+    public TimeSpan IdleTimeout => User is null ? TimeSpan.FromMinutes(Services.Options.PreAuthTimeoutMinutes) : TimeSpan.FromMinutes(Services.Options.IdleTimeoutMinutes);
+
+    private async Task ConverseAsync()
+    {
+        WriteLine($"* OK [CAPABILITY {ImapCommands.Capabilities(this)}] {Services.HostName} IMAP4rev1 Appliance ready");
+        await FlushAsync().ConfigureAwait(false);
+        while (State != ImapState.Logout)
+        {
+            var frame = await _reader.ReadAsync(_loop, ContinueLiteralAsync, IdleTimeout, authenticated: User is not null).ConfigureAwait(false);
+            if (!await HandleFrameAsync(frame).ConfigureAwait(false))
             {
-                await _tls.DisposeAsync().ConfigureAwait(false);
+                // A closing BYE may still be in the buffer.
+                await FlushAsync().ConfigureAwait(false);
+                return;
             }
         }
     }
@@ -185,12 +163,8 @@ public sealed partial class ImapSession
             return CountBad();
         }
         var ok = await RunCommandAsync(tag, parser).ConfigureAwait(false);
+        // After STARTTLS's OK the handshake runs here, once the OK is on the wire.
         await FlushAsync().ConfigureAwait(false);
-        if (StartTlsRequested)
-        {
-            StartTlsRequested = false;
-            await UpgradeToTlsAsync().ConfigureAwait(false);
-        }
         return ok;
     }
 
@@ -334,78 +308,53 @@ public sealed partial class ImapSession
     public void WriteLine(string line)
     {
         var bytes = Encoding.UTF8.GetBytes(line + "\r\n");
-        _output.Write(bytes);
+        _loop.Output.Write(bytes);
     }
 
-    public void Write(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+    public void Write(ReadOnlySpan<byte> bytes) => _loop.Output.Write(bytes);
 
-    public void Write(string text) => _output.Write(Encoding.UTF8.GetBytes(text));
+    public void Write(string text) => _loop.Output.Write(Encoding.UTF8.GetBytes(text));
 
-    public async Task FlushAsync() => await _output.FlushAsync(Cancellation).ConfigureAwait(false);
+    public async Task FlushAsync() => await _loop.FlushAsync().ConfigureAwait(false);
+
+    /// <summary>STARTTLS: the handshake starts once the OK written before this is on the wire; what the client sent before seeing it is dropped.</summary>
+    public void RequestTls() => _loop.RequestTls();
 
     /// <summary>Sends what is buffered once it passes 256 KiB, so a FETCH of many bodies never holds them all in memory.</summary>
     public async Task FlushIfLargeAsync()
     {
-        if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 256 * 1024)
+        if (!_loop.Output.CanGetUnflushedBytes || _loop.Output.UnflushedBytes > 256 * 1024)
         {
             await FlushAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Reads one line from the client (AUTHENTICATE's responses, IDLE's DONE); null when the client has gone.</summary>
+    /// <summary>Reads one line from the client (AUTHENTICATE's responses); "" for an overlong one, null when the client has gone.</summary>
     public async Task<string?> ReadLineAsync(TimeSpan timeout)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        timer.CancelAfter(timeout);
-        while (true)
+        var line = await _loop.ReadLineAsync(Services.Options.MaxLineLength, timeout).ConfigureAwait(false);
+        return line.Status switch
         {
-            var result = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var outcome = LineReader.TryReadLine(ref buffer, Services.Options.MaxLineLength, out var line);
-            if (outcome == LineReader.Result.Line)
-            {
-                var text = Encoding.UTF8.GetString(line);
-                _input.AdvanceTo(buffer.Start);
-                return text;
-            }
-            if (outcome == LineReader.Result.TooLong)
-            {
-                _input.AdvanceTo(buffer.End);
-                return "";
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                return null;
-            }
-        }
+            LineStatus.Line => Encoding.UTF8.GetString(line.Bytes!),
+            LineStatus.TooLong => "",
+            _ => null,
+        };
     }
 
-    /// <summary>Waits for a line from the client or <paramref name="wake"/>, whichever comes first (IDLE).</summary>
+    /// <summary>
+    /// Waits for a line from the client or <paramref name="wake"/>, whichever comes first (IDLE); at most
+    /// <paramref name="timeout"/>, then the loop's autologout. Line false: woken; Text null: the client has gone.
+    /// </summary>
     public async Task<(bool Line, string? Text)> ReadLineOrWakeAsync(Task wake, TimeSpan timeout)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        timer.CancelAfter(timeout);
-        var read = _input.ReadAsync(timer.Token).AsTask();
-        var first = await Task.WhenAny(read, wake).ConfigureAwait(false);
-        if (first == wake)
+        var line = await _loop.ReadLineAsync(Services.Options.MaxLineLength, timeout, wake).ConfigureAwait(false);
+        return line.Status switch
         {
-            _input.CancelPendingRead();
-            var cancelled = await read.ConfigureAwait(false);
-            // Not marked examined: if a line did arrive meanwhile, the next read returns it at once.
-            _input.AdvanceTo(cancelled.Buffer.Start);
-            return (false, null);
-        }
-        var result = await read.ConfigureAwait(false);
-        var buffer = result.Buffer;
-        if (LineReader.TryReadLine(ref buffer, Services.Options.MaxLineLength, out var line) == LineReader.Result.Line)
-        {
-            var text = Encoding.UTF8.GetString(line);
-            _input.AdvanceTo(buffer.Start);
-            return (true, text);
-        }
-        _input.AdvanceTo(buffer.Start, buffer.End);
-        return result.IsCompleted ? (true, null) : (false, null);
+            LineStatus.Line => (true, Encoding.UTF8.GetString(line.Bytes!)),
+            LineStatus.TooLong => (true, ""),
+            LineStatus.Woken => (false, null),
+            _ => (true, null),
+        };
     }
 
     /// <summary>Announces what changed in the selected mailbox since the last look.</summary>
@@ -415,13 +364,6 @@ public sealed partial class ImapSession
         {
             await selected.RefreshAsync(this, allowExpunge).ConfigureAwait(false);
         }
-    }
-
-    private async Task UpgradeToTlsAsync()
-    {
-        var tls = await TlsUpgrade.StartAsync(_transport, Services.Certificates.Context, TimeSpan.FromMinutes(1), Cancellation).ConfigureAwait(false);
-        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
-        IsTls = true;
     }
 
     [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "[{Session}] IMAP session timed out")]

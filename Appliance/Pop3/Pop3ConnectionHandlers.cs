@@ -37,7 +37,7 @@ public sealed class Pop3Handler(
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
         var services = new Pop3Services(options.Value, security.Value, host, authenticator, database, store, blobs, events, locks, sizes, certificates, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
-        var session = new Pop3Session(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
-        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        var session = new Pop3Session(services, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId, connection.ConnectionClosed);
+        await session.RunAsync().ConfigureAwait(false);
     }
 }

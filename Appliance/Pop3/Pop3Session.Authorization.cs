@@ -78,7 +78,7 @@ public sealed partial class Pop3Session
         if (parameters.Length == 1)
         {
             // RFC 5034 §4: an empty challenge is "+" and a space.
-            _output.Write("+ \r\n"u8);
+            Output.Write("+ \r\n"u8);
             _saslPending = true;
             return;
         }

@@ -85,8 +85,8 @@ public sealed partial class Pop3Session
                 int read;
                 while (!encoder.IsDone && (read = await body.ReadAsync(buffer, _cancellation).ConfigureAwait(false)) > 0)
                 {
-                    encoder.Encode(buffer.AsSpan(0, read), _output);
-                    var flushed = await _output.FlushAsync(_cancellation).ConfigureAwait(false);
+                    encoder.Encode(buffer.AsSpan(0, read), Output);
+                    var flushed = await Output.FlushAsync(_cancellation).ConfigureAwait(false);
                     if (flushed.IsCompleted || flushed.IsCanceled)
                     {
                         throw new IOException("the client stopped reading");
@@ -97,8 +97,8 @@ public sealed partial class Pop3Session
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-            encoder.Complete(_output);
-            _output.Write(".\r\n"u8);
+            encoder.Complete(Output);
+            Output.Write(".\r\n"u8);
         }
     }
 

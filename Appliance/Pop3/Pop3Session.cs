@@ -1,13 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Pop3;
@@ -37,119 +35,87 @@ public sealed record Pop3Services(
 public sealed partial class Pop3Session
 {
     private readonly Pop3Services _services;
-    private readonly IDuplexPipe _transport;
+    private readonly SessionLoop _loop;
     private readonly IPEndPoint? _remote;
     private readonly string _id;
-    private PipeReader _input;
-    private PipeWriter _output;
-    private SslStream? _tls;
-    private CancellationToken _cancellation;
+    private readonly CancellationToken _cancellation;
 
     private Pop3State _state = Pop3State.Authorization;
     private bool _closing;
-    private bool _startTls;
     private readonly LineSplitter _lines = new();
     private int _errors;
 
-    public Pop3Session(Pop3Services services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id)
+    public Pop3Session(Pop3Services services, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id, CancellationToken cancellationToken)
     {
         _services = services;
-        _transport = transport;
-        _input = transport.Input;
-        _output = transport.Output;
+        _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
+        _cancellation = cancellationToken;
         _remote = remote;
-        IsTls = isTls;
         _id = id;
     }
 
-    public bool IsTls { get; private set; }
+    public bool IsTls => _loop.IsTls;
 
     private Pop3Options Options => _services.Options;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    private PipeWriter Output => _loop.Output;
+
+    public async Task RunAsync()
     {
-        _cancellation = cancellationToken;
         try
         {
-            Write(Pop3Reply.Success($"{_services.HostName} POP3 Appliance ready"));
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            while (!_closing)
-            {
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(TimeSpan.FromSeconds(Options.IdleTimeoutSeconds));
-                ReadResult result;
-                try
-                {
-                    result = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // RFC 1939 §3: the autologout closes without a response and without the UPDATE state.
-                    LogTimeout(_services.Logger, _id);
-                    return;
-                }
-                var buffer = result.Buffer;
-                try
-                {
-                    while (!_closing && !_startTls)
-                    {
-                        var outcome = _lines.Next(ref buffer, Options.MaxLineLength, out var line);
-                        if (outcome == LineReader.Result.NeedMore) break;
-                        if (outcome == LineReader.Result.TooLong)
-                        {
-                            await LineTooLongAsync().ConfigureAwait(false);
-                            continue;
-                        }
-                        // The buffer is not advanced until this batch is done, so the line stays valid across awaits.
-                        if (_saslPending)
-                        {
-                            await SaslResponseAsync(Encoding.UTF8.GetString(line)).ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            await CommandAsync(Pop3Command.Parse(line)).ConfigureAwait(false);
-                        }
-                        if (_startTls)
-                        {
-                            // RFC 2595 §4 (as RFC 3207 §6): what the client sent before the handshake is not trusted; drop it.
-                            buffer = buffer.Slice(buffer.End);
-                        }
-                    }
-                }
-                finally
-                {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
-                }
-                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (_startTls)
-                {
-                    _startTls = false;
-                    await UpgradeToTlsAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                if (result.IsCompleted)
-                {
-                    // No QUIT, so no UPDATE state (RFC 1939 §6): messages marked deleted stay.
-                    if (_state == Pop3State.Transaction)
-                    {
-                        LogVanished(_services.Logger, _id, _user?.Address ?? "");
-                    }
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
-        {
-            LogEnded(_services.Logger, _id, e.Message);
+            // RFC 1939 §3: the autologout closes without a response and without the UPDATE state.
+            await _loop.RunAsync(ConverseAsync, ReadOnlyMemory<byte>.Empty, () => LogTimeout(_services.Logger, _id), reason => LogEnded(_services.Logger, _id, reason)).ConfigureAwait(false);
         }
         finally
         {
             _lock?.Dispose();
-            if (_tls is not null)
+        }
+    }
+
+    private async Task ConverseAsync()
+    {
+        Write(Pop3Reply.Success($"{_services.HostName} POP3 Appliance ready"));
+        await _loop.FlushAsync().ConfigureAwait(false);
+        while (!_closing)
+        {
+            var read = await _loop.ReadAsync(AnswerAsync, TimeSpan.FromSeconds(Options.IdleTimeoutSeconds)).ConfigureAwait(false);
+            // Replies to a pipelined batch go out together; after STLS's +OK the handshake runs here.
+            await _loop.FlushAsync().ConfigureAwait(false);
+            if (read == SessionRead.Ended)
             {
-                await _tls.DisposeAsync().ConfigureAwait(false);
+                // No QUIT, so no UPDATE state (RFC 1939 §6): messages marked deleted stay.
+                if (_state == Pop3State.Transaction)
+                {
+                    LogVanished(_services.Logger, _id, _user?.Address ?? "");
+                }
+                return;
             }
         }
+    }
+
+    /// <summary>Answers the whole lines in <paramref name="buffer"/> in order; the buffer stays valid across the awaits.</summary>
+    private async ValueTask<ReadOnlySequence<byte>> AnswerAsync(ReadOnlySequence<byte> buffer)
+    {
+        while (!_closing && !_loop.TlsRequested)
+        {
+            var outcome = _lines.Next(ref buffer, Options.MaxLineLength, out var line);
+            if (outcome == LineReader.Result.NeedMore) break;
+            if (outcome == LineReader.Result.TooLong)
+            {
+                await LineTooLongAsync().ConfigureAwait(false);
+                continue;
+            }
+            if (_saslPending)
+            {
+                await SaslResponseAsync(Encoding.UTF8.GetString(line)).ConfigureAwait(false);
+            }
+            else
+            {
+                await CommandAsync(Pop3Command.Parse(line)).ConfigureAwait(false);
+            }
+        }
+        return buffer;
     }
 
     private async Task CommandAsync(Pop3Command command)
@@ -237,16 +203,9 @@ public sealed partial class Pop3Session
             throw new Pop3ReplyException(Pop3Reply.Error("TLS is already active"));
         }
         Write(Pop3Reply.Success("Begin TLS negotiation"));
-        _startTls = true;
-    }
-
-    private async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
-    {
-        var tls = await TlsUpgrade.StartAsync(_transport, _services.Certificates.Context, TimeSpan.FromSeconds(Options.IdleTimeoutSeconds), cancellationToken).ConfigureAwait(false);
-        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
-        IsTls = true;
-        // RFC 2595 §4: nothing learned before TLS is kept, a USER name included.
+        // RFC 2595 §4: nothing learned before TLS is kept, a USER name included; what the client sent after STLS is dropped.
         _pendingUser = null;
+        _loop.RequestTls();
     }
 
     private async Task QuitAsync(Pop3Command command)
@@ -269,7 +228,7 @@ public sealed partial class Pop3Session
         }
     }
 
-    private void Write(Pop3Reply reply) => _output.Write(reply.ToBytes());
+    private void Write(Pop3Reply reply) => Output.Write(reply.ToBytes());
 
     /// <summary>RFC 1939 §3: a status line, the lines (byte-stuffed), and a line with a single ".".</summary>
     private void WriteMultiline(Pop3Reply reply, IEnumerable<string> lines)
@@ -280,7 +239,7 @@ public sealed partial class Pop3Session
             text.Append(line.StartsWith('.') ? "." : "").Append(line).Append("\r\n");
         }
         text.Append(".\r\n");
-        _output.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        Output.Write(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "[{Session}] POP3 idle timeout: closed without deleting anything")]

@@ -10,6 +10,18 @@ namespace Appliance.Protocols;
 public sealed class TlsOptions
 {
     public string Directory { get; set; } = "";
+
+    /// <summary>
+    /// How long a client may take over a TLS handshake, on an implicit-TLS port or after STARTTLS/STLS; then it is
+    /// dropped. Filled by <c>AddListeners</c> from <c>Appliance:Listeners:TlsHandshakeTimeout</c>.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
+
+    /// <summary>
+    /// 10 s, Kestrel's own default: a real client finishes in well under a second, even over a slow link, and a
+    /// connection that stalls there holds a descriptor and a connection slot for nothing.
+    /// </summary>
+    public static TimeSpan DefaultHandshakeTimeout { get; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Why a certificate was refused; <see cref="Key"/> names the console string, as setup's refusals do.</summary>
@@ -37,9 +49,13 @@ public sealed class TlsCertificateStore : IDisposable
     public TlsCertificateStore(IOptions<TlsOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        HandshakeTimeout = options.Value.HandshakeTimeout;
         _certPath = Path.Combine(options.Value.Directory, "cert.pem");
         _keyPath = Path.Combine(options.Value.Directory, "key.pem");
     }
+
+    /// <summary>How long a client may take over the handshake with this certificate (<see cref="TlsOptions.HandshakeTimeout"/>).</summary>
+    public TimeSpan HandshakeTimeout { get; }
 
     public string CertificatePath => _certPath;
     public string KeyPath => _keyPath;

@@ -30,8 +30,8 @@ public sealed class SmtpServer(
         var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
-        var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId);
-        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId, connection.ConnectionClosed);
+        await session.RunAsync().ConfigureAwait(false);
     }
 
     /// <summary>

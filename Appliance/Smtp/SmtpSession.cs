@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Text;
 using Appliance.Accounts;
 using Appliance.Mail;
@@ -45,16 +44,12 @@ public sealed partial class SmtpSession
 {
     private readonly SmtpServices _services;
     private readonly SmtpMode _mode;
-    private readonly IDuplexPipe _transport;
+    private readonly SessionLoop _loop;
     private readonly IPEndPoint? _remote;
     private readonly string _id;
-    private PipeReader _input;
-    private PipeWriter _output;
-    private SslStream? _tls;
 
     private SmtpState _state = SmtpState.Connected;
     private bool _closing;
-    private bool _startTls;
     private readonly LineSplitter _lines = new();
     private int _errors;
     private int _authFailures;
@@ -71,98 +66,74 @@ public sealed partial class SmtpSession
     private bool _bdatLast;
     private bool _bdatRejected;
 
-    public SmtpSession(SmtpServices services, SmtpMode mode, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id)
+    public SmtpSession(SmtpServices services, SmtpMode mode, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id, CancellationToken cancellationToken)
     {
         _services = services;
         _mode = mode;
-        _transport = transport;
-        _input = transport.Input;
-        _output = transport.Output;
+        _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
+        _cancellation = cancellationToken;
         _remote = remote;
-        IsTls = isTls;
         _id = id;
     }
 
-    public bool IsTls { get; private set; }
+    public bool IsTls => _loop.IsTls;
 
     private SmtpOptions Options => _services.Options;
 
-    private CancellationToken _cancellation;
+    private PipeWriter Output => _loop.Output;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    private readonly CancellationToken _cancellation;
+
+    public async Task RunAsync()
     {
-        _cancellation = cancellationToken;
         try
         {
-            Write(new SmtpReply(220, null, $"{_services.HostName} ESMTP Appliance"));
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            while (!_closing)
-            {
-                var timeout = TimeSpan.FromSeconds(_data is not null || _bdatRemaining > 0 ? Options.DataTimeoutSeconds : Options.CommandTimeoutSeconds);
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(timeout);
-                ReadResult result;
-                try
-                {
-                    result = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Write(new SmtpReply(421, "4.4.2", $"{_services.HostName} Error: timeout exceeded"));
-                    await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    LogTimeout(_services.Logger, _id);
-                    return;
-                }
-                var buffer = result.Buffer;
-                try
-                {
-                    while (true)
-                    {
-                        var (rest, pending, syncPoint) = Frame(buffer);
-                        buffer = rest;
-                        foreach (var step in pending)
-                        {
-                            await step().ConfigureAwait(false);
-                        }
-                        // After a command whose outcome decides how to read what follows (DATA, BDAT, AUTH),
-                        // frame the rest of what is already buffered with the new state.
-                        if (!syncPoint || _closing || _startTls || buffer.IsEmpty)
-                        {
-                            break;
-                        }
-                    }
-                }
-                finally
-                {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
-                }
-                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (_startTls)
-                {
-                    _startTls = false;
-                    await UpgradeToTlsAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                if (result.IsCompleted)
-                {
-                    if (_data is not null || _bdatRemaining > 0)
-                    {
-                        LogVanished(_services.Logger, _id);
-                    }
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ConnectionAbortedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
-        {
-            LogEnded(_services.Logger, _id, e.Message);
+            // RFC 5321 §4.5.3.2: a server that times out closes with 421.
+            var goodbye = new SmtpReply(421, "4.4.2", $"{_services.HostName} Error: timeout exceeded").ToBytes();
+            await _loop.RunAsync(ConverseAsync, goodbye, () => LogTimeout(_services.Logger, _id), reason => LogEnded(_services.Logger, _id, reason)).ConfigureAwait(false);
         }
         finally
         {
             await ResetTransactionAsync().ConfigureAwait(false);
-            if (_tls is not null)
+        }
+    }
+
+    private async Task ConverseAsync()
+    {
+        Write(new SmtpReply(220, null, $"{_services.HostName} ESMTP Appliance"));
+        await _loop.FlushAsync().ConfigureAwait(false);
+        while (!_closing)
+        {
+            var timeout = TimeSpan.FromSeconds(_data is not null || _bdatRemaining > 0 ? Options.DataTimeoutSeconds : Options.CommandTimeoutSeconds);
+            var read = await _loop.ReadAsync(AnswerAsync, timeout).ConfigureAwait(false);
+            // Replies to a pipelined batch go out together; after STARTTLS's 220 the handshake runs here.
+            await _loop.FlushAsync().ConfigureAwait(false);
+            if (read == SessionRead.Ended)
             {
-                await _tls.DisposeAsync().ConfigureAwait(false);
+                if (_data is not null || _bdatRemaining > 0)
+                {
+                    LogVanished(_services.Logger, _id);
+                }
+                return;
+            }
+        }
+    }
+
+    private async ValueTask<ReadOnlySequence<byte>> AnswerAsync(ReadOnlySequence<byte> buffer)
+    {
+        while (true)
+        {
+            var (rest, pending, syncPoint) = Frame(buffer);
+            buffer = rest;
+            foreach (var step in pending)
+            {
+                await step().ConfigureAwait(false);
+            }
+            // After a command whose outcome decides how to read what follows (DATA, BDAT, AUTH),
+            // frame the rest of what is already buffered with the new state.
+            if (!syncPoint || _closing || _loop.TlsRequested || buffer.IsEmpty)
+            {
+                return buffer;
             }
         }
     }
@@ -175,7 +146,7 @@ public sealed partial class SmtpSession
     private (ReadOnlySequence<byte> Remaining, List<Func<Task>> Pending, bool SyncPoint) Frame(ReadOnlySequence<byte> buffer)
     {
         var pending = new List<Func<Task>>();
-        while (!_closing && !_startTls)
+        while (!_closing && !_loop.TlsRequested)
         {
             if (_bdatRemaining > 0)
             {
@@ -218,9 +189,8 @@ public sealed partial class SmtpSession
             pending.Add(() => CommandAsync(command, _cancellation));
             if (command.Verb == "STARTTLS" && !IsTls && SmtpStateTable.Accepts(_state, "STARTTLS") && command.Arguments.Length == 0)
             {
-                // RFC 3207 §6: anything the client sent after STARTTLS, before the handshake, is discarded.
-                buffer = buffer.Slice(buffer.End);
-                _startTls = true;
+                // RFC 3207 §6: anything the client sent after STARTTLS, before the handshake, is discarded (the loop drops the rest of this read).
+                _loop.RequestTls();
                 break;
             }
             if (command.Verb is "DATA" or "BDAT" or "AUTH")
@@ -349,14 +319,8 @@ public sealed partial class SmtpSession
         if (argument.Length > 0) throw new SmtpReplyException(SmtpReply.SyntaxError);
         if (IsTls) throw new SmtpReplyException(new SmtpReply(503, "5.5.1", "Error: TLS already active"));
         Write(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
-    }
-
-    private async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
-    {
-        var tls = await TlsUpgrade.StartAsync(_transport, _services.Certificates.Context, TimeSpan.FromSeconds(Options.CommandTimeoutSeconds), cancellationToken).ConfigureAwait(false);
-        (_tls, _input, _output) = (tls.Stream, tls.Input, tls.Output);
-        IsTls = true;
-        // RFC 3207 §4.2: the client starts over with EHLO; nothing learned before TLS is kept.
+        // RFC 3207 §4.2: the client starts over with EHLO; nothing learned before TLS is kept. The handshake
+        // runs once this reply is flushed (the framing already asked the loop for it).
         _state = SmtpState.Connected;
         _helo = "";
     }
@@ -364,7 +328,7 @@ public sealed partial class SmtpSession
     private void Write(SmtpReply reply)
     {
         var bytes = reply.ToBytes();
-        _output.Write(bytes);
+        Output.Write(bytes);
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "[{Session}] timed out")]

@@ -26,15 +26,8 @@ public sealed class IdleCommand : ImapCommand
                 return;
             }
             var wake = session.Selected?.Changed ?? Task.Delay(Timeout.Infinite, session.Cancellation);
-            (bool Line, string? Text) read;
-            try
-            {
-                read = await session.ReadLineOrWakeAsync(wake, left).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!session.Cancellation.IsCancellationRequested)
-            {
-                continue; // the deadline: checked at the top
-            }
+            // At the deadline the session loop's idle timer writes the autologout BYE and closes.
+            var read = await session.ReadLineOrWakeAsync(wake, left).ConfigureAwait(false);
             if (read.Line)
             {
                 if (read.Text is null)

@@ -14,7 +14,7 @@ public sealed class StartTlsCommand : ImapCommand
             throw new Parsing.ImapSyntaxException("TLS is already active");
         }
         session.WriteLine($"{request.Tag} OK Begin TLS negotiation now");
-        session.StartTlsRequested = true;
+        session.RequestTls();
         return Task.CompletedTask;
     }
 }

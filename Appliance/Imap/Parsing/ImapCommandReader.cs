@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text;
 using Appliance.Protocols;
 
@@ -34,17 +33,18 @@ public sealed class ImapCommandReader(ImapOptions options)
     /// <summary>Literals of a client that has not signed in: a user name and a password, never a message.</summary>
     public const long PreAuthLiteralLimit = 8192;
 
-    public async Task<ImapFrame> ReadAsync(PipeReader input, Func<Task> continueLiteral, CancellationToken cancellationToken, bool authenticated = true)
+    /// <param name="idleTimeout">How long the client may be silent, for each line and each literal (the session's idle timer).</param>
+    public async Task<ImapFrame> ReadAsync(SessionLoop loop, Func<Task> continueLiteral, TimeSpan idleTimeout, bool authenticated = true)
     {
         var limit = authenticated ? options.MaxLiteralSize : Math.Min(PreAuthLiteralLimit, options.MaxLiteralSize);
-        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(continueLiteral);
         var command = new ArrayBufferWriter<byte>();
         long literals = 0;
         while (true)
         {
-            var line = await ReadLineAsync(input, cancellationToken).ConfigureAwait(false);
-            if (line.End)
+            var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout).ConfigureAwait(false);
+            if (line.Status == LineStatus.Ended)
             {
                 return new ImapFrame(FrameKind.End, default, null);
             }
@@ -68,63 +68,11 @@ public sealed class ImapCommandReader(ImapOptions options)
             {
                 await continueLiteral().ConfigureAwait(false);
             }
-            if (!await ReadExactlyAsync(input, command, size, cancellationToken).ConfigureAwait(false))
+            if (!await loop.ReadExactlyAsync(command, size, idleTimeout).ConfigureAwait(false))
             {
                 return new ImapFrame(FrameKind.End, default, null);
             }
         }
-    }
-
-    /// <summary>A line without its CRLF; Bytes null when it was over the limit (and has been skipped).</summary>
-    private readonly record struct LineRead(bool End, byte[]? Bytes);
-
-    private async Task<LineRead> ReadLineAsync(PipeReader input, CancellationToken cancellationToken)
-    {
-        var lines = new LineSplitter();
-        while (true)
-        {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            switch (lines.Next(ref buffer, options.MaxLineLength, out var line))
-            {
-                case LineReader.Result.Line:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return new LineRead(false, bytes);
-                case LineReader.Result.TooLong:
-                    input.AdvanceTo(buffer.Start);
-                    return new LineRead(false, null);
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (result.IsCompleted)
-                    {
-                        return new LineRead(true, null);
-                    }
-                    continue;
-            }
-        }
-    }
-
-    private static async Task<bool> ReadExactlyAsync(PipeReader input, ArrayBufferWriter<byte> command, long size, CancellationToken cancellationToken)
-    {
-        var remaining = size;
-        while (remaining > 0)
-        {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
-            foreach (var segment in take)
-            {
-                command.Write(segment.Span);
-            }
-            remaining -= take.Length;
-            input.AdvanceTo(take.End);
-            if (remaining > 0 && result.IsCompleted)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>Whether a line ends with <c>{n}</c> or <c>{n+}</c>.</summary>
