@@ -136,7 +136,9 @@ public sealed partial class MailStore
 
     /// <summary>
     /// Renames a folder with the folders below it. Renaming INBOX moves its messages to a new folder and
-    /// leaves INBOX empty (RFC 3501 §6.3.5).
+    /// leaves INBOX empty (RFC 3501 §6.3.5). Subscriptions move with the names; where the new name is still
+    /// subscribed from a mailbox deleted earlier (DELETE keeps it, RFC 3501 §6.3.6), the renamed mailbox takes
+    /// that subscription over, and the name ends up subscribed once, as in Dovecot.
     /// </summary>
     public async Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default)
     {
@@ -174,6 +176,9 @@ public sealed partial class MailStore
             await connection.ExecuteAsync("""
                 UPDATE mailboxes SET name = @to || substr(name, @length + 1)
                 WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                DELETE FROM subscriptions
+                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
+                  AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
                 UPDATE subscriptions SET name = @to || substr(name, @length + 1)
                 WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
                 """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
