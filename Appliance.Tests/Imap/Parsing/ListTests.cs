@@ -25,6 +25,17 @@ public class ListTests
         Assert.Equal(["Dr%"], lsub.Patterns);
     }
 
+    /// <summary>A pattern is a mailbox name with wildcards, so it is decoded from modified UTF-7 like the reference (RFC 3501 §5.1.3).</summary>
+    [Fact]
+    public void Patterns_are_decoded_from_modified_utf7_and_kept_as_sent_when_they_do_not_decode()
+    {
+        Assert.Equal(["Entwürfe"], Parse("\"\" \"Entw&APw-rfe\"").Patterns);
+        Assert.Equal(["Entwürfe/%"], Parse("\"\" Entw&APw-rfe/%").Patterns);
+        Assert.Equal(["*/Älter"], Parse("\"\" \"*/&AMQ-lter\"", lsub: true).Patterns);
+        Assert.Equal(["INBOX", "Entwürfe*", "a&b"], Parse("\"\" (INBOX \"Entw&APw-rfe*\" \"a&-b\")").Patterns);
+        Assert.Equal(["&Jjo"], Parse("\"\" \"&Jjo\"").Patterns);
+    }
+
     [Fact]
     public void Extended_selection_patterns_and_return_options()
     {
@@ -64,6 +75,7 @@ public class ListTests
     {
         { "(SUBSCRIBED) \"\" (\"INBOX\" \"Dr%\") RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))", ["(SUBSCRIBED) \"\" (\"INBOX\" \"Dr%\")"] },
         { "\"\" \"Dr%\"", [] },
+        { "\"\" (Entw&APw-rfe/% \"&AMQ-lter\")", [] },
         { "{0}\r\n Archive/*", ["{0}\r\n A", "{0}\r\n Ar", "{0}\r\n Arc", "{0}\r\n Arch", "{0}\r\n Archi", "{0}\r\n Archiv", "{0}\r\n Archive", "{0}\r\n Archive/"] },
     };
 

@@ -7,7 +7,8 @@ namespace Appliance.Imap.Parsing;
 /// <c>lsub = "LSUB" SP mailbox SP list-mailbox</c>.
 /// The selection options are SUBSCRIBED and SPECIAL-USE (RFC 6154; REMOTE and RECURSIVEMATCH are read and
 /// change nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
-/// <see cref="Reference"/> is decoded from modified UTF-7; the patterns are kept as sent.
+/// <see cref="Reference"/> and the patterns are decoded from modified UTF-7 (RFC 3501 §5.1.3: a pattern is a mailbox name
+/// with wildcards, and "*" and "%" are plain characters of that encoding); a pattern that does not decode is kept as sent.
 /// </summary>
 public sealed record ListArguments(
     bool Lsub,
@@ -56,14 +57,14 @@ public sealed record ListArguments(
         {
             do
             {
-                patterns.Add(args.ReadListMailbox());
+                patterns.Add(Pattern(args.ReadListMailbox()));
             }
             while (args.TrySpace());
             args.Expect(')');
         }
         else
         {
-            patterns.Add(args.ReadListMailbox());
+            patterns.Add(Pattern(args.ReadListMailbox()));
         }
         var returnSubscribed = false;
         var returnSpecialUse = false;
@@ -100,4 +101,10 @@ public sealed record ListArguments(
         args.ExpectEnd();
         return new ListArguments(lsub, selectSubscribed, selectSpecialUse, reference, patterns, returnSubscribed, returnSpecialUse, status);
     }
+
+    /// <summary>
+    /// <c>list-mailbox</c> decoded like a name. Lenient where the reference is strict: a pattern is only compared, and one
+    /// that is not valid modified UTF-7 (a lone "&amp;") simply matches no non-ASCII name, as Dovecot answers it.
+    /// </summary>
+    private static string Pattern(string sent) => ModifiedUtf7.TryDecode(sent, out var decoded) ? decoded : sent;
 }
