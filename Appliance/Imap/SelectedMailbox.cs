@@ -240,7 +240,7 @@ public sealed class SelectedMailbox : IDisposable
     }
 
     private static string ModseqItem(ImapSession session, long modseq) =>
-        session.Enabled.Contains("CONDSTORE") ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({modseq})") : "";
+        Condstore.IsEnabled(session) ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({modseq})") : "";
 
     /// <summary>Marks the view stale, so that the next refresh reads the mailbox (after this session's own APPEND or COPY into it).</summary>
     public void Touch() => _dirty = true;

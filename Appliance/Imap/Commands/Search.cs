@@ -88,7 +88,7 @@ public sealed class SearchCommand : ImapCommand
         if (usesModseq)
         {
             // RFC 7162 §3.1: SEARCH MODSEQ is a CONDSTORE-enabling command.
-            session.Enabled.Add("CONDSTORE");
+            Condstore.Enable(session);
         }
 
         var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
@@ -121,7 +121,7 @@ public sealed class SearchCommand : ImapCommand
             }
         }
         var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
-        var modseq = usesModseq && found.Count > 0 ? found.Max(r => r.Modseq) : (long?)null;
+        var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;
         if (returns.Contains("SAVE"))
         {
             session.SavedSearch = [.. found.Select(r => r.Uid)];
@@ -148,6 +148,22 @@ public sealed class SearchCommand : ImapCommand
             session.WriteLine(line.ToString());
         }
         await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The MODSEQ a SEARCH with a MODSEQ criterion reports (RFC 4731 §3.2, RFC 7162 §3.1.5): with MIN and/or MAX and neither
+    /// ALL nor COUNT, the highest mod-sequence of the message(s) MIN and MAX return; otherwise the highest of all found.
+    /// <paramref name="found"/> is in mailbox order, so MIN is its first and MAX its last.
+    /// </summary>
+    private static long ResultModseq(List<StoredMessage> found, IReadOnlyList<string> returns)
+    {
+        var min = returns.Contains("MIN");
+        var max = returns.Contains("MAX");
+        if ((min || max) && !returns.Contains("ALL") && !returns.Contains("COUNT"))
+        {
+            return Math.Max(min ? found[0].Modseq : 0, max ? found[^1].Modseq : 0);
+        }
+        return found.Max(r => r.Modseq);
     }
 
     /// <summary>Turns the parsed keys into a test over a candidate, noting what the test needs beforehand.</summary>
