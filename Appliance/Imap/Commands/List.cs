@@ -6,8 +6,8 @@ using Appliance.Mailstore;
 namespace Appliance.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 §6.3.8 LIST and §6.3.9 LSUB, with LIST-EXTENDED (RFC 5258) selection and return options
-/// SUBSCRIBED, SPECIAL-USE (RFC 6154), CHILDREN, and RETURN (STATUS ...) of RFC 5819.
+/// RFC 3501 §6.3.8 LIST and §6.3.9 LSUB, with LIST-EXTENDED (RFC 5258) selection options SUBSCRIBED, SPECIAL-USE
+/// (RFC 6154) and RECURSIVEMATCH (CHILDINFO), return options SUBSCRIBED, SPECIAL-USE, CHILDREN, and STATUS (RFC 5819).
 /// </summary>
 public sealed class ListCommand : ImapCommand
 {
@@ -40,17 +40,33 @@ public sealed class ListCommand : ImapCommand
         var subscribed = (await store.SubscriptionsAsync(user.Id, session.Cancellation).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var matchers = patterns.Select(p => Matcher(MailStore.Normalize(reference + p))).ToList();
         var entries = await EntriesAsync(session, user, selectSpecialUse).ConfigureAwait(false);
+        // RFC 5258 §3.5: with RECURSIVEMATCH, a name the patterns match that has a subscribed descendant they do not
+        // match is returned with CHILDINFO ("SUBSCRIBED"), subscribed or not (a descendant they match speaks for itself).
+        var withSubscribedChild = new HashSet<string>(StringComparer.Ordinal);
+        if (selectSubscribed && arguments.RecursiveMatch && !lsub)
+        {
+            foreach (var name in subscribed.Where(n => !matchers.Any(m => m.IsMatch(n))))
+            {
+                for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+                {
+                    withSubscribedChild.Add(name[..slash]);
+                }
+            }
+        }
         if (selectSubscribed && !selectSpecialUse)
         {
-            // RFC 3501 §6.3.6 keeps a subscription when its mailbox goes; RFC 5258 §3 lists it as \NonExistent.
+            // RFC 3501 §6.3.6 keeps a subscription when its mailbox goes; RFC 5258 §3 lists it as \NonExistent, and so
+            // a level above a subscription that exists no more.
             var existing = entries.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-            entries.AddRange(subscribed.Where(n => !existing.Contains(n)).Order(StringComparer.Ordinal).Select(n => new Entry(n, [], Exists: false, SpecialUse: null)));
+            entries.AddRange(subscribed.Concat(withSubscribedChild).Where(n => !existing.Contains(n)).Distinct().Order(StringComparer.Ordinal)
+                .Select(n => new Entry(n, [], Exists: false, SpecialUse: null)));
         }
         foreach (var entry in entries)
         {
             if (!matchers.Any(m => m.IsMatch(entry.Name))) continue;
             var isSubscribed = subscribed.Contains(entry.Name);
-            if (selectSubscribed && !isSubscribed) continue;
+            var childInfo = withSubscribedChild.Contains(entry.Name);
+            if (selectSubscribed && !isSubscribed && !childInfo) continue;
             var attributes = new List<string>(entry.Attributes);
             if (!entry.Exists && !lsub)
             {
@@ -58,7 +74,7 @@ public sealed class ListCommand : ImapCommand
             }
             if (returnSubscribed && isSubscribed) attributes.Insert(entry.Exists ? attributes.Count : 0, "\\Subscribed");
             if (entry.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(entry.SpecialUse);
-            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}");
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}{(childInfo ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
             if (status.Count > 0 && entry.Exists && !entry.Attributes.Contains("\\Noselect"))
             {
                 await StatusCommand.WriteStatusAsync(session, entry.Name, status).ConfigureAwait(false);

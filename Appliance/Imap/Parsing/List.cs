@@ -5,8 +5,8 @@ namespace Appliance.Imap.Parsing;
 /// <c>list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]</c>,
 /// <c>mbox-or-pat = list-mailbox / patterns</c>, <c>patterns = "(" list-mailbox *(SP list-mailbox) ")"</c>,
 /// <c>lsub = "LSUB" SP mailbox SP list-mailbox</c>.
-/// The selection options are SUBSCRIBED and SPECIAL-USE (RFC 6154; REMOTE and RECURSIVEMATCH are read and
-/// change nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
+/// The selection options are SUBSCRIBED, SPECIAL-USE (RFC 6154) and RECURSIVEMATCH, which RFC 5258 §3.1 forbids alone or
+/// with only REMOTE (read and changing nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
 /// <see cref="Reference"/> and the patterns are decoded from modified UTF-7 (RFC 3501 §5.1.3: a pattern is a mailbox name
 /// with wildcards, and "*" and "%" are plain characters of that encoding); a pattern that does not decode is kept as sent.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed record ListArguments(
     bool Lsub,
     bool SelectSubscribed,
     bool SelectSpecialUse,
+    bool RecursiveMatch,
     string Reference,
     IReadOnlyList<string> Patterns,
     bool ReturnSubscribed,
@@ -29,6 +30,7 @@ public sealed record ListArguments(
         ArgumentNullException.ThrowIfNull(args);
         var selectSubscribed = false;
         var selectSpecialUse = false;
+        var recursiveMatch = false;
         args.ReadSpace();
         // list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")", loosely: RFC 5258's base/mod rule is not enforced.
         if (!lsub && args.TryRead('('))
@@ -41,12 +43,17 @@ public sealed record ListArguments(
                     {
                         case "SUBSCRIBED": selectSubscribed = true; break;
                         case "SPECIAL-USE": selectSpecialUse = true; break;
-                        case "REMOTE": case "RECURSIVEMATCH": break;
+                        case "REMOTE": break;
+                        case "RECURSIVEMATCH": recursiveMatch = true; break;
                         case var other: throw new ImapSyntaxException($"Unknown LIST selection option {other}");
                     }
                 }
                 while (args.TrySpace());
                 args.Expect(')');
+            }
+            if (recursiveMatch && !selectSubscribed && !selectSpecialUse)
+            {
+                throw new ImapSyntaxException("RECURSIVEMATCH must not be the only selection option");
             }
             args.ReadSpace();
         }
@@ -99,7 +106,7 @@ public sealed record ListArguments(
             }
         }
         args.ExpectEnd();
-        return new ListArguments(lsub, selectSubscribed, selectSpecialUse, reference, patterns, returnSubscribed, returnSpecialUse, status);
+        return new ListArguments(lsub, selectSubscribed, selectSpecialUse, recursiveMatch, reference, patterns, returnSubscribed, returnSpecialUse, status);
     }
 
     /// <summary>
