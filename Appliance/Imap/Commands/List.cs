@@ -42,8 +42,9 @@ public sealed class ListCommand : ImapCommand
         var entries = await EntriesAsync(session, user, selectSpecialUse).ConfigureAwait(false);
         // RFC 5258 §3.5: with RECURSIVEMATCH, a name the patterns match that has a subscribed descendant they do not
         // match is returned with CHILDINFO ("SUBSCRIBED"), subscribed or not (a descendant they match speaks for itself).
+        // LSUB does the same for "%" (RFC 3501 §6.3.9), flagging an unsubscribed such name \Noselect.
         var withSubscribedChild = new HashSet<string>(StringComparer.Ordinal);
-        if (selectSubscribed && arguments.RecursiveMatch && !lsub)
+        if (lsub || (selectSubscribed && arguments.RecursiveMatch))
         {
             foreach (var name in subscribed.Where(n => !matchers.Any(m => m.IsMatch(n))))
             {
@@ -67,6 +68,11 @@ public sealed class ListCommand : ImapCommand
             var isSubscribed = subscribed.Contains(entry.Name);
             var childInfo = withSubscribedChild.Contains(entry.Name);
             if (selectSubscribed && !isSubscribed && !childInfo) continue;
+            if (lsub && !isSubscribed)
+            {
+                session.WriteLine($"* LSUB (\\Noselect) \"/\" {ImapSession.EncodeMailbox(entry.Name)}");
+                continue;
+            }
             var attributes = new List<string>(entry.Attributes);
             if (!entry.Exists && !lsub)
             {
@@ -74,7 +80,7 @@ public sealed class ListCommand : ImapCommand
             }
             if (returnSubscribed && isSubscribed) attributes.Insert(entry.Exists ? attributes.Count : 0, "\\Subscribed");
             if (entry.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(entry.SpecialUse);
-            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}{(childInfo ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}{(childInfo && !lsub ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
             if (status.Count > 0 && entry.Exists && !entry.Attributes.Contains("\\Noselect"))
             {
                 await StatusCommand.WriteStatusAsync(session, entry.Name, status).ConfigureAwait(false);
