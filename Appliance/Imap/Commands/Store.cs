@@ -48,6 +48,7 @@ public sealed class StoreCommand : ImapCommand
         }
         var changed = await session.Services.Store.StoreFlagsAsync(selected.Id, uids, mode, flags, session.Cancellation).ConfigureAwait(false);
         selected.Apply(changed);
+        selected.AnnounceNewKeywords(session);
         if (changed.Count > 0)
         {
             session.Services.Events.Changed(selected.Id);
