@@ -10,7 +10,8 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
 /// MODSEQ (RFC 7162), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
-/// Text criteria match case-insensitively in decoded header values and decoded text parts; TEXT and
+/// Text criteria match case-insensitively in decoded header values (FROM, TO, CC, BCC in the parsed addresses) and decoded
+/// text parts; TEXT and
 /// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
 /// </summary>
 public sealed class SearchCommand : ImapCommand
@@ -215,6 +216,9 @@ public sealed class SearchCommand : ImapCommand
                 case SearchHeader header:
                     ReadsMessage = true;
                     return c => HeaderContains(c.Message, header.Field, header.Value);
+                case SearchAddress address:
+                    ReadsMessage = true;
+                    return c => AddressContains(c.Message, address.Field, address.Value);
                 case SearchText text:
                     if (TextIndex.CanServe(text.Value))
                     {
@@ -242,6 +246,37 @@ public sealed class SearchCommand : ImapCommand
 
     private static bool Contains(string? haystack, string needle) =>
         needle.Length == 0 || (haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// FROM, TO, CC, BCC (RFC 3501 §6.4.4): the needle in an address of the field as the envelope reports it, that is the
+    /// decoded display name, the addr-spec, or both as "name &lt;addr-spec&gt;" (so "Bob &lt;bob@" matches, as in Dovecot),
+    /// and a group's name. Comments are no part of an address (RFC 5322 §3.2.2), so <c>bob(home)@example.com</c> is found
+    /// as bob@example.com and not by "home".
+    /// </summary>
+    private static bool AddressContains(MimeMessage message, string name, string value)
+    {
+        foreach (var field in message.Headers.GetAll(name))
+        {
+            foreach (var address in AddressParser.ParseList(field.Value))
+            {
+                var mailboxes = address is GroupAddress group ? group.Members : [(MailboxAddress)address];
+                if (address is GroupAddress && Contains(address.DisplayName, value))
+                {
+                    return true;
+                }
+                foreach (var mailbox in mailboxes)
+                {
+                    var addrSpec = mailbox.AddrSpec;
+                    if (Contains(addrSpec, value) || Contains(mailbox.DisplayName, value)
+                        || (!string.IsNullOrEmpty(mailbox.DisplayName) && Contains(mailbox.DisplayName + " <" + addrSpec + ">", value)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
 
     private static bool HeaderContains(MimeMessage message, string name, string value) =>
         message.Headers.GetAll(name).Any(h => Contains(h.DecodedValue, value) || Contains(h.Value, value))
