@@ -67,13 +67,14 @@ public sealed class SelectedMailbox : IDisposable
         _changed.TrySetResult();
     }
 
-    /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write).</summary>
+    /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write), or only counts them (read-only).</summary>
     public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, string rights, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
         var selected = new SelectedMailbox(state, readOnly, rights, events);
-        var firstRecent = readOnly ? long.MaxValue : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
+        // RFC 3501 §6.3.2: EXAMINE may not take \Recent from the messages, but counts and shows the ones still recent.
+        var firstRecent = readOnly ? state.RecentUid : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
         foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
         {
             selected._uids.Add(entry.Uid);
@@ -311,7 +312,9 @@ public sealed class SelectedMailbox : IDisposable
         }
         if (added.Count > 0)
         {
-            var firstRecent = ReadOnly ? long.MaxValue : await session.Services.Store.TakeRecentAsync(Id, session.Cancellation).ConfigureAwait(false);
+            var firstRecent = ReadOnly
+                ? (await session.Services.Store.MailboxStateAsync(Id, session.Cancellation).ConfigureAwait(false))?.RecentUid ?? long.MaxValue
+                : await session.Services.Store.TakeRecentAsync(Id, session.Cancellation).ConfigureAwait(false);
             foreach (var entry in added)
             {
                 _uids.Add(entry.Uid);
