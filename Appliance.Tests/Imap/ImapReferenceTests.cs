@@ -352,7 +352,8 @@ internal sealed class PrivateDovecot : IAsyncDisposable
 
     public int Port { get; } = FreePort.Get();
 
-    public static async Task<PrivateDovecot> StartAsync(string password)
+    /// <param name="mailLocationOptions">Appended to mail_location, e.g. ":LAYOUT=fs" for "/" as hierarchy separator.</param>
+    public static async Task<PrivateDovecot> StartAsync(string password, string mailLocationOptions = "")
     {
         // A missing reference is a failure, never a skip: Appliance.Tests/run.sh installs dovecot-imapd.
         Assert.True(File.Exists(Binary) && File.Exists("/usr/lib/dovecot/imap"), "Dovecot is not installed (Debian packages dovecot-core, dovecot-imapd)");
@@ -374,7 +375,7 @@ internal sealed class PrivateDovecot : IAsyncDisposable
             ssl = no
             disable_plaintext_auth = no
             first_valid_uid = 8
-            mail_location = maildir:{{mail}}/%n
+            mail_location = maildir:{{mail}}/%n{{mailLocationOptions}}
             passdb {
               driver = static
               args = password={{password}}

@@ -87,7 +87,7 @@ public sealed partial class MailStore
             : "DELETE FROM subscriptions WHERE user_id = @userId AND name = @name", new { userId, name = Normalize(name) }).ConfigureAwait(false);
     }
 
-    /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes it, as clients expect.</summary>
+    /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes the ones it makes, as clients expect.</summary>
     public async Task CreateMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
     {
         name = Normalize(name.TrimEnd(Separator));
@@ -105,10 +105,15 @@ public sealed partial class MailStore
             for (var i = 1; i <= parts.Length; i++)
             {
                 var path = string.Join(Separator, parts.Take(i));
-                await connection.ExecuteAsync("""
-                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING;
-                    INSERT INTO subscriptions(user_id, name) VALUES (@userId, @path) ON CONFLICT DO NOTHING;
+                var created = await connection.ExecuteAsync("""
+                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING
                     """, new { userId, path, validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+                // Only the levels made now: a parent that was there keeps the subscription state its user gave it.
+                if (created > 0)
+                {
+                    await connection.ExecuteAsync("INSERT INTO subscriptions(user_id, name) VALUES (@userId, @path) ON CONFLICT DO NOTHING",
+                        new { userId, path }, transaction).ConfigureAwait(false);
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
     }
