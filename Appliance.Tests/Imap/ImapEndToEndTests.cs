@@ -374,6 +374,54 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
             """);
     }
 
+    /// <summary>
+    /// Three of the bugs of issue 10 as imaplib meets them: a RENAME onto a deleted but still subscribed name (RFC 3501
+    /// §6.3.6, RFC 5258 §3), a LIST/LSUB pattern in modified UTF-7 (RFC 3501 §5.1.3), and keywords announced in FLAGS and
+    /// PERMANENTFLAGS at SELECT and when a new one appears, by this session or another (RFC 3501 §7.2.6).
+    /// </summary>
+    [Fact]
+    public async Task Imaplib_renames_onto_a_stale_subscription_lists_utf7_patterns_and_sees_keywords_announced()
+    {
+        await Python("""
+            def untagged(m, typ, data, name):
+                return [d for d in m._untagged_response(typ, data, name)[1] if d is not None]
+
+            m = starttls()
+            ok(m.login(USER, PASSWORD))
+            ok(m.create('Projects'))
+            ok(m.delete('Projects'))
+            typ, data = m._simple_command('LIST', '(SUBSCRIBED)', '""', 'Projects*')
+            assert untagged(m, typ, data, 'LIST') == [b'(\Subscribed \NonExistent) "/" "Projects"'], data
+            ok(m.create('Projects-old'))
+            ok(m.rename('Projects-old', 'Projects'))
+            assert ok(m.lsub('""', 'Projects*')) == [b'(\HasNoChildren) "/" "Projects"'], 'one subscription, of the renamed mailbox'
+            assert ok(m.list('""', 'Projects*')) == [b'(\HasNoChildren) "/" "Projects"']
+
+            ok(m.create('"Entw&APw-rfe"'))
+            assert ok(m.list('""', '"Entw&APw-rfe"')) == [b'(\HasNoChildren) "/" "Entw&APw-rfe"']
+            assert ok(m.lsub('""', 'Entw&APw-*')) == [b'(\HasNoChildren) "/" "Entw&APw-rfe"']
+
+            system = b'\Answered \Flagged \Deleted \Seen \Draft'
+            ok(m.append('INBOX', '($Work)', None, LUNCH))
+            ok(m.append('INBOX', None, None, LUNCH))
+            ok(m.select('INBOX'))
+            assert m.response('FLAGS')[1] == [b'(' + system + b' $Work)'], m.untagged_responses
+            assert m.response('PERMANENTFLAGS')[1] == [b'(' + system + b' $Work \*)'], m.untagged_responses
+            ok(m.store('2', '+FLAGS', '(Later)'))
+            assert m.response('FLAGS')[1] == [b'(' + system + b' $Work Later)'], 'a keyword new to the mailbox is announced'
+            other = starttls()
+            ok(other.login(USER, PASSWORD))
+            ok(other.select('INBOX'))
+            ok(other.store('1', '+FLAGS.SILENT', '(Urgent)'))
+            other.logout()
+            ok(m.noop())
+            assert m.response('FLAGS')[1] == [b'(' + system + b' $Work Later Urgent)'], "another session's keyword is announced"
+            fetched = flat(ok(m.fetch('1', '(FLAGS)')))
+            assert b'Urgent' in fetched, fetched
+            m.logout()
+            """);
+    }
+
     [Fact]
     public async Task Imaplib_IDLE_sees_a_message_delivered_over_SMTP()
     {

@@ -412,10 +412,10 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
         var select = await wire.CommandAsync("a1", "SELECT INBOX (CONDSTORE)");
         Assert.Contains("* OK [HIGHESTMODSEQ 4] Highest", select);
         Assert.Equal(["* 2 FETCH (UID 2 MODSEQ (3))", "a2 OK UID FETCH completed"], await wire.CommandAsync("a2", "UID FETCH 2 (UID MODSEQ)"));
-        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (5))", "a3 OK STORE completed"], await wire.CommandAsync("a3", "STORE 1 +FLAGS (\\Flagged)"));
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ (5))", "a3 OK STORE completed"], await wire.CommandAsync("a3", "STORE 1 +FLAGS (\\Flagged)"));
         Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ (5))", "a4 OK UID FETCH completed"], await wire.CommandAsync("a4", "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 4)"));
         // UNCHANGEDSINCE: message 1 changed after modseq 4, so it is left alone and named in MODIFIED.
-        Assert.Equal(["* 2 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (6))", "a5 OK [MODIFIED 1] Conditional STORE failed for some messages"],
+        Assert.Equal(["* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent) MODSEQ (6))", "a5 OK [MODIFIED 1] Conditional STORE failed for some messages"],
             await wire.CommandAsync("a5", "STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS (\\Seen)"));
         Assert.Equal(["* SEARCH 1 2 (MODSEQ 6)", "a6 OK SEARCH completed"], await wire.CommandAsync("a6", "SEARCH MODSEQ 5"));
         // SEARCHRES: SAVE keeps the result for "$" (RFC 5182).

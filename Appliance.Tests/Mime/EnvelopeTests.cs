@@ -14,7 +14,7 @@ public class EnvelopeTests
             + "((\"Anna (the boss) Smith\" NIL \"anna\" \"example.com\")) "
             + "((\"Anna (the boss) Smith\" NIL \"anna\" \"example.com\")) "
             + "((NIL \"@route.example\" \"eve\" \"example.com\")) "
-            + "((NIL NIL \"Team\" NIL)(NIL NIL \"bob\" \"example.org\")(\"Carol C.\" NIL \"carol\" \"example.org\")(NIL NIL NIL NIL)(NIL NIL \"dave\" \"example.net\")) "
+            + "((NIL NIL \"Team\" NIL)(NIL NIL \"bob\" \"example.org\")(\"Carol C.\" NIL \"carol\" \"example.org\")(NIL NIL NIL NIL)(\"Dave D\" NIL \"dave\" \"example.net\")) "
             + "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL)) "
             + "NIL \"<parent@example.com>\" \"<groups@example.com>\")",
             envelope.ToImapString());

@@ -26,6 +26,11 @@ public sealed class SelectedMailbox : IDisposable
         return s_flagSets.Count < 10_000 ? s_flagSets.GetOrAdd(flags, flags) : flags;
     }
     private readonly HashSet<long> _recent = [];
+    // Keywords in use in the mailbox, in the order first announced (RFC 3501 §7.2.6 FLAGS), and the flag sets already
+    // looked at for new ones: few distinct sets, so the look is one hash lookup per changed message.
+    private readonly List<string> _keywords = [];
+    private readonly HashSet<string> _knownFlagSets = new(StringComparer.Ordinal);
+    private bool _keywordsChanged;
     private readonly IDisposable _subscription;
     private volatile bool _dirty;
     private volatile TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,13 +67,14 @@ public sealed class SelectedMailbox : IDisposable
         _changed.TrySetResult();
     }
 
-    /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write).</summary>
+    /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write), or only counts them (read-only).</summary>
     public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, string rights, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
         var selected = new SelectedMailbox(state, readOnly, rights, events);
-        var firstRecent = readOnly ? long.MaxValue : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
+        // RFC 3501 §6.3.2: EXAMINE may not take \Recent from the messages, but counts and shows the ones still recent.
+        var firstRecent = readOnly ? state.RecentUid : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
         foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
         {
             selected._uids.Add(entry.Uid);
@@ -80,11 +86,80 @@ public sealed class SelectedMailbox : IDisposable
         }
         selected._uids.TrimExcess();
         selected._flags.TrimExcess();
+        foreach (var flags in selected._flags)
+        {
+            selected.NoteKeywords(flags);
+        }
+        selected._keywords.Sort(StringComparer.Ordinal);
+        selected._keywordsChanged = false;
         selected.HighestModseq = state.Highestmodseq;
         return selected;
     }
 
     public int RecentCount => _recent.Count;
+
+    /// <summary>
+    /// <c>* FLAGS</c>: the system flags and every keyword in use here, so that clients can offer them as tags
+    /// (RFC 3501 §7.2.6). Keywords a client has not used yet can still be stored: PERMANENTFLAGS says \*.
+    /// </summary>
+    public string FlagsLine => "* FLAGS (" + string.Join(' ', MessageFlags.System.Concat(_keywords)) + ")";
+
+    /// <summary>
+    /// <c>PERMANENTFLAGS</c>: the flags this user may change, \Seen with 's', \Deleted with 't', the others, the keywords
+    /// in use and \* (new keywords) with 'w' (RFC 4314 §4); nothing in a read-only mailbox.
+    /// </summary>
+    public string PermanentFlagsLine
+    {
+        get
+        {
+            if (ReadOnly)
+            {
+                return "* OK [PERMANENTFLAGS ()] Read-only mailbox";
+            }
+            var flags = new List<string>();
+            if (Has('w')) flags.AddRange([MessageFlags.Answered, MessageFlags.Flagged]);
+            if (Has('t')) flags.Add(MessageFlags.Deleted);
+            if (Has('s')) flags.Add(MessageFlags.Seen);
+            if (Has('w')) flags.AddRange([MessageFlags.Draft, .. _keywords, "\\*"]);
+            return "* OK [PERMANENTFLAGS (" + string.Join(' ', flags) + ")] Flags permitted";
+        }
+    }
+
+    /// <summary>Adds the keywords of a flag set not seen before; true when one is new to the mailbox.</summary>
+    private void NoteKeywords(string flags)
+    {
+        if (flags.Length == 0 || !_knownFlagSets.Add(flags))
+        {
+            return;
+        }
+        foreach (var flag in MessageFlags.Parse(flags))
+        {
+            if (!flag.StartsWith('\\') && !_keywords.Contains(flag, StringComparer.OrdinalIgnoreCase))
+            {
+                _keywords.Add(flag);
+                _keywordsChanged = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// When a keyword appeared since the last FLAGS (this session's STORE or APPEND, another session's change), says
+    /// FLAGS again, and PERMANENTFLAGS in a read-write mailbox, before the FETCH that shows it (as Dovecot does).
+    /// </summary>
+    public void AnnounceNewKeywords(ImapSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!_keywordsChanged)
+        {
+            return;
+        }
+        _keywordsChanged = false;
+        session.WriteLine(FlagsLine);
+        if (!ReadOnly)
+        {
+            session.WriteLine(PermanentFlagsLine);
+        }
+    }
 
     public bool IsRecent(long uid) => _recent.Contains(uid);
 
@@ -159,6 +234,7 @@ public sealed class SelectedMailbox : IDisposable
             if (index >= 0)
             {
                 _flags[index] = Shared(change.Flags);
+                NoteKeywords(_flags[index]);
             }
             HighestModseq = Math.Max(HighestModseq, change.Modseq);
         }
@@ -212,19 +288,33 @@ public sealed class SelectedMailbox : IDisposable
         }
         var last = _uids.Count > 0 ? _uids[^1] : 0;
         var added = entries.Where(e => e.Uid > last).ToList();
+        // Held back until a new keyword among them has been announced with FLAGS.
+        var fetches = new List<string>();
         foreach (var entry in entries)
         {
             var index = entry.Uid <= last ? _uids.BinarySearch(entry.Uid) : -1;
             if (index >= 0 && _flags[index] != entry.Flags)
             {
                 _flags[index] = Shared(entry.Flags);
-                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {SequenceOf(entry.Uid)} FETCH (UID {entry.Uid} FLAGS {FlagList(entry.Uid)}{ModseqItem(session, entry.Modseq)})"));
+                NoteKeywords(_flags[index]);
+                fetches.Add(string.Create(CultureInfo.InvariantCulture, $"* {SequenceOf(entry.Uid)} FETCH (UID {entry.Uid} FLAGS {FlagList(entry.Uid)}{ModseqItem(session, entry.Modseq)})"));
             }
             HighestModseq = Math.Max(HighestModseq, entry.Modseq);
         }
+        foreach (var entry in added)
+        {
+            NoteKeywords(entry.Flags);
+        }
+        AnnounceNewKeywords(session);
+        foreach (var fetch in fetches)
+        {
+            session.WriteLine(fetch);
+        }
         if (added.Count > 0)
         {
-            var firstRecent = ReadOnly ? long.MaxValue : await session.Services.Store.TakeRecentAsync(Id, session.Cancellation).ConfigureAwait(false);
+            var firstRecent = ReadOnly
+                ? (await session.Services.Store.MailboxStateAsync(Id, session.Cancellation).ConfigureAwait(false))?.RecentUid ?? long.MaxValue
+                : await session.Services.Store.TakeRecentAsync(Id, session.Cancellation).ConfigureAwait(false);
             foreach (var entry in added)
             {
                 _uids.Add(entry.Uid);
@@ -240,7 +330,7 @@ public sealed class SelectedMailbox : IDisposable
     }
 
     private static string ModseqItem(ImapSession session, long modseq) =>
-        session.Enabled.Contains("CONDSTORE") ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({modseq})") : "";
+        Condstore.IsEnabled(session) ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({modseq})") : "";
 
     /// <summary>Marks the view stale, so that the next refresh reads the mailbox (after this session's own APPEND or COPY into it).</summary>
     public void Touch() => _dirty = true;

@@ -87,7 +87,7 @@ public sealed partial class MailStore
             : "DELETE FROM subscriptions WHERE user_id = @userId AND name = @name", new { userId, name = Normalize(name) }).ConfigureAwait(false);
     }
 
-    /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes it, as clients expect.</summary>
+    /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes the ones it makes, as clients expect.</summary>
     public async Task CreateMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
     {
         name = Normalize(name.TrimEnd(Separator));
@@ -105,10 +105,15 @@ public sealed partial class MailStore
             for (var i = 1; i <= parts.Length; i++)
             {
                 var path = string.Join(Separator, parts.Take(i));
-                await connection.ExecuteAsync("""
-                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING;
-                    INSERT INTO subscriptions(user_id, name) VALUES (@userId, @path) ON CONFLICT DO NOTHING;
+                var created = await connection.ExecuteAsync("""
+                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING
                     """, new { userId, path, validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+                // Only the levels made now: a parent that was there keeps the subscription state its user gave it.
+                if (created > 0)
+                {
+                    await connection.ExecuteAsync("INSERT INTO subscriptions(user_id, name) VALUES (@userId, @path) ON CONFLICT DO NOTHING",
+                        new { userId, path }, transaction).ConfigureAwait(false);
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -136,7 +141,9 @@ public sealed partial class MailStore
 
     /// <summary>
     /// Renames a folder with the folders below it. Renaming INBOX moves its messages to a new folder and
-    /// leaves INBOX empty (RFC 3501 §6.3.5).
+    /// leaves INBOX empty (RFC 3501 §6.3.5). Subscriptions move with the names; where the new name is still
+    /// subscribed from a mailbox deleted earlier (DELETE keeps it, RFC 3501 §6.3.6), the renamed mailbox takes
+    /// that subscription over, and the name ends up subscribed once, as in Dovecot.
     /// </summary>
     public async Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default)
     {
@@ -174,6 +181,9 @@ public sealed partial class MailStore
             await connection.ExecuteAsync("""
                 UPDATE mailboxes SET name = @to || substr(name, @length + 1)
                 WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                DELETE FROM subscriptions
+                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
+                  AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
                 UPDATE subscriptions SET name = @to || substr(name, @length + 1)
                 WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
                 """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);

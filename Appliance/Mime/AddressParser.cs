@@ -72,7 +72,8 @@ public static class AddressParser
                     return ParseGroup(s, ref pos, Phrase(words, decode) ?? "", decode);
                 case '@':
                     pos++;
-                    return new MailboxAddress(null, string.Concat(words), ReadDomain(s, ref pos));
+                    var domain = ReadDomain(s, ref pos);
+                    return new MailboxAddress(TrailingComment(s, ref pos, decode), string.Concat(words), domain);
                 case ',' or ';':
                     return words.Count == 0 ? null : new MailboxAddress(null, string.Concat(words), "");
                 case '.':
@@ -195,15 +196,20 @@ public static class AddressParser
         return new MailboxAddress(null, local.ToString(), domain) { Route = route };
     }
 
-    /// <summary><c>domain = dot-atom / domain-literal / obs-domain</c>; <c>obs-domain = atom *("." atom)</c> with CFWS between.</summary>
+    /// <summary>
+    /// <c>domain = dot-atom / domain-literal / obs-domain</c>; <c>obs-domain = atom *("." atom)</c> with CFWS between. The
+    /// CFWS after the domain is left to the caller (<see cref="TrailingComment"/> reads a name from it).
+    /// </summary>
     private static string ReadDomain(string s, ref int pos)
     {
         var sb = new StringBuilder();
         while (true)
         {
+            var beforeCfws = pos;
             StructuredText.SkipCfws(s, ref pos);
             if (pos >= s.Length)
             {
+                pos = beforeCfws;
                 break;
             }
             if (s[pos] == '[')
@@ -224,12 +230,49 @@ public static class AddressParser
             if (atom.Length == 0 || (sb.Length > 0 && sb[^1] != '.'))
             {
                 // Two atoms without a dot between them: the second belongs to whatever follows.
-                pos -= atom.Length;
+                pos = beforeCfws;
                 break;
             }
             sb.Append(atom);
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The personal name of an old-style <c>addr-spec (Real Name)</c>: the last comment in the CFWS after a bare addr-spec,
+    /// its quoted-pairs resolved (and its encoded words decoded on request, RFC 2047 §5(2)); null when there is none.
+    /// RFC 5322 gives such a mailbox no display name, but RFC 822 senders (cron, mailing-list software, old MTAs) write
+    /// the name there, and Dovecot and c-client report it as the ENVELOPE's addr-name, which is what a client shows in
+    /// its message list: we do the same, so the name is not lost. A comment inside the address is no name (Dovecot
+    /// takes it too; c-client, like us, does not), nor one after an angle-addr, whose phrase is the name.
+    /// </summary>
+    private static string? TrailingComment(string s, ref int pos, bool decode)
+    {
+        string? comment = null;
+        while (pos < s.Length)
+        {
+            var c = s[pos];
+            if (c is ' ' or '\t' or '\r' or '\n')
+            {
+                pos++;
+                continue;
+            }
+            if (c != '(')
+            {
+                break;
+            }
+            var start = pos;
+            StructuredText.SkipComment(s, ref pos);
+            var sb = new StringBuilder();
+            var end = s[pos - 1] == ')' && pos - 1 > start ? pos - 1 : pos;
+            for (var i = start + 1; i < end; i++)
+            {
+                sb.Append(s[i] == '\\' && i + 1 < end ? s[++i] : s[i]);
+            }
+            var text = sb.ToString().Trim();
+            comment = text.Length == 0 ? comment : text;
+        }
+        return comment is not null && decode ? EncodedWords.Decode(comment) : comment;
     }
 
     /// <summary>

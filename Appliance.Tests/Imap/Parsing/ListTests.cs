@@ -25,11 +25,22 @@ public class ListTests
         Assert.Equal(["Dr%"], lsub.Patterns);
     }
 
+    /// <summary>A pattern is a mailbox name with wildcards, so it is decoded from modified UTF-7 like the reference (RFC 3501 §5.1.3).</summary>
+    [Fact]
+    public void Patterns_are_decoded_from_modified_utf7_and_kept_as_sent_when_they_do_not_decode()
+    {
+        Assert.Equal(["Entwürfe"], Parse("\"\" \"Entw&APw-rfe\"").Patterns);
+        Assert.Equal(["Entwürfe/%"], Parse("\"\" Entw&APw-rfe/%").Patterns);
+        Assert.Equal(["*/Älter"], Parse("\"\" \"*/&AMQ-lter\"", lsub: true).Patterns);
+        Assert.Equal(["INBOX", "Entwürfe*", "a&b"], Parse("\"\" (INBOX \"Entw&APw-rfe*\" \"a&-b\")").Patterns);
+        Assert.Equal(["&Jjo"], Parse("\"\" \"&Jjo\"").Patterns);
+    }
+
     [Fact]
     public void Extended_selection_patterns_and_return_options()
     {
         var list = Parse("(SUBSCRIBED RECURSIVEMATCH) \"\" (\"INBOX\" \"Dr%\") RETURN (SPECIAL-USE CHILDREN STATUS (MESSAGES UNSEEN))");
-        Assert.True(list.SelectSubscribed);
+        Assert.True(list.SelectSubscribed && list.RecursiveMatch);
         Assert.False(list.SelectSpecialUse);
         Assert.Equal(["INBOX", "Dr%"], list.Patterns);
         Assert.True(list.ReturnSpecialUse);
@@ -39,6 +50,8 @@ public class ListTests
         var empty = Parse("() \"\" * RETURN ()");
         Assert.False(empty.SelectSubscribed || empty.ReturnSubscribed);
         Assert.True(Parse("(SPECIAL-USE) \"\" * RETURN (SUBSCRIBED)").ReturnSubscribed);
+        Assert.False(Parse("(SUBSCRIBED) \"\" *").RecursiveMatch);
+        Assert.True(Parse("(SPECIAL-USE RECURSIVEMATCH REMOTE) \"\" *").RecursiveMatch);
     }
 
     [Theory]
@@ -46,6 +59,8 @@ public class ListTests
     [InlineData("\"\"", "Missing argument")]
     [InlineData("\"\" ", "Missing mailbox pattern")]
     [InlineData("(BOGUS) \"\" *", "Unknown LIST selection option BOGUS")]
+    [InlineData("(RECURSIVEMATCH) \"\" *", "RECURSIVEMATCH must not be the only selection option")]
+    [InlineData("(REMOTE RECURSIVEMATCH) \"\" *", "RECURSIVEMATCH must not be the only selection option")]
     [InlineData("(SUBSCRIBED \"\" *", "Unexpected '\"'")]
     [InlineData("\"\" * EXTRA (CHILDREN)", "Expected RETURN")]
     [InlineData("\"\" * RETURN (BOGUS)", "Unknown LIST return option BOGUS")]
@@ -64,6 +79,8 @@ public class ListTests
     {
         { "(SUBSCRIBED) \"\" (\"INBOX\" \"Dr%\") RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))", ["(SUBSCRIBED) \"\" (\"INBOX\" \"Dr%\")"] },
         { "\"\" \"Dr%\"", [] },
+        { "(RECURSIVEMATCH SUBSCRIBED) \"\" %", [] },
+        { "\"\" (Entw&APw-rfe/% \"&AMQ-lter\")", [] },
         { "{0}\r\n Archive/*", ["{0}\r\n A", "{0}\r\n Ar", "{0}\r\n Arc", "{0}\r\n Arch", "{0}\r\n Archi", "{0}\r\n Archiv", "{0}\r\n Archive", "{0}\r\n Archive/"] },
     };
 

@@ -22,6 +22,7 @@ public class SearchTests
         SearchSize size => (size.Larger ? "LARGER " : "SMALLER ") + N(size.Size),
         SearchDate date => (date.Sent ? "SENT" : "") + date.Relation.ToString().ToUpperInvariant() + " " + date.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         SearchHeader header => $"HEADER {header.Field} \"{header.Value}\"",
+        SearchAddress address => $"{address.Field} \"{address.Value}\"",
         SearchText text => (text.BodyOnly ? "BODY" : "TEXT") + $" \"{text.Value}\"",
         SearchModseq modseq => "MODSEQ " + N(modseq.Modseq),
         _ => throw new ArgumentOutOfRangeException(nameof(key)),
@@ -43,11 +44,12 @@ public class SearchTests
     [InlineData("LARGER 1000 SMALLER 5", "(LARGER 1000 SMALLER 5)")]
     [InlineData("BEFORE 1-Feb-2026 ON \"02-Feb-2026\" SINCE 3-Feb-2026", "(BEFORE 2026-02-01 ON 2026-02-02 SINCE 2026-02-03)")]
     [InlineData("SENTBEFORE 1-Feb-2026 SENTON 2-Feb-2026 SENTSINCE 3-Feb-2026", "(SENTBEFORE 2026-02-01 SENTON 2026-02-02 SENTSINCE 2026-02-03)")]
-    [InlineData("FROM alice TO \"bob smith\" CC carol BCC dave SUBJECT {5}\r\ncafé", "(HEADER FROM \"alice\" HEADER TO \"bob smith\" HEADER CC \"carol\" HEADER BCC \"dave\" HEADER SUBJECT \"café\")")]
+    [InlineData("FROM alice TO \"bob smith\" CC carol BCC dave SUBJECT {5}\r\ncafé", "(FROM \"alice\" TO \"bob smith\" CC \"carol\" BCC \"dave\" HEADER SUBJECT \"café\")")]
     [InlineData("HEADER List-Id \"\"", "HEADER List-Id \"\"")]
+    [InlineData("HEADER From bob", "HEADER From \"bob\"")]
     [InlineData("BODY report TEXT \"quarterly report\"", "(BODY \"report\" TEXT \"quarterly report\")")]
     [InlineData("NOT SEEN", "NOT \\Seen")]
-    [InlineData("OR FROM alice (TO bob SINCE 1-Jan-2026)", "OR HEADER FROM \"alice\" (HEADER TO \"bob\" SINCE 2026-01-01)")]
+    [InlineData("OR FROM alice (TO bob SINCE 1-Jan-2026)", "OR FROM \"alice\" (TO \"bob\" SINCE 2026-01-01)")]
     [InlineData("OR OR SEEN FLAGGED NOT DELETED", "OR OR \\Seen \\Flagged NOT \\Deleted")]
     [InlineData("MODSEQ 620162338", "MODSEQ 620162338")]
     [InlineData("MODSEQ \"/flags/\\\\draft\" all 620162338", "MODSEQ 620162338")]

@@ -11,7 +11,10 @@ Run it with /usr/bin/python3 (Debian's), not whatever python3 comes first on PAT
 Two modelling choices are aligned with ours and said here: message/delivery-status is a leaf (Python splits it
 into header blocks), raw UTF-8 in headers
 (surrogate escapes here) is read as UTF-8, and a text part whose declared charset is unknown or does not fit is read as UTF-8, else Latin-1.
+A third: a mailbox without a display name (old-style "user@domain (Real Name)") takes the name Python's own legacy
+parser, email.utils.getaddresses, reads from its comment, as Dovecot and c-client do and we do (policy.default says "").
 """
+import email.utils
 import json
 import sys
 from email import policy
@@ -57,23 +60,26 @@ def unescape(text):
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def addresses(msg, name):
+def addresses(msg, legacy, name):
     header = msg[name]
     if header is None:
         return []
-    return [[unescape(a.display_name), unescape(a.addr_spec)] for a in header.addresses]
+    names = {addr: real for real, addr in email.utils.getaddresses(legacy.get_all(name, [])) if real}
+    return [[unescape(a.display_name or names.get(a.addr_spec, "")), unescape(a.addr_spec)] for a in header.addresses]
 
 
 def main(path):
     with open(path, "rb") as f:
-        msg = BytesParser(policy=policy.default).parse(f)
+        raw = f.read()
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    legacy = BytesParser(policy=policy.compat32).parsebytes(raw)
     parts = list(leaves(msg))
     subject = msg["subject"]
     print(json.dumps({
         "structure": tree(msg),
         "subject": None if subject is None else unescape(str(subject)),
-        "from": addresses(msg, "from"),
-        "to": addresses(msg, "to"),
+        "from": addresses(msg, legacy, "from"),
+        "to": addresses(msg, legacy, "to"),
         "texts": [text_of(p) for p in parts if p.get_content_maintype() == "text"],
         "filenames": [p.get_filename() for p in parts if p.get_filename() is not None],
     }, ensure_ascii=True, indent=1))

@@ -23,10 +23,15 @@ public sealed class FetchCommand : ImapCommand
         var selected = session.Selected!;
         var items = arguments.Items.ToList();
         var changedSince = arguments.Modifiers.ChangedSince;
+        if (items.Contains(FetchItem.Modseq))
+        {
+            // RFC 7162 §3.1: a FETCH that names MODSEQ is a CONDSTORE-enabling command.
+            Condstore.Enable(session);
+        }
         if (changedSince is not null)
         {
             // RFC 7162 §3.1: CHANGEDSINCE is a CONDSTORE-enabling command, and implies MODSEQ in the answer.
-            session.Enabled.Add("CONDSTORE");
+            Condstore.Enable(session);
             if (!items.Contains(FetchItem.Modseq))
             {
                 items.Add(FetchItem.Modseq);
@@ -38,7 +43,7 @@ public sealed class FetchCommand : ImapCommand
             items.Insert(0, FetchItem.Uid);
         }
         // RFC 7162 §3.1.4.1: once CONDSTORE is on, every FETCH that returns FLAGS returns MODSEQ too.
-        if (session.Enabled.Contains("CONDSTORE") && !items.Any(i => i.Attribute == FetchAttribute.Modseq) && items.Any(i => i.Attribute == FetchAttribute.Flags))
+        if (Condstore.IsEnabled(session) && !items.Any(i => i.Attribute == FetchAttribute.Modseq) && items.Any(i => i.Attribute == FetchAttribute.Flags))
         {
             items.Add(FetchItem.Modseq);
         }
@@ -143,7 +148,16 @@ public sealed class FetchCommand : ImapCommand
             if (seenNow.Contains(row.Uid) && !items.Any(i => i.Attribute == FetchAttribute.Flags))
             {
                 Separator();
+                // RFC 7162 §3.1.4: with CONDSTORE on, a FETCH that sets \Seen says UID and MODSEQ with the flags.
+                if (Condstore.IsEnabled(session) && !items.Any(i => i.Attribute == FetchAttribute.Uid))
+                {
+                    session.Write(string.Create(CultureInfo.InvariantCulture, $"UID {row.Uid} "));
+                }
                 session.Write("FLAGS " + selected.FlagList(row.Uid));
+                if (Condstore.IsEnabled(session) && !items.Any(i => i.Attribute == FetchAttribute.Modseq))
+                {
+                    session.Write(string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({selected.HighestModseq})"));
+                }
             }
             session.Write(")\r\n");
             await session.FlushIfLargeAsync().ConfigureAwait(false);

@@ -6,8 +6,8 @@ using Appliance.Mailstore;
 namespace Appliance.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 §6.3.8 LIST and §6.3.9 LSUB, with LIST-EXTENDED (RFC 5258) selection and return options
-/// SUBSCRIBED, SPECIAL-USE (RFC 6154), CHILDREN, and RETURN (STATUS ...) of RFC 5819.
+/// RFC 3501 §6.3.8 LIST and §6.3.9 LSUB, with LIST-EXTENDED (RFC 5258) selection options SUBSCRIBED, SPECIAL-USE
+/// (RFC 6154) and RECURSIVEMATCH (CHILDINFO), return options SUBSCRIBED, SPECIAL-USE, CHILDREN, and STATUS (RFC 5819).
 /// </summary>
 public sealed class ListCommand : ImapCommand
 {
@@ -36,74 +36,105 @@ public sealed class ListCommand : ImapCommand
         }
 
         var user = session.User!;
-        var mailboxes = await session.Services.Store.MailboxesAsync(user.Id, session.Cancellation).ConfigureAwait(false);
-        var subscribed = (await session.Services.Store.SubscriptionsAsync(user.Id, session.Cancellation).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-        var names = mailboxes.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var store = session.Services.Store;
+        var subscribed = (await store.SubscriptionsAsync(user.Id, session.Cancellation).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var matchers = patterns.Select(p => Matcher(MailStore.Normalize(reference + p))).ToList();
-        foreach (var mailbox in mailboxes.OrderBy(m => m.Name == "INBOX" ? 0 : 1).ThenBy(m => m.Name, StringComparer.Ordinal))
+        var entries = await EntriesAsync(session, user, selectSpecialUse).ConfigureAwait(false);
+        // RFC 5258 §3.5: with RECURSIVEMATCH, a name the patterns match that has a subscribed descendant they do not
+        // match is returned with CHILDINFO ("SUBSCRIBED"), subscribed or not (a descendant they match speaks for itself).
+        // LSUB does the same for "%" (RFC 3501 §6.3.9), flagging an unsubscribed such name \Noselect.
+        var withSubscribedChild = new HashSet<string>(StringComparer.Ordinal);
+        if (lsub || (selectSubscribed && arguments.RecursiveMatch))
         {
-            if (!matchers.Any(m => m.IsMatch(mailbox.Name))) continue;
-            if (selectSubscribed && !subscribed.Contains(mailbox.Name)) continue;
-            if (selectSpecialUse && mailbox.SpecialUse is null) continue;
-            var attributes = new List<string>();
-            attributes.Add(names.Any(n => n.StartsWith(mailbox.Name + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
-            if (returnSubscribed && subscribed.Contains(mailbox.Name)) attributes.Add("\\Subscribed");
-            if (mailbox.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(mailbox.SpecialUse);
-            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(mailbox.Name)}");
-            if (status.Count > 0)
+            foreach (var name in subscribed.Where(n => !matchers.Any(m => m.IsMatch(n))))
             {
-                await StatusCommand.WriteStatusAsync(session, mailbox.Name, status).ConfigureAwait(false);
-            }
-        }
-        // Public folders this user may look up, under "Shared Folders/".
-        var publicFolders = await session.Services.Store.PublicMailboxesAsync(user.Address, user.IsAdmin, session.Cancellation).ConfigureAwait(false);
-        if (publicFolders.Count > 0 && !selectSpecialUse)
-        {
-            var root = MailboxResolver.SharedFolders;
-            var publicNames = publicFolders.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            if (matchers.Any(m => m.IsMatch(root)) && !selectSubscribed)
-            {
-                session.WriteLine($"* {request.Name} (\\Noselect \\HasChildren) \"/\" {ImapSession.EncodeMailbox(root)}");
-            }
-            foreach (var (folder, _) in publicFolders)
-            {
-                var name = $"{root}/{folder}";
-                if (!matchers.Any(m => m.IsMatch(name))) continue;
-                if (selectSubscribed && !subscribed.Contains(name)) continue;
-                var attributes = new List<string> { publicNames.Any(n => n.StartsWith(folder + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren" };
-                if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
-                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
-                if (status.Count > 0)
+                for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
                 {
-                    await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
+                    withSubscribedChild.Add(name[..slash]);
                 }
             }
         }
-
-        // Folders others share with this user, under "Other Users/<owner>/", with the levels above them.
-        var shared = await session.Services.Store.SharedWithAsync(user.Id, user.Address, session.Cancellation).ConfigureAwait(false);
-        if (shared.Count > 0 && !selectSpecialUse)
+        if (selectSubscribed && !selectSpecialUse)
         {
-            var levels = new List<(string Name, bool Selectable)> { (MailboxResolver.OtherUsers, false) };
-            foreach (var owner in shared.Select(m => m.Owner).Distinct())
+            // RFC 3501 §6.3.6 keeps a subscription when its mailbox goes; RFC 5258 §3 lists it as \NonExistent, and so
+            // a level above a subscription that exists no more.
+            var existing = entries.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            entries.AddRange(subscribed.Concat(withSubscribedChild).Where(n => !existing.Contains(n)).Distinct().Order(StringComparer.Ordinal)
+                .Select(n => new Entry(n, [], Exists: false, SpecialUse: null)));
+        }
+        foreach (var entry in entries)
+        {
+            if (!matchers.Any(m => m.IsMatch(entry.Name))) continue;
+            var isSubscribed = subscribed.Contains(entry.Name);
+            var childInfo = withSubscribedChild.Contains(entry.Name);
+            if (selectSubscribed && !isSubscribed && !childInfo) continue;
+            if (lsub && !isSubscribed)
             {
-                levels.Add(($"{MailboxResolver.OtherUsers}/{owner}", false));
-                levels.AddRange(shared.Where(m => m.Owner == owner).Select(m => (MailboxResolver.SharedName(owner, m.Name), true)));
+                session.WriteLine($"* LSUB (\\Noselect) \"/\" {ImapSession.EncodeMailbox(entry.Name)}");
+                continue;
             }
-            foreach (var (name, selectable) in levels)
+            var attributes = new List<string>(entry.Attributes);
+            if (!entry.Exists && !lsub)
             {
-                if (!matchers.Any(m => m.IsMatch(name))) continue;
-                if (selectSubscribed && !subscribed.Contains(name)) continue;
-                var attributes = selectable ? new List<string> { "\\HasNoChildren" } : ["\\Noselect", "\\HasChildren"];
-                if (returnSubscribed && subscribed.Contains(name)) attributes.Add("\\Subscribed");
-                session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(name)}");
-                if (selectable && status.Count > 0)
-                {
-                    await StatusCommand.WriteStatusAsync(session, name, status).ConfigureAwait(false);
-                }
+                attributes.Add("\\NonExistent");
+            }
+            if (returnSubscribed && isSubscribed) attributes.Insert(entry.Exists ? attributes.Count : 0, "\\Subscribed");
+            if (entry.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(entry.SpecialUse);
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}{(childInfo && !lsub ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
+            if (status.Count > 0 && entry.Exists && !entry.Attributes.Contains("\\Noselect"))
+            {
+                await StatusCommand.WriteStatusAsync(session, entry.Name, status).ConfigureAwait(false);
             }
         }
         await session.OkAsync(request, request.Name + " completed").ConfigureAwait(false);
+    }
+
+    /// <summary>A name LIST may return: its attributes without \Subscribed, whether a mailbox of that name exists, its special use.</summary>
+    private sealed record Entry(string Name, IReadOnlyList<string> Attributes, bool Exists, string? SpecialUse);
+
+    /// <summary>
+    /// Every name this user can see, in the order LIST returns them: INBOX and the user's own folders, then public folders
+    /// under "Shared Folders/", then folders others share under "Other Users/&lt;owner&gt;/", with the levels above them.
+    /// </summary>
+    private static async Task<List<Entry>> EntriesAsync(ImapSession session, Accounts.User user, bool selectSpecialUse)
+    {
+        var store = session.Services.Store;
+        var mailboxes = await store.MailboxesAsync(user.Id, session.Cancellation).ConfigureAwait(false);
+        var names = mailboxes.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var entries = new List<Entry>();
+        foreach (var mailbox in mailboxes.OrderBy(m => m.Name == "INBOX" ? 0 : 1).ThenBy(m => m.Name, StringComparer.Ordinal))
+        {
+            if (selectSpecialUse && mailbox.SpecialUse is null) continue;
+            var children = names.Any(n => n.StartsWith(mailbox.Name + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren";
+            entries.Add(new Entry(mailbox.Name, [children], Exists: true, mailbox.SpecialUse));
+        }
+        if (selectSpecialUse)
+        {
+            return entries;
+        }
+        var publicFolders = await store.PublicMailboxesAsync(user.Address, user.IsAdmin, session.Cancellation).ConfigureAwait(false);
+        if (publicFolders.Count > 0)
+        {
+            var root = MailboxResolver.SharedFolders;
+            var publicNames = publicFolders.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            entries.Add(new Entry(root, ["\\Noselect", "\\HasChildren"], Exists: true, SpecialUse: null));
+            foreach (var (folder, _) in publicFolders)
+            {
+                var children = publicNames.Any(n => n.StartsWith(folder + "/", StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren";
+                entries.Add(new Entry($"{root}/{folder}", [children], Exists: true, SpecialUse: null));
+            }
+        }
+        var shared = await store.SharedWithAsync(user.Id, user.Address, session.Cancellation).ConfigureAwait(false);
+        if (shared.Count > 0)
+        {
+            entries.Add(new Entry(MailboxResolver.OtherUsers, ["\\Noselect", "\\HasChildren"], Exists: true, SpecialUse: null));
+            foreach (var owner in shared.Select(m => m.Owner).Distinct())
+            {
+                entries.Add(new Entry($"{MailboxResolver.OtherUsers}/{owner}", ["\\Noselect", "\\HasChildren"], Exists: true, SpecialUse: null));
+                entries.AddRange(shared.Where(m => m.Owner == owner).Select(m => new Entry(MailboxResolver.SharedName(owner, m.Name), ["\\HasNoChildren"], Exists: true, SpecialUse: null)));
+            }
+        }
+        return entries;
     }
 
     /// <summary>"*" matches anything, "%" anything but the separator; INBOX matches in any case.</summary>

@@ -10,7 +10,8 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
 /// MODSEQ (RFC 7162), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
-/// Text criteria match case-insensitively in decoded header values and decoded text parts; TEXT and
+/// Text criteria match case-insensitively in decoded header values (FROM, TO, CC, BCC in the parsed addresses) and decoded
+/// text parts; TEXT and
 /// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
 /// </summary>
 public sealed class SearchCommand : ImapCommand
@@ -88,7 +89,7 @@ public sealed class SearchCommand : ImapCommand
         if (usesModseq)
         {
             // RFC 7162 §3.1: SEARCH MODSEQ is a CONDSTORE-enabling command.
-            session.Enabled.Add("CONDSTORE");
+            Condstore.Enable(session);
         }
 
         var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
@@ -121,7 +122,7 @@ public sealed class SearchCommand : ImapCommand
             }
         }
         var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
-        var modseq = usesModseq && found.Count > 0 ? found.Max(r => r.Modseq) : (long?)null;
+        var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;
         if (returns.Contains("SAVE"))
         {
             session.SavedSearch = [.. found.Select(r => r.Uid)];
@@ -148,6 +149,22 @@ public sealed class SearchCommand : ImapCommand
             session.WriteLine(line.ToString());
         }
         await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The MODSEQ a SEARCH with a MODSEQ criterion reports (RFC 4731 §3.2, RFC 7162 §3.1.5): with MIN and/or MAX and neither
+    /// ALL nor COUNT, the highest mod-sequence of the message(s) MIN and MAX return; otherwise the highest of all found.
+    /// <paramref name="found"/> is in mailbox order, so MIN is its first and MAX its last.
+    /// </summary>
+    private static long ResultModseq(List<StoredMessage> found, IReadOnlyList<string> returns)
+    {
+        var min = returns.Contains("MIN");
+        var max = returns.Contains("MAX");
+        if ((min || max) && !returns.Contains("ALL") && !returns.Contains("COUNT"))
+        {
+            return Math.Max(min ? found[0].Modseq : 0, max ? found[^1].Modseq : 0);
+        }
+        return found.Max(r => r.Modseq);
     }
 
     /// <summary>Turns the parsed keys into a test over a candidate, noting what the test needs beforehand.</summary>
@@ -199,6 +216,9 @@ public sealed class SearchCommand : ImapCommand
                 case SearchHeader header:
                     ReadsMessage = true;
                     return c => HeaderContains(c.Message, header.Field, header.Value);
+                case SearchAddress address:
+                    ReadsMessage = true;
+                    return c => AddressContains(c.Message, address.Field, address.Value);
                 case SearchText text:
                     if (TextIndex.CanServe(text.Value))
                     {
@@ -226,6 +246,37 @@ public sealed class SearchCommand : ImapCommand
 
     private static bool Contains(string? haystack, string needle) =>
         needle.Length == 0 || (haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// FROM, TO, CC, BCC (RFC 3501 §6.4.4): the needle in an address of the field as the envelope reports it, that is the
+    /// decoded display name, the addr-spec, or both as "name &lt;addr-spec&gt;" (so "Bob &lt;bob@" matches, as in Dovecot),
+    /// and a group's name. Comments are no part of an address (RFC 5322 §3.2.2), so <c>bob(home)@example.com</c> is found
+    /// as bob@example.com and not by "home".
+    /// </summary>
+    private static bool AddressContains(MimeMessage message, string name, string value)
+    {
+        foreach (var field in message.Headers.GetAll(name))
+        {
+            foreach (var address in AddressParser.ParseList(field.Value))
+            {
+                var mailboxes = address is GroupAddress group ? group.Members : [(MailboxAddress)address];
+                if (address is GroupAddress && Contains(address.DisplayName, value))
+                {
+                    return true;
+                }
+                foreach (var mailbox in mailboxes)
+                {
+                    var addrSpec = mailbox.AddrSpec;
+                    if (Contains(addrSpec, value) || Contains(mailbox.DisplayName, value)
+                        || (!string.IsNullOrEmpty(mailbox.DisplayName) && Contains(mailbox.DisplayName + " <" + addrSpec + ">", value)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
 
     private static bool HeaderContains(MimeMessage message, string name, string value) =>
         message.Headers.GetAll(name).Any(h => Contains(h.DecodedValue, value) || Contains(h.Value, value))

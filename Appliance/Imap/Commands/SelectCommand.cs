@@ -35,9 +35,8 @@ public sealed class SelectCommand : ImapCommand
         var readOnly = request.Name == "EXAMINE" || !mailbox.Rights.Any(r => r is 's' or 'w' or 't' or 'e');
         var selected = await SelectedMailbox.OpenAsync(session.Services.Store, session.Services.Events, state, readOnly, mailbox.Rights, session.Cancellation).ConfigureAwait(false);
         session.Select(selected);
-        var flags = @"\Answered \Flagged \Deleted \Seen \Draft";
-        session.WriteLine($"* FLAGS ({flags})");
-        session.WriteLine(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : $"* OK [PERMANENTFLAGS ({PermanentFlags(mailbox)})] Flags permitted");
+        session.WriteLine(selected.FlagsLine);
+        session.WriteLine(selected.PermanentFlagsLine);
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.Count} EXISTS"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.RecentCount} RECENT"));
         var firstUnseen = selected.Uids.FirstOrDefault(u => !MessageFlags.Has(selected.FlagsOf(u), MessageFlags.Seen));
@@ -49,16 +48,5 @@ public sealed class SelectCommand : ImapCommand
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDNEXT {state.Uidnext}] Predicted next UID"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [HIGHESTMODSEQ {state.Highestmodseq}] Highest"));
         session.WriteLine($"{request.Tag} OK [{(readOnly ? "READ-ONLY" : "READ-WRITE")}] {request.Name} completed");
-    }
-
-    /// <summary>The flags this user may change: \Seen with 's', \Deleted with 't', the others and keywords with 'w'.</summary>
-    private static string PermanentFlags(ResolvedMailbox mailbox)
-    {
-        var flags = new List<string>();
-        if (mailbox.Has('w')) flags.AddRange([MessageFlags.Answered, MessageFlags.Flagged]);
-        if (mailbox.Has('t')) flags.Add(MessageFlags.Deleted);
-        if (mailbox.Has('s')) flags.Add(MessageFlags.Seen);
-        if (mailbox.Has('w')) flags.AddRange([MessageFlags.Draft, "\\*"]);
-        return string.Join(' ', flags);
     }
 }

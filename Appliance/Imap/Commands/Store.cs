@@ -22,7 +22,7 @@ public sealed class StoreCommand : ImapCommand
         if (arguments.UnchangedSince is not null)
         {
             // RFC 7162 §3.1: UNCHANGEDSINCE is a CONDSTORE-enabling command.
-            session.Enabled.Add("CONDSTORE");
+            Condstore.Enable(session);
         }
         if (selected.ReadOnly)
         {
@@ -48,6 +48,7 @@ public sealed class StoreCommand : ImapCommand
         }
         var changed = await session.Services.Store.StoreFlagsAsync(selected.Id, uids, mode, flags, session.Cancellation).ConfigureAwait(false);
         selected.Apply(changed);
+        selected.AnnounceNewKeywords(session);
         if (changed.Count > 0)
         {
             session.Services.Events.Changed(selected.Id);
@@ -59,8 +60,10 @@ public sealed class StoreCommand : ImapCommand
             {
                 var sequence = selected.SequenceOf(uid);
                 if (sequence == 0) continue;
-                var modseq = session.Enabled.Contains("CONDSTORE") && changedModseq.TryGetValue(uid, out var m) ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({m})") : "";
-                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH ({(request.Uid ? $"UID {uid} " : "")}FLAGS {selected.FlagList(uid)}{modseq})"));
+                // RFC 7162 §3.1.4: once CONDSTORE is on, STORE's untagged FETCHes carry UID and MODSEQ.
+                var condstore = Condstore.IsEnabled(session);
+                var modseq = condstore && changedModseq.TryGetValue(uid, out var m) ? string.Create(CultureInfo.InvariantCulture, $" MODSEQ ({m})") : "";
+                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH ({(request.Uid || condstore ? $"UID {uid} " : "")}FLAGS {selected.FlagList(uid)}{modseq})"));
             }
         }
         var text = request.Uid ? "UID STORE completed" : "STORE completed";

@@ -5,14 +5,16 @@ namespace Appliance.Imap.Parsing;
 /// <c>list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]</c>,
 /// <c>mbox-or-pat = list-mailbox / patterns</c>, <c>patterns = "(" list-mailbox *(SP list-mailbox) ")"</c>,
 /// <c>lsub = "LSUB" SP mailbox SP list-mailbox</c>.
-/// The selection options are SUBSCRIBED and SPECIAL-USE (RFC 6154; REMOTE and RECURSIVEMATCH are read and
-/// change nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
-/// <see cref="Reference"/> is decoded from modified UTF-7; the patterns are kept as sent.
+/// The selection options are SUBSCRIBED, SPECIAL-USE (RFC 6154) and RECURSIVEMATCH, which RFC 5258 §3.1 forbids alone or
+/// with only REMOTE (read and changing nothing here); the return options SUBSCRIBED, SPECIAL-USE, CHILDREN and <c>"STATUS" SP "(" status-att *(SP status-att) ")"</c>.
+/// <see cref="Reference"/> and the patterns are decoded from modified UTF-7 (RFC 3501 §5.1.3: a pattern is a mailbox name
+/// with wildcards, and "*" and "%" are plain characters of that encoding); a pattern that does not decode is kept as sent.
 /// </summary>
 public sealed record ListArguments(
     bool Lsub,
     bool SelectSubscribed,
     bool SelectSpecialUse,
+    bool RecursiveMatch,
     string Reference,
     IReadOnlyList<string> Patterns,
     bool ReturnSubscribed,
@@ -28,6 +30,7 @@ public sealed record ListArguments(
         ArgumentNullException.ThrowIfNull(args);
         var selectSubscribed = false;
         var selectSpecialUse = false;
+        var recursiveMatch = false;
         args.ReadSpace();
         // list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")", loosely: RFC 5258's base/mod rule is not enforced.
         if (!lsub && args.TryRead('('))
@@ -40,12 +43,17 @@ public sealed record ListArguments(
                     {
                         case "SUBSCRIBED": selectSubscribed = true; break;
                         case "SPECIAL-USE": selectSpecialUse = true; break;
-                        case "REMOTE": case "RECURSIVEMATCH": break;
+                        case "REMOTE": break;
+                        case "RECURSIVEMATCH": recursiveMatch = true; break;
                         case var other: throw new ImapSyntaxException($"Unknown LIST selection option {other}");
                     }
                 }
                 while (args.TrySpace());
                 args.Expect(')');
+            }
+            if (recursiveMatch && !selectSubscribed && !selectSpecialUse)
+            {
+                throw new ImapSyntaxException("RECURSIVEMATCH must not be the only selection option");
             }
             args.ReadSpace();
         }
@@ -56,14 +64,14 @@ public sealed record ListArguments(
         {
             do
             {
-                patterns.Add(args.ReadListMailbox());
+                patterns.Add(Pattern(args.ReadListMailbox()));
             }
             while (args.TrySpace());
             args.Expect(')');
         }
         else
         {
-            patterns.Add(args.ReadListMailbox());
+            patterns.Add(Pattern(args.ReadListMailbox()));
         }
         var returnSubscribed = false;
         var returnSpecialUse = false;
@@ -98,6 +106,12 @@ public sealed record ListArguments(
             }
         }
         args.ExpectEnd();
-        return new ListArguments(lsub, selectSubscribed, selectSpecialUse, reference, patterns, returnSubscribed, returnSpecialUse, status);
+        return new ListArguments(lsub, selectSubscribed, selectSpecialUse, recursiveMatch, reference, patterns, returnSubscribed, returnSpecialUse, status);
     }
+
+    /// <summary>
+    /// <c>list-mailbox</c> decoded like a name. Lenient where the reference is strict: a pattern is only compared, and one
+    /// that is not valid modified UTF-7 (a lone "&amp;") simply matches no non-ASCII name, as Dovecot answers it.
+    /// </summary>
+    private static string Pattern(string sent) => ModifiedUtf7.TryDecode(sent, out var decoded) ? decoded : sent;
 }

@@ -51,10 +51,15 @@ public enum SearchDateRelation
 public sealed record SearchDate(bool Sent, SearchDateRelation Relation, DateOnly Date) : SearchKey;
 
 /// <summary>
-/// <c>("FROM" / "TO" / "CC" / "BCC" / "SUBJECT") SP astring</c> and <c>"HEADER" SP header-fld-name SP astring</c>:
-/// a substring of a header field's value.
+/// <c>"SUBJECT" SP astring</c> and <c>"HEADER" SP header-fld-name SP astring</c>: a substring of a header field's value.
 /// </summary>
 public sealed record SearchHeader(string Field, string Value) : SearchKey;
+
+/// <summary>
+/// <c>("FROM" / "TO" / "CC" / "BCC") SP astring</c>: a substring of "the envelope structure's" field (RFC 3501 §6.4.4),
+/// that is of its parsed addresses, not of the header text. <see cref="Field"/> is the header field's name.
+/// </summary>
+public sealed record SearchAddress(string Field, string Value) : SearchKey;
 
 /// <summary><c>"BODY" SP astring</c> (<see cref="BodyOnly"/>) and <c>"TEXT" SP astring</c>.</summary>
 public sealed record SearchText(bool BodyOnly, string Value) : SearchKey;
@@ -188,7 +193,10 @@ public sealed record SearchArguments(bool Uid, IReadOnlyList<string>? Return, st
             case "SENTBEFORE": args.ReadSpace(); return new SearchDate(Sent: true, SearchDateRelation.Before, args.ReadDate());
             case "SENTON": args.ReadSpace(); return new SearchDate(Sent: true, SearchDateRelation.On, args.ReadDate());
             case "SENTSINCE": args.ReadSpace(); return new SearchDate(Sent: true, SearchDateRelation.Since, args.ReadDate());
-            case "FROM" or "TO" or "CC" or "BCC" or "SUBJECT":
+            case "FROM" or "TO" or "CC" or "BCC":
+                args.ReadSpace();
+                return new SearchAddress(key, args.ReadAString());
+            case "SUBJECT":
                 args.ReadSpace();
                 return new SearchHeader(key, args.ReadAString());
             case "HEADER":
