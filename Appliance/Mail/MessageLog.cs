@@ -38,10 +38,11 @@ public sealed class MessageLog(Database database, TimeProvider time)
     public Task WriteAsync(DbConnection connection, DbTransaction? transaction, string status, string sender, string recipient, string remote = "", string messageId = "", long size = 0, string detail = "")
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return connection.ExecuteAsync("""
+        // Once per delivered copy: a statement kept prepared on the writer's connection.
+        return Statements.ExecuteAsync(connection, transaction, """
             INSERT INTO message_log(at, status, sender, recipient, remote, message_id, size, detail)
             VALUES (@at, @status, @sender, @recipient, @remote, @messageId, @size, @detail)
-            """, new { at = time.GetUtcNow(), status, sender, recipient, remote, messageId, size, detail = Truncate(detail, 1000) }, transaction);
+            """, ("@at", time.GetUtcNow()), ("@status", status), ("@sender", sender), ("@recipient", recipient), ("@remote", remote), ("@messageId", messageId), ("@size", size), ("@detail", Truncate(detail, 1000)));
     }
 
     /// <summary>Newest first; <paramref name="search"/> matches sender, recipient, message id or detail.</summary>

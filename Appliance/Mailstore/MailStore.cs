@@ -45,9 +45,9 @@ public sealed partial class MailStore(Database database, TimeProvider time)
     public async Task<long> EnsureInboxAsync(DbConnection connection, DbTransaction transaction, long userId)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var inbox = await connection.ExecuteScalarAsync<long?>(
-            "SELECT id FROM mailboxes WHERE user_id = @userId AND name = 'INBOX'", new { userId }, transaction).ConfigureAwait(false);
-        if (inbox is { } id)
+        // Once per delivered copy: a statement kept prepared on the writer's connection.
+        if (await Statements.ScalarAsync(connection, transaction,
+            "SELECT id FROM mailboxes WHERE user_id = @userId AND name = 'INBOX'", ("@userId", userId)).ConfigureAwait(false) is long id)
         {
             return id;
         }
@@ -69,12 +69,13 @@ public sealed partial class MailStore(Database database, TimeProvider time)
     public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, long mailboxId, BlobRef blob, DateTimeOffset internalDate, string flags = "")
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var (uid, modseq) = await connection.QuerySingleAsync<(long, long)>(
+        // Once per delivered copy: statements kept prepared on the writer's connection.
+        var (uid, modseq) = await Statements.PairAsync(connection, transaction,
             "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = @mailboxId RETURNING uidnext - 1, highestmodseq",
-            new { mailboxId }, transaction).ConfigureAwait(false);
-        await connection.ExecuteAsync("""
+            ("@mailboxId", mailboxId)).ConfigureAwait(false);
+        await Statements.ExecuteAsync(connection, transaction, """
             INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags, modseq) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags, @modseq)
-            """, new { mailboxId, uid, hash = blob.Hash, size = blob.Size, internalDate, flags, modseq }, transaction).ConfigureAwait(false);
+            """, ("@mailboxId", mailboxId), ("@uid", uid), ("@hash", blob.Hash), ("@size", blob.Size), ("@internalDate", internalDate), ("@flags", flags), ("@modseq", modseq)).ConfigureAwait(false);
         return uid;
     }
 

@@ -95,9 +95,9 @@ public sealed class BlobStore
 
     /// <summary>Adds the row of a blob from <see cref="StoreAsync"/>, unreferenced until the caller's rows count it.</summary>
     public static Task RegisterAsync(SqliteConnection connection, DbTransaction transaction, BlobRef blob) =>
-        connection.ExecuteAsync(
+        Statements.ExecuteAsync(connection, transaction,
             "INSERT INTO blobs(hash, size, refcount, released_at) VALUES (@hash, @size, 0, @now) ON CONFLICT(hash) DO NOTHING",
-            new { hash = blob.Hash, size = blob.Size, now = DateTimeOffset.UtcNow }, transaction);
+            ("@hash", blob.Hash), ("@size", blob.Size), ("@now", DateTimeOffset.UtcNow));
 
     /// <summary>Ends the pin <see cref="StoreAsync"/> took; from here the references in the database keep the blob.</summary>
     public void Unpin(BlobRef blob)

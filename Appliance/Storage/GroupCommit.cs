@@ -19,6 +19,7 @@ public sealed class GroupCommit : IAsyncDisposable
     private readonly Database _database;
     private readonly Channel<Work> _pending = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private SqliteConnection? _connection;
 
     public GroupCommit(Database database)
     {
@@ -61,25 +62,26 @@ public sealed class GroupCommit : IAsyncDisposable
         var succeeded = new List<Work>(batch.Count);
         try
         {
-            await using var connection = await _database.OpenAsync().ConfigureAwait(false);
+            // One connection for the writer's life: its commands keep their statements prepared (Statements).
+            var connection = _connection ??= await _database.OpenAsync().ConfigureAwait(false);
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var work in batch)
             {
-                var savepoint = "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await transaction.SaveAsync(savepoint).ConfigureAwait(false);
+                // One name for every savepoint: each is released before the next begins.
+                await Statements.ExecuteAsync(connection, transaction, "SAVEPOINT work").ConfigureAwait(false);
                 try
                 {
-                    await batch[i].Run(connection, transaction).ConfigureAwait(false);
-                    await transaction.ReleaseAsync(savepoint).ConfigureAwait(false);
-                    succeeded.Add(batch[i]);
+                    await work.Run(connection, transaction).ConfigureAwait(false);
+                    await Statements.ExecuteAsync(connection, transaction, "RELEASE work").ConfigureAwait(false);
+                    succeeded.Add(work);
                 }
 #pragma warning disable CA1031 // The failure belongs to the caller whose work it was; it is handed back to them.
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    await transaction.RollbackAsync(savepoint).ConfigureAwait(false);
-                    await transaction.ReleaseAsync(savepoint).ConfigureAwait(false);
-                    batch[i].Done.TrySetException(e);
+                    await Statements.ExecuteAsync(connection, transaction, "ROLLBACK TO work").ConfigureAwait(false);
+                    await Statements.ExecuteAsync(connection, transaction, "RELEASE work").ConfigureAwait(false);
+                    work.Done.TrySetException(e);
                 }
             }
             await transaction.CommitAsync().ConfigureAwait(false);
@@ -88,6 +90,12 @@ public sealed class GroupCommit : IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            // Start the next batch on a fresh connection: this one may be in a state nobody can see.
+            if (_connection is { } broken)
+            {
+                _connection = null;
+                await broken.DisposeAsync().ConfigureAwait(false);
+            }
             foreach (var work in batch)
             {
                 work.Done.TrySetException(e);
@@ -104,6 +112,11 @@ public sealed class GroupCommit : IAsyncDisposable
     {
         _pending.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private sealed record Work(Func<SqliteConnection, DbTransaction, Task> Run, TaskCompletionSource Done);

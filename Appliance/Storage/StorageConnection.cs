@@ -13,8 +13,38 @@ namespace Appliance.Storage;
 /// </summary>
 internal sealed class StorageConnection(string connectionString) : SqliteConnection(connectionString)
 {
+    // Commands kept for the life of this connection object, by SQL (see Statements): SQLite parses and
+    // plans a statement when a command first runs and forgets it when the command is disposed.
+    private Dictionary<string, SqliteCommand>? _statements;
+
     public override SqliteCommand CreateCommand() =>
         new StorageCommand { Connection = this, CommandTimeout = DefaultTimeout, Transaction = Transaction };
+
+    /// <summary>The one command of this connection for <paramref name="sql"/>, prepared at its first use and kept until the connection is disposed.</summary>
+    internal SqliteCommand Statement(string sql)
+    {
+        _statements ??= new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = CreateCommand();
+            command.CommandText = sql;
+            _statements.Add(sql, command);
+        }
+        return command;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _statements is { } statements)
+        {
+            _statements = null;
+            foreach (var command in statements.Values)
+            {
+                command.Dispose();
+            }
+        }
+        base.Dispose(disposing);
+    }
 
     public override void Open()
     {
