@@ -49,7 +49,7 @@ public sealed class ImapSortThreadTests : IAsyncLifetime
         await wire.CommandAsync("t0", "STARTTLS");
         await wire.StartTlsAsync();
         var login = await wire.CommandAsync("t1", $"LOGIN bob@example.com {Password}");
-        Assert.Contains(" SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ", login[^1], StringComparison.Ordinal);
+        Assert.Contains(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES ", login[^1], StringComparison.Ordinal);
         await wire.CommandAsync("a0", "APPEND INBOX (\\Deleted) {12+}\r\nSubject: 0\r\n");
         for (var i = 0; i < Messages.Length; i++)
         {
@@ -89,6 +89,13 @@ public sealed class ImapSortThreadTests : IAsyncLifetime
         Assert.Equal("u5 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", (await wire.CommandAsync("u5", "SORT (DATE) KOI8-R ALL"))[^1]);
         Assert.Equal("u6 BAD Expected '('", (await wire.CommandAsync("u6", "SORT DATE UTF-8 ALL"))[^1]);
         Assert.Equal("u7 BAD Unknown sort key BOGUS", (await wire.CommandAsync("u7", "SORT (BOGUS) UTF-8 ALL"))[^1]);
+
+        // ESORT (RFC 5267): MIN and MAX are first and last in sort order; ALL keeps the order.
+        Assert.Equal(["* ESEARCH (TAG \"e1\") MIN 2 MAX 1 ALL 2,4,3,1 COUNT 4", "e1 OK SORT completed"],
+            await wire.CommandAsync("e1", "SORT RETURN (MIN MAX ALL COUNT) (DATE) UTF-8 ALL"));
+        Assert.Equal(["* ESEARCH (TAG \"e2\") UID ALL 2:5", "e2 OK UID SORT completed"], await wire.CommandAsync("e2", "UID SORT RETURN () (ARRIVAL) UTF-8 ALL"));
+        Assert.Equal(["* ESEARCH (TAG \"e3\") COUNT 0", "e3 OK SORT completed"], await wire.CommandAsync("e3", "SORT RETURN (MIN COUNT) (DATE) UTF-8 SUBJECT nothing-like-it"));
+        Assert.Equal("e4 BAD Unknown SORT return option SAVE", (await wire.CommandAsync("e4", "SORT RETURN (SAVE) (DATE) UTF-8 ALL"))[^1]);
 
         // ORDEREDSUBJECT: one thread per base subject, its earliest message the parent of the rest.
         Assert.Equal(["* THREAD (2 4)(3 1)", "h1 OK THREAD completed"], await wire.CommandAsync("h1", "THREAD ORDEREDSUBJECT UTF-8 ALL"));

@@ -34,8 +34,18 @@ public class SortTests
         Assert.IsType<SearchStateKey>(Parse("(SIZE) UTF-8 ALL").Key);
     }
 
+    [Fact]
+    public void Esort_return_options_are_kept_and_an_empty_list_means_all()
+    {
+        Assert.Equal(["MIN", "MAX", "ALL", "COUNT"], Parse("RETURN (MIN MAX ALL COUNT) (DATE) UTF-8 ALL").Return!);
+        Assert.Equal(["ALL"], Parse("RETURN () (DATE) UTF-8 ALL").Return!);
+        Assert.Null(Parse("(DATE) UTF-8 ALL").Return);
+    }
+
     [Theory]
     [InlineData("", "Missing '('")]
+    [InlineData("RETURN (SAVE) (DATE) UTF-8 ALL", "Unknown SORT return option SAVE")]
+    [InlineData("RETURN MIN (DATE) UTF-8 ALL", "Expected '('")]
     [InlineData("DATE UTF-8 ALL", "Expected '('")]
     [InlineData("() UTF-8 ALL", "Unexpected ')'")]
     [InlineData("(BOGUS) UTF-8 ALL", "Unknown sort key BOGUS")]
@@ -52,6 +62,7 @@ public class SortTests
     public static TheoryData<string, string[]> Inputs => new()
     {
         { "(REVERSE ARRIVAL CC DISPLAYFROM) \"UTF-8\" (OR FROM {5}\r\ncafé NOT SEEN) 1:4", ["(REVERSE ARRIVAL CC DISPLAYFROM) \"UTF-8\" (OR FROM {5}\r\ncafé NOT SEEN)", "(REVERSE ARRIVAL CC DISPLAYFROM) \"UTF-8\" (OR FROM {5}\r\ncafé NOT SEEN) 1"] },
+        { "RETURN (MIN COUNT) (DATE) UTF-8 SEEN", [] },
         { "(SUBJECT) US-ASCII UID 2,4:*", ["(SUBJECT) US-ASCII UID 2", "(SUBJECT) US-ASCII UID 2,4"] },
     };
 

@@ -38,18 +38,61 @@ public sealed class SortCommand : ImapCommand
             }
             return a.Sequence.CompareTo(b.Sequence);
         });
+        var numbers = entries.Select(e => request.Uid ? e.Message.Uid : e.Sequence).ToList();
+        long? modseq = usesModseq && found.Count > 0 ? found.Max(f => f.Modseq) : null;
+        session.WriteLine(arguments.Return is { } returns ? Esearch(request, returns, numbers, modseq) : Sorted(numbers, modseq));
+        await session.OkAsync(request, request.Uid ? "UID SORT completed" : "SORT completed").ConfigureAwait(false);
+    }
+
+    private static string Sorted(List<long> numbers, long? modseq)
+    {
         var line = new StringBuilder("* SORT");
-        foreach (var (message, sequence, _) in entries)
+        foreach (var number in numbers)
         {
-            line.Append(' ').Append((request.Uid ? message.Uid : sequence).ToString(CultureInfo.InvariantCulture));
+            line.Append(' ').Append(number.ToString(CultureInfo.InvariantCulture));
         }
-        if (usesModseq && found.Count > 0)
+        if (modseq is { } m)
         {
             // RFC 7162 §3.1.5: a SORT with MODSEQ reports the highest mod-sequence of what it returns.
-            line.Append(CultureInfo.InvariantCulture, $" (MODSEQ {found.Max(f => f.Modseq)})");
+            line.Append(CultureInfo.InvariantCulture, $" (MODSEQ {m})");
         }
-        session.WriteLine(line.ToString());
-        await session.OkAsync(request, request.Uid ? "UID SORT completed" : "SORT completed").ConfigureAwait(false);
+        return line.ToString();
+    }
+
+    /// <summary>
+    /// ESORT's answer (RFC 5267 §3.1): MIN and MAX are the first and last in sort order, ALL is every number in sort
+    /// order (a range only where the order runs up one by one), COUNT how many.
+    /// </summary>
+    private static string Esearch(ImapRequest request, IReadOnlyList<string> returns, List<long> numbers, long? modseq)
+    {
+        var line = new StringBuilder("* ESEARCH (TAG ").Append(ImapString.Quote(request.Tag)).Append(')');
+        if (request.Uid) line.Append(" UID");
+        if (numbers.Count > 0)
+        {
+            if (returns.Contains("MIN")) line.Append(CultureInfo.InvariantCulture, $" MIN {numbers[0]}");
+            if (returns.Contains("MAX")) line.Append(CultureInfo.InvariantCulture, $" MAX {numbers[^1]}");
+            if (returns.Contains("ALL")) line.Append(" ALL ").Append(InOrder(numbers));
+        }
+        if (returns.Contains("COUNT")) line.Append(CultureInfo.InvariantCulture, $" COUNT {numbers.Count}");
+        if (modseq is { } m && numbers.Count > 0) line.Append(CultureInfo.InvariantCulture, $" MODSEQ {m}");
+        return line.ToString();
+    }
+
+    /// <summary>A sequence-set that keeps the sort order: runs that go up by one become "a:b".</summary>
+    private static string InOrder(List<long> numbers)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < numbers.Count;)
+        {
+            var j = i;
+            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1)
+            {
+                j++;
+            }
+            parts.Add(i == j ? numbers[i].ToString(CultureInfo.InvariantCulture) : FormattableString.Invariant($"{numbers[i]}:{numbers[j]}"));
+            i = j + 1;
+        }
+        return string.Join(',', parts);
     }
 
     /// <summary>What one sort key compares for a message (RFC 5256 §3, RFC 5957 §3).</summary>

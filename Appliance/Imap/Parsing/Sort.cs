@@ -26,8 +26,11 @@ public sealed record SortCriterion(SortKey Key, bool Reverse);
 /// <c>sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"</c>,
 /// <c>search-criteria = charset 1*(SP search-key)</c>, <c>charset = atom / quoted</c>.
 /// The charset is kept for the command to judge: an unknown one is NO [BADCHARSET], not a syntax error.
+/// ESORT (RFC 5267 §3.1) adds <c>extended-sort = ["UID" SP] "SORT" search-return-opts SP sort-criteria SP search-criteria</c>
+/// with the return options MIN, MAX, ALL and COUNT; <see cref="Return"/> is null for a plain SORT, and an empty
+/// RETURN () means RETURN (ALL) as for SEARCH (RFC 4731 §3.1).
 /// </summary>
-public sealed record SortArguments(bool Uid, IReadOnlyList<SortCriterion> Criteria, string Charset, SearchKey Key)
+public sealed record SortArguments(bool Uid, IReadOnlyList<string>? Return, IReadOnlyList<SortCriterion> Criteria, string Charset, SearchKey Key)
 {
     /// <summary>
     /// Reads what follows the command name (from the space after it) to the end of the command.
@@ -37,6 +40,12 @@ public sealed record SortArguments(bool Uid, IReadOnlyList<SortCriterion> Criter
     {
         ArgumentNullException.ThrowIfNull(args);
         args.ReadSpace();
+        List<string>? returns = null;
+        if (args.NextIsWord("RETURN"))
+        {
+            returns = ReadReturnOptions(args);
+            args.ReadSpace();
+        }
         args.Expect('(');
         var criteria = new List<SortCriterion>();
         do
@@ -48,7 +57,35 @@ public sealed record SortArguments(bool Uid, IReadOnlyList<SortCriterion> Criter
         args.ReadSpace();
         var charset = ThreadArguments.ReadCharset(args);
         args.ReadSpace();
-        return new SortArguments(uid, criteria, charset, SearchArguments.ReadSearchKeys(args));
+        return new SortArguments(uid, returns, criteria, charset, SearchArguments.ReadSearchKeys(args));
+    }
+
+    /// <summary><c>"RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"</c> with ESORT's options.</summary>
+    private static List<string> ReadReturnOptions(ImapParser args)
+    {
+        args.ReadAtom();
+        args.ReadSpace();
+        args.Expect('(');
+        var returns = new List<string>();
+        if (!args.TryRead(')'))
+        {
+            do
+            {
+                var option = args.ReadAtom();
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT"))
+                {
+                    throw new ImapSyntaxException($"Unknown SORT return option {option}");
+                }
+                returns.Add(option);
+            }
+            while (args.TrySpace());
+            args.Expect(')');
+        }
+        if (returns.Count == 0)
+        {
+            returns.Add("ALL");
+        }
+        return returns;
     }
 
     /// <summary><c>sort-criterion = ["REVERSE" SP] sort-key</c>.</summary>
