@@ -24,7 +24,7 @@ public static class ImapCommands
         new AuthenticateCommand(), new IdCommand(), new EnableCommand(), new NamespaceCommand(), new ListCommand(),
         new StatusCommand(), new CreateCommand(), new DeleteCommand(), new RenameCommand(), new SubscribeCommand(),
         new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
-        new StoreCommand(), new CopyCommand(), new SearchCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
+        new StoreCommand(), new CopyCommand(), new SearchCommand(), new SortCommand(), new ThreadCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
         new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand());
 
     private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
@@ -53,7 +53,7 @@ public static class ImapCommands
             caps.Add(session.PasswordsAllowed ? "AUTH=PLAIN" : "LOGINDISABLED");
         }
         caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
-            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return string.Join(' ', caps);
     }
 }

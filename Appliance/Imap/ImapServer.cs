@@ -26,6 +26,7 @@ public sealed class ImapServer(
     ImapConnections connections,
     StructureCache structures,
     TextIndex textIndex,
+    MessageSummaries summaries,
     UserService users,
     ILogger<ImapServer> logger)
 {
@@ -39,7 +40,7 @@ public sealed class ImapServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, users, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, summaries, users, logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))

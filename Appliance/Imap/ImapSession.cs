@@ -33,6 +33,7 @@ public sealed record ImapServices(
     ImapConnections Connections,
     StructureCache Structures,
     TextIndex TextIndex,
+    MessageSummaries Summaries,
     UserService Users,
     ILogger Logger);
 
@@ -204,7 +205,7 @@ public sealed partial class ImapSession
                 WriteLine($"{tag} BAD UID needs a command");
                 return CountBad();
             }
-            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE" or "SORT" or "THREAD"))
             {
                 WriteLine($"{tag} BAD UID {name} is not a command");
                 return CountBad();
@@ -254,7 +255,7 @@ public sealed partial class ImapSession
     public async Task OkAsync(ImapRequest request, string text)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var allowExpunge = request.Uid || request.Name is not ("FETCH" or "STORE" or "SEARCH");
+        var allowExpunge = request.Uid || request.Name is not ("FETCH" or "STORE" or "SEARCH" or "SORT" or "THREAD");
         await ReportChangesAsync(allowExpunge).ConfigureAwait(false);
         WriteLine($"{request.Tag} OK {text}");
     }

@@ -65,22 +65,65 @@ public sealed class SearchCommand : ImapCommand
     {
         var arguments = SearchArguments.Parse(request.Args, request.Uid);
         var selected = session.Selected!;
-        if (arguments.Charset is { } charset && !charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+        CheckCharset(arguments.Charset);
+        var returns = arguments.Return ?? [];
+        var extended = arguments.Return is not null;
+        var (found, usesModseq) = await MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
+        var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
+        var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;
+        if (returns.Contains("SAVE"))
+        {
+            session.SavedSearch = [.. found.Select(r => r.Uid)];
+        }
+        if (!extended)
+        {
+            var line = new StringBuilder("* SEARCH");
+            foreach (var n in numbers) line.Append(' ').Append(n.ToString(CultureInfo.InvariantCulture));
+            if (modseq is { } m) line.Append(CultureInfo.InvariantCulture, $" (MODSEQ {m})");
+            session.WriteLine(line.ToString());
+        }
+        else if (returns.Any(r => r != "SAVE"))
+        {
+            var line = new StringBuilder("* ESEARCH (TAG ").Append(ImapString.Quote(request.Tag)).Append(')');
+            if (request.Uid) line.Append(" UID");
+            if (numbers.Count > 0)
+            {
+                if (returns.Contains("MIN")) line.Append(CultureInfo.InvariantCulture, $" MIN {numbers.Min()}");
+                if (returns.Contains("MAX")) line.Append(CultureInfo.InvariantCulture, $" MAX {numbers.Max()}");
+                if (returns.Contains("ALL")) line.Append(" ALL ").Append(SequenceSet.Format(numbers));
+            }
+            if (returns.Contains("COUNT")) line.Append(CultureInfo.InvariantCulture, $" COUNT {numbers.Count}");
+            if (modseq is { } m && numbers.Count > 0) line.Append(CultureInfo.InvariantCulture, $" MODSEQ {m}");
+            session.WriteLine(line.ToString());
+        }
+        await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>The charsets a SEARCH, SORT or THREAD may name (RFC 3501 §6.4.4): others are NO [BADCHARSET].</summary>
+    internal static void CheckCharset(string? charset)
+    {
+        if (charset is not null && !charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
         {
             throw new ImapNoException("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset");
         }
-        var returns = arguments.Return ?? [];
-        var extended = arguments.Return is not null;
+    }
+
+    /// <summary>
+    /// The selected mailbox's messages that match <paramref name="key"/>, in UID order, and whether a criterion named
+    /// MODSEQ (which enables CONDSTORE): what SEARCH, SORT and THREAD answer from.
+    /// </summary>
+    internal static async Task<(List<StoredMessage> Found, bool UsesModseq)> MatchAsync(ImapSession session, SelectedMailbox selected, SearchKey key)
+    {
         var compiler = new Compiler(session, selected);
         // The top-level keys are all required: those that need only the row go first, so a message is read
         // (asynchronously) only when they all hold and one that reads it remains.
         var cheap = new List<Criterion>();
         var costly = new List<Criterion>();
-        foreach (var key in arguments.Key is SearchAnd top ? top.Keys : [arguments.Key])
+        foreach (var part in key is SearchAnd top ? top.Keys : [key])
         {
             var before = compiler.ReadsMessage;
             compiler.ReadsMessage = false;
-            var criterion = compiler.Compile(key);
+            var criterion = compiler.Compile(part);
             (compiler.ReadsMessage ? costly : cheap).Add(criterion);
             compiler.ReadsMessage |= before;
         }
@@ -121,34 +164,7 @@ public sealed class SearchCommand : ImapCommand
                 found.Add(row);
             }
         }
-        var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
-        var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;
-        if (returns.Contains("SAVE"))
-        {
-            session.SavedSearch = [.. found.Select(r => r.Uid)];
-        }
-        if (!extended)
-        {
-            var line = new StringBuilder("* SEARCH");
-            foreach (var n in numbers) line.Append(' ').Append(n.ToString(CultureInfo.InvariantCulture));
-            if (modseq is { } m) line.Append(CultureInfo.InvariantCulture, $" (MODSEQ {m})");
-            session.WriteLine(line.ToString());
-        }
-        else if (returns.Any(r => r != "SAVE"))
-        {
-            var line = new StringBuilder("* ESEARCH (TAG ").Append(ImapString.Quote(request.Tag)).Append(')');
-            if (request.Uid) line.Append(" UID");
-            if (numbers.Count > 0)
-            {
-                if (returns.Contains("MIN")) line.Append(CultureInfo.InvariantCulture, $" MIN {numbers.Min()}");
-                if (returns.Contains("MAX")) line.Append(CultureInfo.InvariantCulture, $" MAX {numbers.Max()}");
-                if (returns.Contains("ALL")) line.Append(" ALL ").Append(SequenceSet.Format(numbers));
-            }
-            if (returns.Contains("COUNT")) line.Append(CultureInfo.InvariantCulture, $" COUNT {numbers.Count}");
-            if (modseq is { } m && numbers.Count > 0) line.Append(CultureInfo.InvariantCulture, $" MODSEQ {m}");
-            session.WriteLine(line.ToString());
-        }
-        await session.OkAsync(request, request.Uid ? "UID SEARCH completed" : "SEARCH completed").ConfigureAwait(false);
+        return (found, usesModseq);
     }
 
     /// <summary>

@@ -125,6 +125,12 @@ public sealed record SearchArguments(bool Uid, IReadOnlyList<string>? Return, st
             charset = args.ReadAString();
             args.ReadSpace();
         }
+        return new SearchArguments(uid, returns, charset, ReadSearchKeys(args));
+    }
+
+    /// <summary><c>search-key *(SP search-key)</c> to the end of the command, as one key (SORT and THREAD end with them too).</summary>
+    internal static SearchKey ReadSearchKeys(ImapParser args)
+    {
         var keys = new List<SearchKey>();
         do
         {
@@ -132,7 +138,7 @@ public sealed record SearchArguments(bool Uid, IReadOnlyList<string>? Return, st
         }
         while (args.TrySpace());
         args.ExpectEnd();
-        return new SearchArguments(uid, returns, charset, keys.Count == 1 ? keys[0] : new SearchAnd(keys));
+        return keys.Count == 1 ? keys[0] : new SearchAnd(keys);
     }
 
     /// <summary>One <c>search-key</c>.</summary>
