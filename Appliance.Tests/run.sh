@@ -16,6 +16,8 @@ declare -A prerequisites=(
   [openssl]="command -v openssl"
   [isync]="command -v mbsync"
   # Dovecot is the reference IMAP server of ImapReferenceTests (dovecot-imapd pulls in dovecot-core).
+  # Authen::SCRAM is the third-party SCRAM-SHA-256 client of ScramEndToEndTests (Debian's curl has no SCRAM).
+  [libauthen-scram-perl]="perl -MAuthen::SCRAM::Client -e 1"
   [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }

@@ -34,7 +34,7 @@ public class PasswordTests
         var first = Hasher.Hash("Corr3ct-Horse");
         var second = Hasher.Hash("Corr3ct-Horse");
         Assert.NotEqual(first, second);
-        Assert.StartsWith("pbkdf2-sha256$1000$", first, StringComparison.Ordinal);
+        Assert.StartsWith("scram-sha256$1000$", first, StringComparison.Ordinal);
         Assert.DoesNotContain("Corr3ct", first, StringComparison.Ordinal);
         Assert.True(Hasher.Verify("Corr3ct-Horse", first));
         Assert.False(Hasher.Verify("corr3ct-horse", first));

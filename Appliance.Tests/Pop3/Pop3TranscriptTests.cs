@@ -81,12 +81,12 @@ public sealed class Pop3TranscriptTests
         Assert.Equal(["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "STLS", "IMPLEMENTATION Appliance"], before);
         await pop.StartTlsAsync();
         var after = await pop.MultilineAsync("CAPA");
-        Assert.Equal(["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN", "IMPLEMENTATION Appliance"], after);
+        Assert.Equal(["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN SCRAM-SHA-256", "IMPLEMENTATION Appliance"], after);
         await pop.OkAsync("USER bob@example.com");
         await pop.OkAsync($"PASS {Password}");
         var signedIn = await pop.MultilineAsync("CAPA");
         Assert.DoesNotContain("USER", signedIn);
-        Assert.DoesNotContain("SASL PLAIN", signedIn);
+        Assert.DoesNotContain("SASL PLAIN SCRAM-SHA-256", signedIn);
         Assert.Contains("TOP", signedIn);
         Assert.Equal("-ERR Syntax error", await pop.ErrAsync("CAPA now"));
     }
@@ -169,7 +169,7 @@ public sealed class Pop3TranscriptTests
     {
         await using var host = await StartAsync();
         await using var pop = await Pop3Transcript.ConnectAsync(host.Pop3sPort, implicitTls: true);
-        Assert.Equal(["PLAIN"], await pop.MultilineAsync("AUTH"));
+        Assert.Equal(["PLAIN", "SCRAM-SHA-256"], await pop.MultilineAsync("AUTH"));
         Assert.Equal("-ERR Unsupported authentication mechanism", await pop.ErrAsync("AUTH CRAM-MD5"));
         Assert.Equal("-ERR [AUTH] Authentication failed", await pop.ErrAsync($"AUTH PLAIN {Pop3Mail.Plain("bob@example.com", "wrong")}"));
         Assert.Equal("-ERR Cannot decode the PLAIN response", await pop.ErrAsync("AUTH PLAIN ="));

@@ -573,7 +573,7 @@ public sealed class SmtpTranscriptTests
         await smtp.CommandAsync("EHLO client.example", 250);
         await smtp.StartTlsAsync();
         var ehlo = await smtp.CommandAsync("EHLO client.example", 250);
-        Assert.Contains("AUTH PLAIN LOGIN", ehlo.Lines);
+        Assert.Contains("AUTH PLAIN LOGIN SCRAM-SHA-256", ehlo.Lines);
         await smtp.CommandAsync("MAIL FROM:<bob@example.com>", 530, "5.7.0");
         await smtp.CommandAsync("AUTH CRAM-MD5", 504, "5.5.4");
         await smtp.CommandAsync($"AUTH PLAIN {Plain("bob@example.com", "wrong password")}", 535, "5.7.8");
@@ -655,7 +655,7 @@ public sealed class SmtpTranscriptTests
         await using var host = await StartAsync();
         await using var smtp = await SmtpTranscript.ConnectAsync(host.SmtpsPort, implicitTls: true);
         var ehlo = await smtp.CommandAsync("EHLO client.example", 250);
-        Assert.Contains("AUTH PLAIN LOGIN", ehlo.Lines);
+        Assert.Contains("AUTH PLAIN LOGIN SCRAM-SHA-256", ehlo.Lines);
         Assert.DoesNotContain("STARTTLS", ehlo.Lines);
         await smtp.CommandAsync("STARTTLS", 503, "5.5.1");
         await smtp.CommandAsync($"AUTH PLAIN {Plain("bob@example.com", Password)}", 235, "2.7.0");
@@ -670,7 +670,7 @@ public sealed class SmtpTranscriptTests
         await using var host = await StartAsync("--Appliance:Security:AllowPlaintextAuth=true");
         await using var smtp = await SmtpTranscript.ConnectAsync(host.SubmissionPort);
         var ehlo = await smtp.CommandAsync("EHLO client.example", 250);
-        Assert.Contains("AUTH PLAIN LOGIN", ehlo.Lines);
+        Assert.Contains("AUTH PLAIN LOGIN SCRAM-SHA-256", ehlo.Lines);
         await smtp.CommandAsync($"AUTH PLAIN {Plain("bob@example.com", Password)}", 235, "2.7.0");
         await smtp.CommandAsync("MAIL FROM:<bob@example.com>", 250, "2.0.0");
     }

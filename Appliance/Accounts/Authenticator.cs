@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +24,7 @@ public sealed record SignInResult(SignInOutcome Outcome, User? User = null, Date
 public sealed partial class Authenticator(
     UserRepository users,
     PasswordHasher hasher,
+    SettingsRepository settings,
     IOptions<SecurityOptions> options,
     TimeProvider time,
     ILogger<Authenticator> logger)
@@ -29,14 +33,46 @@ public sealed partial class Authenticator(
     private static readonly Lazy<string> s_dummyHash = new(() =>
         new PasswordHasher(Options.Create(new SecurityOptions())).Hash(Guid.NewGuid().ToString()));
 
-    public async Task<SignInResult> SignInAsync(string? address, string? password, CancellationToken cancellationToken = default)
+    public Task<SignInResult> SignInAsync(string? address, string? password, CancellationToken cancellationToken = default) =>
+        SignInAsync(address, (key, hash, now) => Verify(key, password ?? "", hash, now), () => hasher.Verify(password ?? "", s_dummyHash.Value), cancellationToken);
+
+    /// <summary>
+    /// The SCRAM secret to challenge <paramref name="address"/> with (RFC 5802 server-first). An unknown
+    /// address, or one whose hash SCRAM cannot use, gets a stand-in: a salt derived from the name with a
+    /// kept secret (the same every time, as a real one is), the default iteration count and keys no proof
+    /// can match, so the reply does not tell whether the account exists.
+    /// </summary>
+    public async Task<ScramSecret> ScramSecretAsync(string? address, CancellationToken cancellationToken = default)
     {
-        var key = (address ?? "").Trim().ToLowerInvariant();
+        var key = Normalize(address);
+        var hash = key.Length == 0 ? null : await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false);
+        if (hash is not null && PasswordHasher.TryScramSecret(hash, out var secret))
+        {
+            return secret;
+        }
+        var decoy = await DecoySecretAsync(cancellationToken).ConfigureAwait(false);
+        var salt = HMACSHA256.HashData(decoy, Encoding.UTF8.GetBytes("salt:" + key))[..16];
+        return new ScramSecret(salt, options.Value.PasswordHashIterations, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
+    }
+
+    /// <summary>
+    /// Completes a SCRAM sign-in: the same attempt counting, pauses, lockout and outcomes as a password,
+    /// with <paramref name="proofMatches"/> (given the StoredKey held now) in place of the password check.
+    /// </summary>
+    public Task<SignInResult> ScramSignInAsync(string? address, Func<byte[], bool> proofMatches, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(proofMatches);
+        return SignInAsync(address, (_, hash, _) => PasswordHasher.TryScramSecret(hash, out var secret) && proofMatches(secret.StoredKey), null, cancellationToken);
+    }
+
+    private async Task<SignInResult> SignInAsync(string? address, Func<string, string, DateTimeOffset, bool> check, Action? unknownCost, CancellationToken cancellationToken)
+    {
+        var key = Normalize(address);
         var o = options.Value;
         var user = key.Length == 0 ? null : await users.FindAsync(key, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            hasher.Verify(password ?? "", s_dummyHash.Value);
+            unknownCost?.Invoke();
             LogFailed(logger, key, "unknown address");
             await Task.Delay(TimeSpan.FromMilliseconds(o.FailureDelayMilliseconds), time, cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.Failed);
@@ -53,7 +89,7 @@ public sealed partial class Authenticator(
         }
 
         var hash = await users.PasswordHashAsync(key, cancellationToken).ConfigureAwait(false) ?? "";
-        if (!Verify(key, password ?? "", hash, now))
+        if (!check(key, hash, now))
         {
             LogFailed(logger, key, $"wrong password ({attempts} in a row)");
             if (attempts >= o.LockoutThreshold)
@@ -66,12 +102,36 @@ public sealed partial class Authenticator(
         }
 
         await users.RecordSuccessAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        if (PasswordHasher.Upgrade(hash) is { } upgraded)
+        {
+            // Replace an old hash that held SaltedPassword itself (see PasswordHasher); same password, same stamp.
+            await users.ReplacePasswordHashAsync(user.Id, hash, upgraded, cancellationToken).ConfigureAwait(false);
+        }
         if (user.Disabled)
         {
             LogFailed(logger, key, "disabled");
             return new SignInResult(SignInOutcome.Disabled);
         }
         return new SignInResult(SignInOutcome.Success, await users.FindAsync(key, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static string Normalize(string? address) => (address ?? "").Trim().ToLowerInvariant();
+
+    private byte[]? _decoySecret;
+
+    private async Task<byte[]> DecoySecretAsync(CancellationToken cancellationToken)
+    {
+        if (_decoySecret is { } known)
+        {
+            return known;
+        }
+        var stored = await settings.GetAsync(SettingKeys.ScramDecoySecret, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            await settings.SetAsync(SettingKeys.ScramDecoySecret, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
+            stored = await settings.GetAsync(SettingKeys.ScramDecoySecret, cancellationToken).ConfigureAwait(false) ?? "";
+        }
+        return _decoySecret = Convert.FromBase64String(stored);
     }
 
     // Passwords verified lately, per address and stored hash: mail clients open a connection for each

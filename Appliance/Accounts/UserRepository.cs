@@ -65,6 +65,14 @@ public sealed class UserRepository(Database database)
             "UPDATE users SET password_hash = @passwordHash, security_stamp = @stamp, failed_logins = 0, locked_until = NULL WHERE id = @id",
             new { id, passwordHash, stamp = NewStamp() }, transaction);
 
+    /// <summary>Rewrites a hash in another form of the same password: no new security stamp, and only if no one changed it meanwhile.</summary>
+    public async Task ReplacePasswordHashAsync(long id, string current, string replacement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE users SET password_hash = @replacement WHERE id = @id AND password_hash = @current",
+            new { id, current, replacement }).ConfigureAwait(false);
+    }
+
     public Task DeleteAsync(DbConnection connection, DbTransaction transaction, long id) =>
         connection.ExecuteAsync("DELETE FROM users WHERE id = @id", new { id }, transaction);
 

@@ -1,4 +1,5 @@
 using Appliance.Imap.Commands;
+using Appliance.Protocols;
 
 namespace Appliance.Imap;
 
@@ -50,7 +51,14 @@ public static class ImapCommands
         if (session.State == ImapState.NotAuthenticated)
         {
             if (!session.IsTls) caps.Add("STARTTLS");
-            caps.Add(session.PasswordsAllowed ? "AUTH=PLAIN" : "LOGINDISABLED");
+            if (session.PasswordsAllowed)
+            {
+                caps.AddRange(["AUTH=PLAIN", "AUTH=" + ScramServer.Mechanism]);
+            }
+            else
+            {
+                caps.Add("LOGINDISABLED");
+            }
         }
         caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
             "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);

@@ -10,6 +10,7 @@ public sealed record MaildropMessage(long Uid, string BlobHash, long Size);
 public sealed class Maildrop(long mailboxId, long uidValidity, IReadOnlyList<MaildropMessage> messages)
 {
     private readonly bool[] _deleted = new bool[messages.Count];
+    private readonly bool[] _retrieved = new bool[messages.Count];
 
     public long MailboxId { get; } = mailboxId;
 
@@ -26,6 +27,12 @@ public sealed class Maildrop(long mailboxId, long uidValidity, IReadOnlyList<Mai
     public void Delete(int number) => _deleted[number - 1] = true;
 
     public void Reset() => Array.Clear(_deleted);
+
+    /// <summary>RETR (not TOP) read the whole message: it becomes \Seen at QUIT.</summary>
+    public void Retrieved(int number) => _retrieved[number - 1] = true;
+
+    /// <summary>Messages read with RETR and not deleted: what UPDATE marks \Seen.</summary>
+    public IReadOnlyList<long> RetrievedUids() => messages.Where((_, i) => _retrieved[i] && !_deleted[i]).Select(m => m.Uid).ToList();
 
     /// <summary>
     /// RFC 1939 §7 UIDL: "UIDVALIDITY.UID". Both stay the same across sessions, and IMAP clients see the

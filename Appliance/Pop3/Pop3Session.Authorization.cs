@@ -1,15 +1,19 @@
 using System.Buffers;
 using System.Data.Common;
+using System.Text;
 using Appliance.Accounts;
 using Appliance.Protocols;
 
 namespace Appliance.Pop3;
 
-/// <summary>The AUTHORIZATION state: USER/PASS (RFC 1939 §7), AUTH PLAIN (RFC 5034), then the lock and the maildrop.</summary>
+/// <summary>The AUTHORIZATION state: USER/PASS (RFC 1939 §7), AUTH PLAIN and SCRAM-SHA-256 (RFC 5034), then the lock and the maildrop.</summary>
 public sealed partial class Pop3Session
 {
     private string? _pendingUser;
     private bool _saslPending;
+    // SCRAM-SHA-256 under way: the mechanism, and once the proof is checked, the outcome waiting for the client's empty response.
+    private ScramServer? _scram;
+    private SignInResult? _scramResult;
     private int _authFailures;
     private User? _user;
     private IDisposable? _lock;
@@ -60,14 +64,15 @@ public sealed partial class Pop3Session
         var parameters = command.Params;
         if (parameters.Length == 0)
         {
-            WriteMultiline(Pop3Reply.Success("Mechanisms follow"), MayAuthenticate ? ["PLAIN"] : []);
+            WriteMultiline(Pop3Reply.Success("Mechanisms follow"), MayAuthenticate ? ["PLAIN", ScramServer.Mechanism] : []);
             return;
         }
         if (parameters.Length > 2)
         {
             throw new Pop3ReplyException(Pop3Reply.SyntaxError);
         }
-        if (!string.Equals(parameters[0], "PLAIN", StringComparison.OrdinalIgnoreCase))
+        var scram = string.Equals(parameters[0], ScramServer.Mechanism, StringComparison.OrdinalIgnoreCase);
+        if (!scram && !string.Equals(parameters[0], "PLAIN", StringComparison.OrdinalIgnoreCase))
         {
             throw new Pop3ReplyException(Pop3Reply.Error("Unsupported authentication mechanism"));
         }
@@ -75,6 +80,8 @@ public sealed partial class Pop3Session
         {
             throw new Pop3ReplyException(EncryptionRequired);
         }
+        _scram = scram ? new ScramServer() : null;
+        _scramResult = null;
         if (parameters.Length == 1)
         {
             // RFC 5034 §4: an empty challenge is "+" and a space.
@@ -82,7 +89,13 @@ public sealed partial class Pop3Session
             _saslPending = true;
             return;
         }
-        await PlainAsync(parameters[1] == "=" ? "" : parameters[1]).ConfigureAwait(false);
+        var initial = parameters[1] == "=" ? "" : parameters[1];
+        if (scram)
+        {
+            await ScramAsync(initial).ConfigureAwait(false);
+            return;
+        }
+        await PlainAsync(initial).ConfigureAwait(false);
     }
 
     private async Task SaslResponseAsync(string response)
@@ -91,10 +104,77 @@ public sealed partial class Pop3Session
         if (response == "*")
         {
             // RFC 5034 §4: the client cancelled; a failure that does not count against the password.
+            _scram = null;
             Refuse(Pop3Reply.Error("Authentication cancelled"));
             return;
         }
+        if (_scram is not null)
+        {
+            await ScramAsync(response).ConfigureAwait(false);
+            return;
+        }
         await PlainAsync(response).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One SCRAM-SHA-256 step (RFC 5802 §5): client-first → server-first, client-final → the verifier as a
+    /// last challenge (RFC 5034 has no data with +OK), the client's empty response → signed in. A malformed
+    /// message is -ERR; a refused one fails like a wrong password.
+    /// </summary>
+    private async Task ScramAsync(string base64)
+    {
+        var scram = _scram!;
+        if (_scramResult is { } result)
+        {
+            _scram = null;
+            if (base64.Length != 0)
+            {
+                Refuse(Pop3Reply.Error("Expected an empty response"));
+                return;
+            }
+            await CompleteSignInAsync(scram.User, result).ConfigureAwait(false);
+            return;
+        }
+        if (!Sasl.TryDecodeBase64Text(base64, out var message))
+        {
+            _scram = null;
+            Refuse(Pop3Reply.Error("Cannot decode the SCRAM response"));
+            return;
+        }
+        var first = scram.User.Length == 0;
+        var status = first ? scram.ReadClientFirst(message) : scram.ReadClientFinal(message);
+        if (status != ScramStatus.Continue)
+        {
+            _scram = null;
+            if (status == ScramStatus.Malformed)
+            {
+                Refuse(Pop3Reply.Error($"Malformed SCRAM message (e={scram.Error})"));
+                return;
+            }
+            await CompleteSignInAsync(scram.User, new SignInResult(SignInOutcome.Failed)).ConfigureAwait(false);
+            return;
+        }
+        if (first)
+        {
+            var secret = await _services.Authenticator.ScramSecretAsync(scram.User, _cancellation).ConfigureAwait(false);
+            WriteChallenge(scram.ServerFirst(new ScramCredentials(secret.Salt, secret.Iterations, secret.StoredKey, secret.ServerKey)));
+            return;
+        }
+        var outcome = await _services.Authenticator.ScramSignInAsync(scram.User, scram.ProofMatches, _cancellation).ConfigureAwait(false);
+        if (outcome.Outcome != SignInOutcome.Success)
+        {
+            _scram = null;
+            await CompleteSignInAsync(scram.User, outcome).ConfigureAwait(false);
+            return;
+        }
+        _scramResult = outcome;
+        WriteChallenge(scram.ServerFinal());
+    }
+
+    private void WriteChallenge(string data)
+    {
+        Output.Write(Encoding.ASCII.GetBytes("+ " + Sasl.EncodeBase64Text(data) + "\r\n"));
+        _saslPending = true;
     }
 
     private async Task PlainAsync(string base64)
@@ -111,6 +191,11 @@ public sealed partial class Pop3Session
     private async Task SignInAsync(string address, string password)
     {
         var result = await _services.Authenticator.SignInAsync(address, password, _cancellation).ConfigureAwait(false);
+        await CompleteSignInAsync(address, result).ConfigureAwait(false);
+    }
+
+    private async Task CompleteSignInAsync(string address, SignInResult result)
+    {
         if (result.Outcome != SignInOutcome.Success)
         {
             // Unknown, wrong, locked and disabled all get the same answer, so accounts cannot be probed.

@@ -38,7 +38,7 @@ public sealed partial class Pop3Session
             Maildrop.LiveNumbers().Select(n => $"{n} {describe(n)}"));
     }
 
-    private Task RetrAsync(Pop3Command command)
+    private async Task RetrAsync(Pop3Command command)
     {
         var parameters = command.Params;
         if (parameters.Length != 1)
@@ -46,7 +46,9 @@ public sealed partial class Pop3Session
             throw new Pop3ReplyException(Pop3Reply.SyntaxError);
         }
         var number = LiveMessage(parameters[0]);
-        return SendMessageAsync(number, new MessageEncoder(), $"{Maildrop[number].Size} octets");
+        await SendMessageAsync(number, new MessageEncoder(), $"{Maildrop[number].Size} octets").ConfigureAwait(false);
+        // As Dovecot: a message read whole is \Seen in IMAP (TOP is a peek), written at QUIT with the deletions.
+        Maildrop.Retrieved(number);
     }
 
     /// <summary>RFC 1939 §7: <c>TOP msg n</c>, the header, the blank line and n lines of the body.</summary>
@@ -133,6 +135,20 @@ public sealed partial class Pop3Session
     /// </summary>
     private async Task UpdateAsync()
     {
+        var seen = Maildrop.RetrievedUids();
+        if (seen.Count > 0)
+        {
+            try
+            {
+                await _services.Store.StoreFlagsAsync(Maildrop.MailboxId, [.. seen], '+', ["\\Seen"], _cancellation).ConfigureAwait(false);
+                _services.Events.Changed(Maildrop.MailboxId);
+            }
+            catch (DbException e)
+            {
+                // The flags are a courtesy to IMAP; failing them must not keep the deletions from happening.
+                LogStorageFailed(_services.Logger, _id, _user!.Address, e);
+            }
+        }
         var uids = Maildrop.DeletedUids();
         if (uids.Count > 0)
         {

@@ -158,6 +158,7 @@ public sealed partial class Pop3Session
     {
         // An overlong SASL response ends the exchange; what follows is read as commands again.
         _saslPending = false;
+        _scram = null;
         Refuse(Pop3Reply.LineTooLong);
         return Task.CompletedTask;
     }
@@ -183,7 +184,7 @@ public sealed partial class Pop3Session
             if (MayAuthenticate)
             {
                 lines.Add("USER");
-                lines.Add("SASL PLAIN");
+                lines.Add("SASL PLAIN " + ScramServer.Mechanism);
             }
             if (!IsTls)
             {

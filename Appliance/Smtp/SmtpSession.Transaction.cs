@@ -340,9 +340,74 @@ public sealed partial class SmtpSession
                 _auth = ("LOGIN", 1, user);
                 Write(new SmtpReply(334, null, Sasl.EncodeBase64Text("Password:")));
                 return;
+            case ScramServer.Mechanism:
+                _scram = new ScramServer();
+                _scramResult = null;
+                if (initial is null)
+                {
+                    _auth = (ScramServer.Mechanism, 0, null);
+                    Write(new SmtpReply(334, null, ""));
+                    return;
+                }
+                // RFC 4954 §4: "=" is an empty initial response.
+                await ScramStepAsync(initial == "=" ? "" : initial, cancellationToken).ConfigureAwait(false);
+                return;
             default:
                 throw new SmtpReplyException(new SmtpReply(504, "5.5.4", "Unrecognized authentication type"));
         }
+    }
+
+    /// <summary>
+    /// One SCRAM-SHA-256 step (RFC 5802 §5): client-first → server-first, client-final → the verifier as a
+    /// 334 challenge, the client's empty response → 235. Malformed is 501; refused fails as a wrong password.
+    /// </summary>
+    private async Task ScramStepAsync(string base64, CancellationToken cancellationToken)
+    {
+        var scram = _scram!;
+        if (_scramResult is { } result)
+        {
+            _scram = null;
+            if (base64.Length != 0)
+            {
+                throw new SmtpReplyException(new SmtpReply(501, "5.5.2", "Expected an empty response"));
+            }
+            Verified(scram.User, result);
+            return;
+        }
+        if (!Sasl.TryDecodeBase64Text(base64, out var message))
+        {
+            _scram = null;
+            throw new SmtpReplyException(new SmtpReply(501, "5.5.2", "Cannot decode response"));
+        }
+        var first = scram.User.Length == 0;
+        var status = first ? scram.ReadClientFirst(message) : scram.ReadClientFinal(message);
+        if (status != ScramStatus.Continue)
+        {
+            _scram = null;
+            if (status == ScramStatus.Malformed)
+            {
+                throw new SmtpReplyException(new SmtpReply(501, "5.5.2", $"Malformed SCRAM message (e={scram.Error})"));
+            }
+            Verified(scram.User, new SignInResult(SignInOutcome.Failed));
+            return;
+        }
+        if (first)
+        {
+            var secret = await _services.Authenticator.ScramSecretAsync(scram.User, cancellationToken).ConfigureAwait(false);
+            _auth = (ScramServer.Mechanism, 1, null);
+            Write(new SmtpReply(334, null, Sasl.EncodeBase64Text(scram.ServerFirst(new ScramCredentials(secret.Salt, secret.Iterations, secret.StoredKey, secret.ServerKey)))));
+            return;
+        }
+        var outcome = await _services.Authenticator.ScramSignInAsync(scram.User, scram.ProofMatches, cancellationToken).ConfigureAwait(false);
+        if (outcome.Outcome != SignInOutcome.Success)
+        {
+            _scram = null;
+            Verified(scram.User, outcome);
+            return;
+        }
+        _scramResult = outcome;
+        _auth = (ScramServer.Mechanism, 2, null);
+        Write(new SmtpReply(334, null, Sasl.EncodeBase64Text(scram.ServerFinal())));
     }
 
     private async Task AuthStepAsync(string response, CancellationToken cancellationToken)
@@ -353,7 +418,13 @@ public sealed partial class SmtpSession
         {
             if (response == "*")
             {
+                _scram = null;
                 throw new SmtpReplyException(new SmtpReply(501, "5.7.0", "Authentication cancelled"));
+            }
+            if (mechanism == ScramServer.Mechanism)
+            {
+                await ScramStepAsync(response, cancellationToken).ConfigureAwait(false);
+                return;
             }
             if (mechanism == "PLAIN")
             {
@@ -391,6 +462,11 @@ public sealed partial class SmtpSession
     private async Task VerifyAsync(string user, string password, CancellationToken cancellationToken)
     {
         var result = await _services.Authenticator.SignInAsync(user, password, cancellationToken).ConfigureAwait(false);
+        Verified(user, result);
+    }
+
+    private void Verified(string user, SignInResult result)
+    {
         if (result.Outcome == SignInOutcome.Success)
         {
             _user = result.User!.Address;

@@ -57,6 +57,9 @@ public sealed partial class SmtpSession
     private bool _esmtp;
     private string? _user;
     private (string Mechanism, int Step, string? User)? _auth;
+    // SCRAM-SHA-256 under way, and once the proof is checked, the outcome waiting for the client's empty response.
+    private ScramServer? _scram;
+    private SignInResult? _scramResult;
 
     private SmtpPath _sender;
     private readonly List<ResolvedRecipient> _recipients = [];
@@ -305,7 +308,7 @@ public sealed partial class SmtpSession
         }
         if (OffersAuth)
         {
-            lines.Add("AUTH PLAIN LOGIN");
+            lines.Add("AUTH PLAIN LOGIN " + ScramServer.Mechanism);
         }
         Write(new SmtpReply(250, null, [.. lines]));
         return Task.CompletedTask;

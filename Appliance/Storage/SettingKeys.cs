@@ -8,4 +8,6 @@ public static class SettingKeys
     public const string PrimaryDomain = "server.primary_domain";
     /// <summary>Present once the first-run wizard has finished; its insert is what makes a second setup fail.</summary>
     public const string SetupCompleted = "setup.completed";
+    /// <summary>Key (base64) from which SCRAM's stand-in salts for unknown addresses are derived, so they stay the same across restarts.</summary>
+    public const string ScramDecoySecret = "security.scram_decoy_secret";
 }
