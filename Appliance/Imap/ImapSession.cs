@@ -308,13 +308,14 @@ public sealed partial class ImapSession
 
     public void WriteLine(string line)
     {
-        var bytes = Encoding.UTF8.GetBytes(line + "\r\n");
-        _loop.Output.Write(bytes);
+        Encoding.UTF8.GetBytes(line, _loop.Output);
+        _loop.Output.Write("\r\n"u8);
     }
 
     public void Write(ReadOnlySpan<byte> bytes) => _loop.Output.Write(bytes);
 
-    public void Write(string text) => _loop.Output.Write(Encoding.UTF8.GetBytes(text));
+    /// <summary>Encodes straight into the output pipe: a FETCH writes several strings per message, and each used to become its own byte array first.</summary>
+    public void Write(string text) => Encoding.UTF8.GetBytes(text, _loop.Output);
 
     public async Task FlushAsync() => await _loop.FlushAsync().ConfigureAwait(false);
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Appliance.Storage;
 using Dapper;
 
@@ -255,17 +256,24 @@ public sealed partial class MailStore
         }, cancellationToken);
 
     /// <summary>Full rows for the given UIDs of a folder, in UID order.</summary>
+    /// <remarks>
+    /// The UIDs go in as one JSON array read by <c>json_each</c>, not as Dapper's <c>IN @list</c>: that expands
+    /// to one named parameter per UID, and SQLite finds each name by a linear scan of all of them, so binding
+    /// 500 UIDs cost 125,000 string compares, 40% of the CPU of a FETCH 1:1000 ENVELOPE.
+    /// </remarks>
     public async Task<IReadOnlyList<StoredMessage>> MessagesByUidAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<StoredMessage>(uids.Count);
-        foreach (var chunk in uids.Order().Chunk(500))
+        ArgumentNullException.ThrowIfNull(uids);
+        if (uids.Count == 0)
         {
-            result.AddRange(await connection.QueryAsync<StoredMessage>(
-                "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN @chunk ORDER BY uid",
-                new { mailboxId, chunk }).ConfigureAwait(false));
+            return [];
         }
-        return result;
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var list = "[" + string.Join(',', uids.Select(u => u.ToString(CultureInfo.InvariantCulture))) + "]";
+        var rows = await connection.QueryAsync<StoredMessage>(
+            "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN (SELECT value FROM json_each(@list)) ORDER BY uid",
+            new { mailboxId, list }).ConfigureAwait(false);
+        return rows.AsList();
     }
 
     /// <summary>

@@ -74,6 +74,9 @@ public sealed class FetchCommand : ImapCommand
         }
 
         var modseqs = rows.ToDictionary(r => r.Uid, r => r.Modseq);
+        var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
+        var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
+        var needsParts = items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false });
         foreach (var row in rows)
         {
             var sequence = selected.SequenceOf(row.Uid);
@@ -81,8 +84,6 @@ public sealed class FetchCommand : ImapCommand
             {
                 continue;
             }
-            var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
-            var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
             MimeMessage? message = null;
             StructureCache.Structure? structure = null;
             if (needsStructure && session.Services.Structures.TryGet(row.BlobHash, out var cached))
@@ -94,7 +95,7 @@ public sealed class FetchCommand : ImapCommand
             var bytes = loaded?.Bytes ?? ReadOnlyMemory<byte>.Empty;
             if (loaded is not null)
             {
-                if (items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false }) || (needsStructure && structure is null))
+                if (needsParts || (needsStructure && structure is null))
                 {
                     message = loaded.Message;
                 }
@@ -131,13 +132,16 @@ public sealed class FetchCommand : ImapCommand
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"RFC822.SIZE {row.Size}"));
                         break;
                     case FetchAttribute.Envelope:
-                        session.Write("ENVELOPE " + structure!.Envelope);
+                        session.Write("ENVELOPE "u8);
+                        session.Write(structure!.Envelope);
                         break;
                     case FetchAttribute.Body:
-                        session.Write("BODY " + structure!.Body);
+                        session.Write("BODY "u8);
+                        session.Write(structure!.Body);
                         break;
                     case FetchAttribute.BodyStructure:
-                        session.Write("BODYSTRUCTURE " + structure!.BodyStructure);
+                        session.Write("BODYSTRUCTURE "u8);
+                        session.Write(structure!.BodyStructure);
                         break;
                     case FetchAttribute.Section:
                         await WriteSectionAsync(session, item, bytes, message).ConfigureAwait(false);
