@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -221,18 +222,22 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     public async Task<IReadOnlyList<ListedMessage>> ByUidsAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uids);
-        var rows = new List<Row>();
+        if (uids.Count == 0)
+        {
+            return [];
+        }
+        // One JSON array through json_each, not Dapper's IN @chunk: that binds a named parameter per UID, and
+        // SQLite finds each by a linear scan of all of them (see MailStore.MessagesByUidAsync).
+        var list = "[" + string.Join(',', uids.Select(u => u.ToString(CultureInfo.InvariantCulture))) + "]";
+        List<Row> rows;
         await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
-            foreach (var chunk in uids.Distinct().Chunk(ChunkSize))
-            {
-                rows.AddRange(await connection.QueryAsync<Row>($"""
-                    SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
-                    WHERE m.mailbox_id = @mailboxId AND m.uid IN @chunk
-                    """, new { mailboxId, chunk }).ConfigureAwait(false));
-            }
+            rows = (await connection.QueryAsync<Row>($"""
+                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                WHERE m.mailbox_id = @mailboxId AND m.uid IN (SELECT value FROM json_each(@list))
+                ORDER BY m.uid
+                """, new { mailboxId, list }).ConfigureAwait(false)).AsList();
         }
-        rows.Sort((a, b) => a.Uid.CompareTo(b.Uid));
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
 
