@@ -61,7 +61,7 @@ $APPLIANCE --data "$BASE/appliance" user add "$USER_ADDRESS" --password "$PASSWO
 $APPLIANCE --data "$BASE/appliance" serve --Appliance:Listeners:Imaps="$IPORT" --Appliance:Listeners:Smtp="$SPORT" \
   --Appliance:Listeners:Http="$(free_port)" --Appliance:Listeners:Https=0 --Appliance:Listeners:Imap=0 \
   --Appliance:Listeners:Submission=0 --Appliance:Listeners:Smtps=0 --Appliance:Listeners:Pop3=0 --Appliance:Listeners:Pop3s=0 \
-  --Appliance:Imap:MaxConnectionsPerUser=$(( CONNECTIONS + 10 )) --Appliance:Imap:MaxConnectionsPerAddress=$(( CONNECTIONS + 10 )) --Logging:LogLevel:Default=Warning >"$BASE/appliance.log" 2>&1 &
+  --Appliance:Imap:MaxConnectionsPerUser=$(( CONNECTIONS + 10 )) --Appliance:Imap:MaxConnectionsPerAddress=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerListener=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerAddress=$(( CONNECTIONS + 10 )) --Logging:LogLevel:Default=Warning >"$BASE/appliance.log" 2>&1 &
 APID=$!
 pids+=($APID)
 wait_port "$IPORT"
