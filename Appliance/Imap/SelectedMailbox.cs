@@ -240,15 +240,30 @@ public sealed class SelectedMailbox : IDisposable
         }
     }
 
-    /// <summary>This session expunged messages itself: announce each and renumber (highest first keeps the others' numbers valid).</summary>
+    /// <summary>
+    /// Messages went (this session's expunge, or another's seen in a refresh): announce each and renumber (highest first
+    /// keeps the others' numbers valid). With QRESYNC on, one <c>* VANISHED</c> names their UIDs instead (RFC 7162 §3.2.10).
+    /// </summary>
     public void Expunged(ImapSession session, IReadOnlyCollection<long> uids)
     {
         ArgumentNullException.ThrowIfNull(session);
+        var vanished = Qresync.IsEnabled(session);
+        if (vanished)
+        {
+            var gone = _uids.Where(uids.Contains).Select(u => (u, u)).ToList();
+            if (gone.Count > 0)
+            {
+                session.WriteLine(Qresync.VanishedLine(Qresync.Normalize(new SequenceSet(gone), 0), earlier: false));
+            }
+        }
         for (var i = _uids.Count - 1; i >= 0; i--)
         {
             if (uids.Contains(_uids[i]))
             {
-                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {i + 1} EXPUNGE"));
+                if (!vanished)
+                {
+                    session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {i + 1} EXPUNGE"));
+                }
                 _flags.RemoveAt(i);
                 _recent.Remove(_uids[i]);
                 _uids.RemoveAt(i);
@@ -306,6 +321,14 @@ public sealed class SelectedMailbox : IDisposable
             NoteKeywords(entry.Flags);
         }
         AnnounceNewKeywords(session);
+        if (gone.Count > 0 && !allowExpunge && fetches.Count > 0 && Qresync.IsEnabled(session)
+            && await session.Services.Store.LowestExpungeModseqAsync(Id, gone, session.Cancellation).ConfigureAwait(false) is { } held)
+        {
+            // RFC 7162 §3.2: MODSEQs are about to be sent while VANISHED waits for a command that may carry it. A client that
+            // kept the highest MODSEQ it saw and then lost the connection would resync past these expunges; this says the
+            // mailbox is only known to it up to just before them.
+            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [HIGHESTMODSEQ {held - 1}] Expunges pending"));
+        }
         foreach (var fetch in fetches)
         {
             session.WriteLine(fetch);

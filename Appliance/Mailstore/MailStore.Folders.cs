@@ -341,7 +341,7 @@ public sealed partial class MailStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RemoveAsync(DbConnection connection, DbTransaction transaction, long mailboxId, IReadOnlyCollection<long> uids)
+    private async Task RemoveAsync(DbConnection connection, DbTransaction transaction, long mailboxId, IReadOnlyCollection<long> uids)
     {
         if (uids.Count == 0)
         {
@@ -351,7 +351,7 @@ public sealed partial class MailStore
         {
             await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid IN @chunk", new { mailboxId, chunk }, transaction).ConfigureAwait(false);
         }
-        await connection.ExecuteAsync("UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+        await RecordExpungedAsync(connection, transaction, mailboxId, uids).ConfigureAwait(false);
     }
 
     /// <summary>

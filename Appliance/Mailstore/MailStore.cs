@@ -30,7 +30,7 @@ public sealed class StoredMessage
 /// Users' mailboxes and the messages in them (the <c>mailboxes</c> and <c>messages</c> tables). Bodies
 /// live in the blob store; a message row holds a reference, counted by the table's triggers.
 /// </summary>
-public sealed partial class MailStore(Database database, TimeProvider time)
+public sealed partial class MailStore(Database database, TimeProvider time, Microsoft.Extensions.Options.IOptions<MailstoreOptions> options)
 {
     /// <summary>
     /// The folders every user has (RFC 6154 special use), made when first needed: the inbox, and the
@@ -134,8 +134,8 @@ public sealed partial class MailStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Removes these messages from the mailbox in one transaction: all or none (POP3's UPDATE state).
-    /// The table's triggers release their blobs; HIGHESTMODSEQ moves as for an IMAP expunge, so
-    /// CONDSTORE/QRESYNC clients notice. Returns how many rows went (fewer if IMAP removed some first).
+    /// The table's triggers release their blobs; HIGHESTMODSEQ moves and the UIDs are remembered as for an
+    /// IMAP expunge, so CONDSTORE/QRESYNC clients notice. Returns how many rows went (fewer if IMAP removed some first).
     /// </summary>
     public Task<int> DeleteMessagesAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
     {
@@ -143,13 +143,19 @@ public sealed partial class MailStore(Database database, TimeProvider time)
         return database.InTransactionAsync(async (connection, transaction) =>
         {
             // One statement per UID: a long IN list would pass SQLite's limit on parameters.
-            var deleted = await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid = @uid",
-                uids.Select(uid => new { mailboxId, uid }), transaction).ConfigureAwait(false);
-            if (deleted > 0)
+            var deleted = new List<long>();
+            foreach (var uid in uids)
             {
-                await connection.ExecuteAsync("UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @mailboxId", new { mailboxId }, transaction).ConfigureAwait(false);
+                if (await connection.ExecuteAsync("DELETE FROM messages WHERE mailbox_id = @mailboxId AND uid = @uid", new { mailboxId, uid }, transaction).ConfigureAwait(false) > 0)
+                {
+                    deleted.Add(uid);
+                }
             }
-            return deleted;
+            if (deleted.Count > 0)
+            {
+                await RecordExpungedAsync(connection, transaction, mailboxId, deleted).ConfigureAwait(false);
+            }
+            return deleted.Count;
         }, cancellationToken);
     }
 }

@@ -28,4 +28,12 @@ public sealed class MailstoreOptions
     /// </summary>
     public int MaxIndexedHeaderChars { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Days an expunged message's UID is remembered for QRESYNC (RFC 7162 §3.2), so that a phone or laptop coming back
+    /// within that time hears exactly which messages vanished. Default 30: a month away covers holidays, and a record is
+    /// some 30 bytes per UID. A client away longer still resyncs correctly, with a longer VANISHED list: every UID it
+    /// names that no longer exists. Pruned from a folder when it is next expunged.
+    /// </summary>
+    public int ExpungedUidRetentionDays { get; set; } = 30;
+
 }

@@ -273,5 +273,23 @@ public static class Migrations
             -- From a full-text match to its body: without it SQLite scanned the entries once per match.
             CREATE INDEX message_text_index_rowid ON message_text_index(text_rowid);
             """),
+        // 12, not 11: the SORT branch's migration 11 (summary sort keys) is being written beside this one.
+        new(12, "expunged UIDs remembered per mailbox for QRESYNC", """
+            -- RFC 7162 §3.2: which UIDs an expunge (IMAP EXPUNGE, CLOSE, MOVE, POP3, webmail) removed, with the
+            -- mailbox's mod-sequence it took, so that a client coming back with an older one hears exactly what
+            -- vanished. Written in the expunge's own transaction; kept for Appliance:Mailstore:ExpungedUidRetentionDays.
+            CREATE TABLE expunged_uids (
+                mailbox_id  INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                uid         INTEGER NOT NULL,
+                modseq      INTEGER NOT NULL,
+                expunged_at INTEGER NOT NULL,
+                PRIMARY KEY (mailbox_id, uid)
+            ) WITHOUT ROWID;
+            CREATE INDEX expunged_uids_modseq ON expunged_uids(mailbox_id, modseq);
+            -- Every expunge with a higher mod-sequence than this is in expunged_uids: what the retention pruned, and
+            -- for folders that existed before this table, everything up to now, is not.
+            ALTER TABLE mailboxes ADD COLUMN expunges_known_after INTEGER NOT NULL DEFAULT 0;
+            UPDATE mailboxes SET expunges_known_after = highestmodseq;
+            """),
     ];
 }

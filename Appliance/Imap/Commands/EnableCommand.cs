@@ -1,9 +1,9 @@
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 5161 ENABLE: CONDSTORE (RFC 7162) can be turned on; others are ignored.</summary>
+/// <summary>RFC 5161 ENABLE: CONDSTORE and QRESYNC (RFC 7162; QRESYNC brings CONDSTORE along) can be turned on; others are ignored.</summary>
 public sealed class EnableCommand : ImapCommand
 {
-    private static readonly string[] Known = ["CONDSTORE"];
+    private static readonly string[] Known = ["CONDSTORE", "QRESYNC"];
 
     public override IReadOnlyList<string> Names => ["ENABLE"];
     public override IReadOnlyList<ImapState> AllowedIn => Authenticated;
@@ -15,7 +15,7 @@ public sealed class EnableCommand : ImapCommand
         {
             request.Args.ReadSpace();
             var capability = request.Args.ReadAtom();
-            if (Known.Contains(capability) && session.Enabled.Add(capability))
+            if (capability == Qresync.Capability ? Qresync.Enable(session) : Known.Contains(capability) && session.Enabled.Add(capability))
             {
                 enabled.Add(capability);
             }

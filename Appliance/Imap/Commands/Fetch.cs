@@ -9,7 +9,7 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.5 FETCH and UID FETCH: UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
 /// BODYSTRUCTURE, BODY[section]&lt;partial&gt;, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT, the macros
-/// ALL, FAST and FULL, and CONDSTORE's MODSEQ item and CHANGEDSINCE modifier (RFC 7162).
+/// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162).
 /// Reading a body without PEEK sets \Seen in a read-write mailbox, and the new flags are sent along.
 /// </summary>
 public sealed class FetchCommand : ImapCommand
@@ -23,6 +23,10 @@ public sealed class FetchCommand : ImapCommand
         var selected = session.Selected!;
         var items = arguments.Items.ToList();
         var changedSince = arguments.Modifiers.ChangedSince;
+        if (arguments.Modifiers.Vanished)
+        {
+            await Qresync.FetchVanishedAsync(session, arguments, request.Uid).ConfigureAwait(false);
+        }
         if (items.Contains(FetchItem.Modseq))
         {
             // RFC 7162 §3.1: a FETCH that names MODSEQ is a CONDSTORE-enabling command.

@@ -1,9 +1,13 @@
 using System.Globalization;
+using Appliance.Imap.Parsing;
 using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 3501 §6.3.1–2 SELECT and EXAMINE (read-only), with CONDSTORE's HIGHESTMODSEQ.</summary>
+/// <summary>
+/// RFC 3501 §6.3.1–2 SELECT and EXAMINE (read-only), with CONDSTORE's HIGHESTMODSEQ and QRESYNC's resynchronization
+/// (RFC 7162 §3.2.5): what vanished and what changed since the client's mod-sequence, before the tagged OK.
+/// </summary>
 public sealed class SelectCommand : ImapCommand
 {
     public override IReadOnlyList<string> Names => ["SELECT", "EXAMINE"];
@@ -11,25 +15,24 @@ public sealed class SelectCommand : ImapCommand
 
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
-        request.Args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
-        if (request.Args.TrySpace())
+        var arguments = SelectArguments.Parse(request.Args);
+        if (arguments.Qresync is not null && !Qresync.IsEnabled(session))
         {
-            request.Args.Expect('(');
-            while (!request.Args.TryRead(')'))
-            {
-                request.Args.TrySpace();
-                if (request.Args.ReadAtom() != "CONDSTORE")
-                {
-                    throw new Parsing.ImapSyntaxException("Unknown SELECT parameter");
-                }
-                session.Enabled.Add("CONDSTORE");
-            }
+            // RFC 7162 §3.2.5: "A server MUST respond with a tagged BAD ... if the client hasn't issued ENABLE QRESYNC".
+            throw new ImapSyntaxException("QRESYNC must be enabled first (ENABLE QRESYNC)");
         }
-        request.Args.ExpectEnd();
-        // RFC 3501: a failed SELECT leaves no mailbox selected.
-        session.Unselect();
-        var mailbox = await MailboxResolver.RequireAsync(session, name, 'r').ConfigureAwait(false);
+        if (arguments.Condstore)
+        {
+            session.Enabled.Add(Condstore.Capability);
+        }
+        // RFC 3501: a failed SELECT leaves no mailbox selected. RFC 7162 §3.2.11: the end of the old one is said, so that
+        // its late responses are not taken for the new one's.
+        if (session.Selected is not null)
+        {
+            session.Unselect();
+            session.WriteLine("* OK [CLOSED] Previous mailbox closed");
+        }
+        var mailbox = await MailboxResolver.RequireAsync(session, arguments.Mailbox, 'r').ConfigureAwait(false);
         var state = mailbox.State;
         // RFC 4314 §4: without any right to change the mailbox, it is opened read-only.
         var readOnly = request.Name == "EXAMINE" || !mailbox.Rights.Any(r => r is 's' or 'w' or 't' or 'e');
@@ -47,6 +50,37 @@ public sealed class SelectCommand : ImapCommand
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDVALIDITY {state.Uidvalidity}] UIDs valid"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDNEXT {state.Uidnext}] Predicted next UID"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [HIGHESTMODSEQ {state.Highestmodseq}] Highest"));
+        // RFC 7162 §3.2.5: with another UIDVALIDITY the client's state is void, and the rest of the parameter is ignored.
+        if (arguments.Qresync is { } resync && resync.Uidvalidity == state.Uidvalidity)
+        {
+            await ResyncAsync(session, selected, resync, state.Uidnext).ConfigureAwait(false);
+        }
         session.WriteLine($"{request.Tag} OK [{(readOnly ? "READ-ONLY" : "READ-WRITE")}] {request.Name} completed");
+    }
+
+    /// <summary>
+    /// RFC 7162 §3.2.5.1: <c>* VANISHED (EARLIER)</c> with the UIDs expunged since the client's mod-sequence, then a FETCH
+    /// (UID, FLAGS, MODSEQ) for each message changed or added since, both only among the client's known UIDs when it gave them.
+    /// </summary>
+    private static async Task ResyncAsync(ImapSession session, SelectedMailbox selected, QresyncParameters resync, long uidnext)
+    {
+        var scope = Qresync.Normalize(resync.KnownUids ?? new SequenceSet([(1, SequenceSet.Star)]), Math.Max(uidnext - 1, 1));
+        var unchanged = resync.MatchSequences is { } sequences && resync.MatchUids is { } uids ? Qresync.UnchangedUpTo(selected, sequences, uids) : 0;
+        var vanished = await Qresync.VanishedAsync(session, selected.Id, resync.Modseq, scope, uidnext,
+            () => Task.FromResult(selected.Uids), unchanged).ConfigureAwait(false);
+        if (vanished.Count > 0)
+        {
+            session.WriteLine(Qresync.VanishedLine(vanished, earlier: true));
+        }
+        foreach (var entry in await session.Services.Store.ChangedSinceAsync(selected.Id, resync.Modseq, session.Cancellation).ConfigureAwait(false))
+        {
+            var sequence = selected.SequenceOf(entry.Uid);
+            if (sequence == 0 || !Qresync.Contains(scope, entry.Uid))
+            {
+                continue;
+            }
+            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH (UID {entry.Uid} FLAGS {selected.FlagList(entry.Uid)} MODSEQ ({entry.Modseq}))"));
+            await session.FlushIfLargeAsync().ConfigureAwait(false);
+        }
     }
 }

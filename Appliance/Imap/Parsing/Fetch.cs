@@ -103,9 +103,10 @@ public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section =
 
 /// <summary>
 /// <c>fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"</c> (RFC 4466 §2.4), of which this server
-/// knows <c>chgsince-fetch-mod = "CHANGEDSINCE" SP mod-sequence-value</c> (RFC 7162 §3.1.4.1).
+/// knows <c>chgsince-fetch-mod = "CHANGEDSINCE" SP mod-sequence-value</c> (RFC 7162 §3.1.4.1) and
+/// <c>rexpunges-fetch-mod = "VANISHED"</c> (RFC 7162 §3.2.6).
 /// </summary>
-public sealed record FetchModifiers(long? ChangedSince)
+public sealed record FetchModifiers(long? ChangedSince, bool Vanished = false)
 {
     public static FetchModifiers None { get; } = new(ChangedSince: null);
 }
@@ -274,17 +275,24 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     {
         args.Expect('(');
         long? changedSince = null;
+        var vanished = false;
         do
         {
-            if (args.ReadAtom() != "CHANGEDSINCE")
+            switch (args.ReadAtom())
             {
-                throw new ImapSyntaxException("Unknown FETCH modifier");
+                case "CHANGEDSINCE":
+                    args.ReadSpace();
+                    changedSince = args.ReadNumber(long.MaxValue);
+                    break;
+                case "VANISHED":
+                    vanished = true;
+                    break;
+                default:
+                    throw new ImapSyntaxException("Unknown FETCH modifier");
             }
-            args.ReadSpace();
-            changedSince = args.ReadNumber(long.MaxValue);
         }
         while (args.TrySpace());
         args.Expect(')');
-        return new FetchModifiers(changedSince);
+        return new FetchModifiers(changedSince, vanished);
     }
 }
