@@ -85,6 +85,18 @@ public class FetchTests
         Assert.Equal(long.MaxValue, Parse("1 FLAGS (CHANGEDSINCE 9223372036854775807)").Modifiers.ChangedSince);
     }
 
+    [Fact]
+    public void Vanished_modifier_in_either_order()
+    {
+        // RFC 7162 §3.2.6: rexpunges-fetch-mod = "VANISHED"; whether CHANGEDSINCE came with it is the command's to judge.
+        var arguments = Parse("300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)", uid: true);
+        Assert.True(arguments.Modifiers.Vanished);
+        Assert.Equal(12345, arguments.Modifiers.ChangedSince);
+        Assert.True(Parse("1 FLAGS (VANISHED CHANGEDSINCE 1)").Modifiers.Vanished);
+        Assert.True(Parse("1 FLAGS (VANISHED)").Modifiers.Vanished);
+        Assert.False(Parse("1 FLAGS (CHANGEDSINCE 1)").Modifiers.Vanished);
+    }
+
     [Theory]
     [InlineData("", "Missing number")]
     [InlineData("1", "Missing argument")]
@@ -128,6 +140,8 @@ public class FetchTests
         { "1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)]<0.100> BODYSTRUCTURE)", [] },
         { "2,4:6 (BODY[1.2.MIME] BODY[HEADER.FIELDS.NOT (\"X-Spam\" {4}\r\nDate)] RFC822.SIZE MODSEQ)", [] },
         { "$ (FLAGS) (CHANGEDSINCE 12345)", ["$ (FLAGS)"] },
+        { "300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)", ["300:500 (FLAGS)"] },
+        { "1:* FLAGS (VANISHED CHANGEDSINCE 7)", ["1:* FLAGS"] },
         { "12 BODY.PEEK[3.TEXT]<40.9>", ["12 BODY", "12 BODY.PEEK[3.TEXT]"] },
         { "7 BODY[]", ["7 BODY"] },
         { "7 RFC822.HEADER", ["7 RFC822"] },
