@@ -375,6 +375,54 @@ public sealed class ImapEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// QRESYNC (RFC 7162 §3.2) as imaplib drives it: ENABLE QRESYNC, a second connection expunges and flags, and the first
+    /// comes back with SELECT (QRESYNC (uidvalidity modseq)) and UID FETCH (CHANGEDSINCE n VANISHED), reading VANISHED
+    /// (EARLIER) and the changed FETCHes from imaplib's untagged responses; an expunge of its own is a VANISHED.
+    /// </summary>
+    [Fact]
+    public async Task Imaplib_resyncs_with_qresync_and_hears_vanished()
+    {
+        await Python("""
+            m = starttls(); ok(m.login(USER, PASSWORD))
+            assert 'QRESYNC' in m.capabilities, m.capabilities
+            ok(m.create('Resync'))
+            uids = append_three(m, 'Resync')
+            ok(m.enable('QRESYNC'))
+            assert m.untagged_responses.pop('ENABLED', []) == [b'QRESYNC'], m.untagged_responses
+            ok(m.select('Resync'))
+            validity = int(m.untagged_responses['UIDVALIDITY'][0])
+            modseq = int(m.untagged_responses['HIGHESTMODSEQ'][0])
+            m.logout()
+
+            other = starttls(); ok(other.login(USER, PASSWORD)); ok(other.select('Resync'))
+            ok(other.uid('STORE', str(uids[0]), '+FLAGS.SILENT', r'(\Deleted)'))
+            ok(other.expunge())
+            ok(other.uid('STORE', str(uids[2]), '+FLAGS.SILENT', r'(\Answered)'))
+            other.logout()
+
+            m = starttls(); ok(m.login(USER, PASSWORD)); ok(m.enable('QRESYNC'))
+            typ, data = m._simple_command('SELECT', 'Resync (QRESYNC (%d %d))' % (validity, modseq))
+            assert typ == 'OK', (typ, data)
+            m.state = 'SELECTED'
+            vanished = m.untagged_responses.pop('VANISHED', [])
+            assert vanished == [b'(EARLIER) %d' % uids[0]], vanished
+            fetches = m.untagged_responses.pop('FETCH', [])
+            assert len(fetches) == 1 and (b'UID %d ' % uids[2]) in fetches[0] and b'\\Answered' in fetches[0] and b'MODSEQ' in fetches[0], fetches
+
+            typ, data = m.uid('FETCH', '1:*', '(FLAGS) (CHANGEDSINCE %d VANISHED)' % modseq)
+            assert typ == 'OK', (typ, data)
+            assert m.untagged_responses.pop('VANISHED', []) == [b'(EARLIER) %d' % uids[0]]
+
+            ok(m.uid('STORE', str(uids[1]), '+FLAGS.SILENT', r'(\Deleted)'))
+            typ, data = m._simple_command('EXPUNGE')
+            assert typ == 'OK', (typ, data)
+            assert m.untagged_responses.pop('VANISHED', []) == [b'%d' % uids[1]], m.untagged_responses
+            assert 'EXPUNGE' not in m.untagged_responses, m.untagged_responses
+            m.logout()
+            """);
+    }
+
+    /// <summary>
     /// Three of the bugs of issue 10 as imaplib meets them: a RENAME onto a deleted but still subscribed name (RFC 3501
     /// §6.3.6, RFC 5258 §3), a LIST/LSUB pattern in modified UTF-7 (RFC 3501 §5.1.3), and keywords announced in FLAGS and
     /// PERMANENTFLAGS at SELECT and when a new one appears, by this session or another (RFC 3501 §7.2.6).
