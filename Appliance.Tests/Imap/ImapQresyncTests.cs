@@ -19,7 +19,7 @@ public sealed partial class ImapQresyncTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
-        foreach (var user in new[] { "transcript", "client", "pruned", "idle" })
+        foreach (var user in new[] { "transcript", "client", "pruned", "idle", "held" })
         {
             await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -241,6 +241,33 @@ public sealed partial class ImapQresyncTests : IAsyncLifetime
         Assert.Equal("* VANISHED 2", line);
         await wire.SendAsync("DONE\r\n");
         Assert.Equal("a3 OK IDLE terminated", await wire.ReadLineAsync());
+    }
+
+    /// <summary>
+    /// RFC 7162 §3.2: when a FETCH by sequence number may not carry another session's expunge (RFC 3501 §7.4.1) but does
+    /// carry MODSEQs, the server first lowers HIGHESTMODSEQ to below the held-back expunge, so that a client that saves
+    /// the highest MODSEQ it saw and is then cut off still hears of the expunge when it resyncs.
+    /// </summary>
+    [Fact]
+    public async Task A_held_back_expunge_lowers_highestmodseq_before_later_modseqs_are_sent()
+    {
+        await using var wire = await SignedInAsync("held");
+        await AppendAsync(wire, "INBOX", 3);
+        await wire.CommandAsync("a1", "ENABLE QRESYNC");
+        await wire.CommandAsync("a2", "SELECT INBOX");
+        await using (var other = await SignedInAsync("held"))
+        {
+            await other.CommandAsync("o1", "SELECT INBOX");
+            await other.CommandAsync("o2", "UID STORE 2 +FLAGS.SILENT (\\Deleted)"); // modseq 5
+            await other.CommandAsync("o3", "EXPUNGE"); // modseq 6
+            await other.CommandAsync("o4", "UID STORE 1 +FLAGS.SILENT (\\Flagged)"); // modseq 7
+        }
+        var fetch = await wire.CommandAsync("b1", "FETCH 1 (FLAGS)");
+        Assert.Contains("* OK [HIGHESTMODSEQ 5] Expunges pending", fetch);
+        Assert.Contains("* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ (7))", fetch);
+        Assert.DoesNotContain(fetch, l => l.Contains("VANISHED", StringComparison.Ordinal));
+        Assert.Equal("b1 OK FETCH completed", fetch[^1]);
+        Assert.Equal(["* VANISHED 2", "b2 OK NOOP completed"], await wire.CommandAsync("b2", "NOOP"));
     }
 
     /// <summary>An untagged FETCH with UID and FLAGS into a copy of the mailbox, as a client applies it.</summary>
