@@ -273,8 +273,7 @@ public static class Migrations
             -- From a full-text match to its body: without it SQLite scanned the entries once per match.
             CREATE INDEX message_text_index_rowid ON message_text_index(text_rowid);
             """),
-        // 12, not 11: the SORT branch's migration 11 (summary sort keys) is being written beside this one.
-        new(12, "expunged UIDs remembered per mailbox for QRESYNC", """
+        new(11, "expunged UIDs remembered per mailbox for QRESYNC", """
             -- RFC 7162 §3.2: which UIDs an expunge (IMAP EXPUNGE, CLOSE, MOVE, POP3, webmail) removed, with the
             -- mailbox's mod-sequence it took, so that a client coming back with an older one hears exactly what
             -- vanished. Written in the expunge's own transaction; kept for Appliance:Mailstore:ExpungedUidRetentionDays.
