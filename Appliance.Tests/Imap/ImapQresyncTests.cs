@@ -19,7 +19,7 @@ public sealed partial class ImapQresyncTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
-        foreach (var user in new[] { "transcript", "client", "pruned", "idle", "held" })
+        foreach (var user in new[] { "transcript", "client", "pruned", "idle", "held", "stale" })
         {
             await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -265,9 +265,37 @@ public sealed partial class ImapQresyncTests : IAsyncLifetime
         var fetch = await wire.CommandAsync("b1", "FETCH 1 (FLAGS)");
         Assert.Contains("* OK [HIGHESTMODSEQ 5] Expunges pending", fetch);
         Assert.Contains("* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ (7))", fetch);
+        // The FETCH's own answer pairs the flags with their MODSEQ, and comes after the lowered HIGHESTMODSEQ.
+        Assert.Contains("* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (7))", fetch);
+        Assert.True(fetch.IndexOf("* OK [HIGHESTMODSEQ 5] Expunges pending") < fetch.FindIndex(l => l.Contains("MODSEQ (7)", StringComparison.Ordinal)), string.Join("\n", fetch));
         Assert.DoesNotContain(fetch, l => l.Contains("VANISHED", StringComparison.Ordinal));
         Assert.Equal("b1 OK FETCH completed", fetch[^1]);
         Assert.Equal(["* VANISHED 2", "b2 OK NOOP completed"], await wire.CommandAsync("b2", "NOOP"));
+    }
+
+    /// <summary>
+    /// A FETCH of FLAGS after another session changed them answers with the new flags and the MODSEQ of that change,
+    /// never the old flags beside the new MODSEQ (a client that stores both would keep the old flags for good).
+    /// </summary>
+    [Fact]
+    public async Task Fetch_flags_after_another_sessions_store_pairs_the_new_flags_with_their_modseq()
+    {
+        await using var wire = await SignedInAsync("stale");
+        await AppendAsync(wire, "INBOX", 2);
+        await wire.CommandAsync("a1", "SELECT INBOX (CONDSTORE)");
+        await using (var other = await SignedInAsync("stale"))
+        {
+            await other.CommandAsync("o1", "SELECT INBOX");
+            await other.CommandAsync("o2", "STORE 2 +FLAGS.SILENT ($Important)"); // modseq 4
+        }
+        var fetch = await wire.CommandAsync("b1", "FETCH 1:2 (FLAGS)");
+        // A keyword new to this session is announced with FLAGS before a FETCH shows it.
+        Assert.True(fetch.FindIndex(l => l.StartsWith("* FLAGS (", StringComparison.Ordinal) && l.Contains("$Important", StringComparison.Ordinal))
+            < fetch.FindIndex(l => l.StartsWith("* 2 FETCH", StringComparison.Ordinal)), string.Join("\n", fetch));
+        Assert.DoesNotContain(fetch, l => l.StartsWith("* 2 FETCH", StringComparison.Ordinal) && !l.Contains("$Important", StringComparison.Ordinal));
+        Assert.Contains("* 2 FETCH (FLAGS ($Important \\Recent) MODSEQ (4))", fetch);
+        Assert.Contains("* 1 FETCH (FLAGS (\\Recent) MODSEQ (2))", fetch);
+        Assert.Equal("b1 OK FETCH completed", fetch[^1]);
     }
 
     /// <summary>An untagged FETCH with UID and FLAGS into a copy of the mailbox, as a client applies it.</summary>

@@ -52,6 +52,10 @@ public sealed class FetchCommand : ImapCommand
             items.Add(FetchItem.Modseq);
         }
 
+        // What other sessions changed is announced first (without expunges, which a FETCH may not report): otherwise the
+        // answer would pair the view's old flags with the rows' newer MODSEQ, and a held-back expunge's HIGHESTMODSEQ
+        // would come after a MODSEQ past it (RFC 7162 §3.2).
+        await session.ReportChangesAsync(allowExpunge: false).ConfigureAwait(false);
         var set = arguments.Set;
         var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
         var store = session.Services.Store;
@@ -77,6 +81,18 @@ public sealed class FetchCommand : ImapCommand
             }
         }
 
+        if (items.Any(i => i.Attribute == FetchAttribute.Flags))
+        {
+            // Another session may still have changed flags between that look and the rows: the answer pairs the rows'
+            // flags with their MODSEQ, and the view takes them, announced here.
+            var moved = rows.Where(r => !seenNow.Contains(r.Uid) && selected.SequenceOf(r.Uid) != 0 && r.Flags != selected.FlagsOf(r.Uid))
+                .Select(r => new MessageEntry(r.Uid, r.Flags, r.Modseq)).ToList();
+            if (moved.Count > 0)
+            {
+                selected.Apply(moved);
+                selected.AnnounceNewKeywords(session);
+            }
+        }
         var modseqs = rows.ToDictionary(r => r.Uid, r => r.Modseq);
         var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
         var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
