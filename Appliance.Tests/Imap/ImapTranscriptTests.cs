@@ -168,7 +168,7 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
     public async Task Greeting_capability_and_login_before_and_after_tls()
     {
         await using var wire = await ImapWire.ConnectAsync(_imap);
-        Assert.StartsWith("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", wire.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED", wire.Greeting, StringComparison.Ordinal);
         var capability = await wire.CommandAsync("a1", "CAPABILITY");
         Assert.Contains("LOGINDISABLED", capability[0], StringComparison.Ordinal);
         Assert.DoesNotContain("AUTH=PLAIN", capability[0], StringComparison.Ordinal);

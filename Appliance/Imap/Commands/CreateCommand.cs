@@ -9,7 +9,8 @@ public sealed class CreateCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var sent = request.Args.ReadAString();
+        var name = request.Args.Mailbox(sent);
         request.Args.ExpectEnd();
         if (MailboxResolver.IsPublic(name))
         {
@@ -26,6 +27,7 @@ public sealed class CreateCommand : ImapCommand
             throw new ImapNoException("NOPERM", "Folders of other users are created, renamed and deleted by their owners");
         }
         await session.Services.Store.CreateMailboxAsync(session.User!.Id, name, session.Cancellation).ConfigureAwait(false);
+        session.AnnounceNormalized(name, request.Args.MailboxAsSent(sent));
         await session.OkAsync(request, "CREATE completed").ConfigureAwait(false);
     }
 }

@@ -66,8 +66,9 @@ public sealed class SearchCommand : ImapCommand
         var arguments = SearchArguments.Parse(request.Args, request.Uid);
         var selected = session.Selected!;
         CheckCharset(arguments.Charset);
-        var returns = arguments.Return ?? [];
-        var extended = arguments.Return is not null;
+        // RFC 9051 §6.4.4: for IMAP4rev2 every SEARCH answers with ESEARCH, and no RETURN means RETURN (ALL).
+        var returns = arguments.Return ?? (session.Rev2 ? ["ALL"] : []);
+        var extended = arguments.Return is not null || session.Rev2;
         var (found, usesModseq) = await MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
         var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
         var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;

@@ -4,7 +4,7 @@ using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, and SIZE (RFC 8438) and HIGHESTMODSEQ.</summary>
+/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, SIZE (RFC 8438), DELETED (RFC 9051) and HIGHESTMODSEQ.</summary>
 public sealed class StatusCommand : ImapCommand
 {
     public override IReadOnlyList<string> Names => ["STATUS"];
@@ -45,11 +45,12 @@ public sealed class StatusCommand : ImapCommand
                 StatusAttribute.UidValidity => mailbox.Uidvalidity,
                 StatusAttribute.Unseen => entries.Count(e => !MessageFlags.Has(e.Flags, MessageFlags.Seen)),
                 StatusAttribute.Size => await store.SizeAsync(mailbox.Id, session.Cancellation).ConfigureAwait(false),
+                StatusAttribute.Deleted => entries.Count(e => MessageFlags.Has(e.Flags, MessageFlags.Deleted)),
                 _ => mailbox.Highestmodseq,
             };
             values.Add(StatusArguments.Name(item) + " " + value.ToString(CultureInfo.InvariantCulture));
         }
-        session.WriteLine($"* STATUS {ImapSession.EncodeMailbox(resolved.Name)} ({string.Join(' ', values)})");
+        session.WriteLine($"* STATUS {session.MailboxName(resolved.Name)} ({string.Join(' ', values)})");
         return true;
     }
 }
