@@ -159,6 +159,10 @@ public sealed partial class ImapSession
                 WriteLine($"{frame.Tag ?? "*"} NO [TOOBIG] Literal too large (the limit is {(User is null ? Math.Min(ImapCommandReader.PreAuthLiteralLimit, Services.Options.MaxLiteralSize) : Services.Options.MaxLiteralSize)} octets)");
                 await FlushAsync().ConfigureAwait(false);
                 return true;
+            case FrameKind.NonSyncLiteralTooLarge:
+                WriteLine($"{frame.Tag ?? "*"} BAD [TOOBIG] Non-synchronizing literals are limited to {ImapCommandReader.LiteralMinusLimit} octets (LITERAL-)");
+                await FlushAsync().ConfigureAwait(false);
+                return CountBad();
             case FrameKind.FatalLiteralTooLarge:
                 WriteLine("* BYE [TOOBIG] Literal too large; closing");
                 await FlushAsync().ConfigureAwait(false);
