@@ -122,4 +122,32 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("a4", "EXPUNGE");
         Assert.Contains("* STATUS \"INBOX\" (DELETED 0 SIZE 12)", await wire.CommandAsync("a5", "LIST \"\" INBOX RETURN (STATUS (DELETED SIZE))"));
     }
+
+    /// <summary>
+    /// RFC 6855 §3: after ENABLE UTF8=ACCEPT mailbox names go out as UTF-8 quoted strings, never modified UTF-7, and come in
+    /// as UTF-8 ("&amp;" is then only an ampersand); bytes that are not UTF-8 are BAD. A session that did not enable it
+    /// still sees and sends modified UTF-7 for the same folders.
+    /// </summary>
+    [Fact]
+    public async Task Utf8_accept_sends_and_takes_mailbox_names_in_utf8()
+    {
+        await using var old = await SignedInAsync("utf8");
+        Assert.Equal(["a1 OK CREATE completed"], await old.CommandAsync("a1", "CREATE Entw&APw-rfe"));
+        await using var wire = await SignedInAsync("utf8");
+        Assert.Contains(" UTF8=ACCEPT ", (await wire.CommandAsync("b0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        Assert.Equal(["* ENABLED UTF8=ACCEPT", "b1 OK ENABLE completed"], await wire.CommandAsync("b1", "ENABLE utf8=accept"));
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Entwürfe\"", "b2 OK LIST completed"], await wire.CommandAsync("b2", "LIST \"\" \"Entw*\""));
+        Assert.Equal(["b3 OK CREATE completed"], await wire.CommandAsync("b3", "CREATE \"Entwürfe/Über\""));
+        Assert.Equal(["b4 OK CREATE completed"], await wire.CommandAsync("b4", "CREATE \"Tom&Jerry\""));
+        Assert.Equal(["* STATUS \"Entwürfe/Über\" (MESSAGES 0)", "b5 OK STATUS completed"], await wire.CommandAsync("b5", "STATUS \"Entwürfe/Über\" (MESSAGES)"));
+        Assert.StartsWith("b6 OK [READ-ONLY]", (await wire.CommandAsync("b6", "EXAMINE \"Entwürfe/Über\""))[^1], StringComparison.Ordinal);
+        await wire.SendAsync([.. "b7 CREATE \"Entw"u8, 0xFC, .. "rfe2\"\r\n"u8]);
+        Assert.Equal(["b7 BAD Mailbox name is not valid UTF-8"], await wire.UntilTaggedAsync("b7"));
+
+        // The session that did not enable it: the same folders in modified UTF-7, "&" escaped as "&-".
+        var list = await old.CommandAsync("a2", "LIST \"\" *");
+        Assert.Contains("* LIST (\\HasChildren) \"/\" \"Entw&APw-rfe\"", list);
+        Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Entw&APw-rfe/&ANw-ber\"", list);
+        Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Tom&-Jerry\"", list);
+    }
 }
