@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Appliance.Accounts;
 using Appliance.Tests.Infrastructure;
 
@@ -17,7 +18,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
         var users = _host.Get<UserService>();
-        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status" })
+        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid" })
         {
             await users.AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -98,10 +99,12 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     public async Task Rev2_create_and_rename_name_the_normalized_mailbox_with_oldname()
     {
         await using var wire = await SignedInAsync("oldname");
-        Assert.Equal(["a1 OK CREATE completed"], await wire.CommandAsync("a1", "CREATE inbox/Before"));
+        Assert.Matches(@"^a1 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await wire.CommandAsync("a1", "CREATE inbox/Before")));
         await wire.CommandAsync("a2", "ENABLE IMAP4rev2");
-        Assert.Equal(["* LIST () \"/\" \"INBOX/Work\" (\"OLDNAME\" (\"inbox/Work\"))", "a3 OK CREATE completed"], await wire.CommandAsync("a3", "CREATE inbox/Work"));
-        Assert.Equal(["a4 OK CREATE completed"], await wire.CommandAsync("a4", "CREATE Plain/"));
+        var work = await wire.CommandAsync("a3", "CREATE inbox/Work");
+        Assert.Equal("* LIST () \"/\" \"INBOX/Work\" (\"OLDNAME\" (\"inbox/Work\"))", work[0]);
+        Assert.StartsWith("a3 OK [MAILBOXID (", work[1], StringComparison.Ordinal);
+        Assert.Matches(@"^a4 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await wire.CommandAsync("a4", "CREATE Plain/")));
         Assert.Equal(["* LIST () \"/\" \"INBOX/Play\" (\"OLDNAME\" (\"Inbox/Play\"))", "a5 OK RENAME completed"], await wire.CommandAsync("a5", "RENAME INBOX/Work Inbox/Play"));
         Assert.Equal(["a6 OK RENAME completed"], await wire.CommandAsync("a6", "RENAME Plain Flat"));
         var list = await wire.CommandAsync("a7", "LIST \"\" *");
@@ -132,13 +135,13 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     public async Task Utf8_accept_sends_and_takes_mailbox_names_in_utf8()
     {
         await using var old = await SignedInAsync("utf8");
-        Assert.Equal(["a1 OK CREATE completed"], await old.CommandAsync("a1", "CREATE Entw&APw-rfe"));
+        Assert.Matches(@"^a1 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await old.CommandAsync("a1", "CREATE Entw&APw-rfe")));
         await using var wire = await SignedInAsync("utf8");
         Assert.Contains(" UTF8=ACCEPT ", (await wire.CommandAsync("b0", "CAPABILITY"))[0], StringComparison.Ordinal);
         Assert.Equal(["* ENABLED UTF8=ACCEPT", "b1 OK ENABLE completed"], await wire.CommandAsync("b1", "ENABLE utf8=accept"));
         Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Entwürfe\"", "b2 OK LIST completed"], await wire.CommandAsync("b2", "LIST \"\" \"Entw*\""));
-        Assert.Equal(["b3 OK CREATE completed"], await wire.CommandAsync("b3", "CREATE \"Entwürfe/Über\""));
-        Assert.Equal(["b4 OK CREATE completed"], await wire.CommandAsync("b4", "CREATE \"Tom&Jerry\""));
+        Assert.Matches(@"^b3 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await wire.CommandAsync("b3", "CREATE \"Entwürfe/Über\"")));
+        Assert.Matches(@"^b4 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await wire.CommandAsync("b4", "CREATE \"Tom&Jerry\"")));
         Assert.Equal(["* STATUS \"Entwürfe/Über\" (MESSAGES 0)", "b5 OK STATUS completed"], await wire.CommandAsync("b5", "STATUS \"Entwürfe/Über\" (MESSAGES)"));
         Assert.StartsWith("b6 OK [READ-ONLY]", (await wire.CommandAsync("b6", "EXAMINE \"Entwürfe/Über\""))[^1], StringComparison.Ordinal);
         await wire.SendAsync([.. "b7 CREATE \"Entw"u8, 0xFC, .. "rfe2\"\r\n"u8]);
@@ -149,5 +152,55 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         Assert.Contains("* LIST (\\HasChildren) \"/\" \"Entw&APw-rfe\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Entw&APw-rfe/&ANw-ber\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Tom&-Jerry\"", list);
+    }
+
+    private static string Literal(string message) => $"{{{Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}";
+
+    /// <summary>
+    /// OBJECTID (RFC 8474): CREATE's OK names the MAILBOXID, STATUS and SELECT report it, RENAME keeps it and a new folder
+    /// of an old name gets another; EMAILID follows a message through COPY; THREADID is shared by a reply and its original;
+    /// SEARCH finds by both.
+    /// </summary>
+    [Fact]
+    public async Task Object_ids_name_mailboxes_messages_and_threads()
+    {
+        await using var wire = await SignedInAsync("objectid");
+        Assert.Contains(" OBJECTID ", (await wire.CommandAsync("a0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        var created = await wire.CommandAsync("a1", "CREATE Projects");
+        var mailboxId = Regex.Match(created[^1], @"^a1 OK \[MAILBOXID \(([A-Za-z0-9_-]+)\)\] CREATE completed$").Groups[1].Value;
+        Assert.NotEmpty(mailboxId);
+        Assert.Equal([$"* STATUS \"Projects\" (MAILBOXID ({mailboxId}) MESSAGES 0)", "a2 OK STATUS completed"], await wire.CommandAsync("a2", "STATUS Projects (MAILBOXID MESSAGES)"));
+        await wire.CommandAsync("a3", "RENAME Projects Done");
+        Assert.Equal($"* STATUS \"Done\" (MAILBOXID ({mailboxId}))", (await wire.CommandAsync("a4", "STATUS Done (MAILBOXID)"))[0]);
+        Assert.Contains($"* OK [MAILBOXID ({mailboxId})] Ok", await wire.CommandAsync("a5", "EXAMINE Done"));
+        var again = await wire.CommandAsync("a6", "CREATE Projects");
+        Assert.DoesNotContain(mailboxId, again[^1], StringComparison.Ordinal);
+        await wire.CommandAsync("a7", "DELETE Projects");
+        Assert.DoesNotContain(mailboxId, (await wire.CommandAsync("a8", "CREATE Projects"))[^1], StringComparison.Ordinal);
+
+        const string original = "Message-ID: <root@example.com>\r\nSubject: Plan\r\n\r\nfirst\r\n";
+        const string reply = "Message-ID: <re@example.com>\r\nIn-Reply-To: <root@example.com>\r\nReferences: <root@example.com>\r\nSubject: Re: Plan\r\n\r\nsecond\r\n";
+        const string other = "Message-ID: <other@example.com>\r\nSubject: Lunch\r\n\r\nthird\r\n";
+        foreach (var message in new[] { original, reply, other })
+        {
+            Assert.StartsWith("p OK", (await wire.CommandAsync("p", "APPEND INBOX " + Literal(message)))[^1], StringComparison.Ordinal);
+        }
+        await wire.CommandAsync("b1", "SELECT INBOX");
+        var fetched = await wire.CommandAsync("b2", "FETCH 1:3 (EMAILID THREADID)");
+        var ids = fetched.SkipLast(1).Select(l => Regex.Match(l, @"^\* \d FETCH \(EMAILID \((E[0-9a-f]+)\) THREADID \((T[0-9a-f]+)\)\)$")).ToList();
+        Assert.All(ids, m => Assert.True(m.Success, string.Join("\n", fetched)));
+        var (emails, threads) = (ids.Select(m => m.Groups[1].Value).ToList(), ids.Select(m => m.Groups[2].Value).ToList());
+        Assert.Equal(3, emails.Distinct().Count());
+        Assert.Equal(threads[0], threads[1]);
+        Assert.NotEqual(threads[0], threads[2]);
+        Assert.Equal(["* SEARCH 1 2", "b3 OK SEARCH completed"], await wire.CommandAsync("b3", $"SEARCH THREADID {threads[0]}"));
+        Assert.Equal(["* SEARCH 3", "b4 OK SEARCH completed"], await wire.CommandAsync("b4", $"SEARCH EMAILID {emails[2]}"));
+        Assert.Equal(["* SEARCH", "b5 OK SEARCH completed"], await wire.CommandAsync("b5", "SEARCH EMAILID Enothere"));
+        Assert.Equal(["b6 BAD Expected an object id"], await wire.CommandAsync("b6", "SEARCH EMAILID \"E1\""));
+
+        // COPY keeps the message's id (RFC 8474 §5.1).
+        await wire.CommandAsync("c1", "COPY 1 Done");
+        await wire.CommandAsync("c2", "SELECT Done");
+        Assert.Equal([$"* 1 FETCH (UID 1 EMAILID ({emails[0]}) THREADID ({threads[0]}))", "c3 OK UID FETCH completed"], await wire.CommandAsync("c3", "UID FETCH 1 (EMAILID THREADID)"));
     }
 }

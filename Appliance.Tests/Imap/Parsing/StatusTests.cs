@@ -12,10 +12,10 @@ public class StatusTests
     [Fact]
     public void Every_status_att_parses_and_keeps_its_wire_name()
     {
-        var arguments = Parse("\"Entw&APw-rfe\" (MESSAGES recent UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ deleted)");
+        var arguments = Parse("\"Entw&APw-rfe\" (MESSAGES recent UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ deleted MailboxId)");
         Assert.Equal("Entwürfe", arguments.Mailbox);
         Assert.Equal(Enum.GetValues<StatusAttribute>(), arguments.Items);
-        Assert.Equal("MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ DELETED", string.Join(' ', arguments.Items.Select(StatusArguments.Name)));
+        Assert.Equal("MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE HIGHESTMODSEQ DELETED MAILBOXID", string.Join(' ', arguments.Items.Select(StatusArguments.Name)));
         Assert.Equal([StatusAttribute.Unseen], Parse("INBOX (UNSEEN)").Items);
     }
 

@@ -57,6 +57,8 @@ public sealed class SelectCommand : ImapCommand
         }
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDVALIDITY {state.Uidvalidity}] UIDs valid"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDNEXT {state.Uidnext}] Predicted next UID"));
+        // RFC 8474 §4.2.
+        session.WriteLine($"* OK [MAILBOXID ({ObjectIds.Mailbox(state)})] Ok");
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [HIGHESTMODSEQ {state.Highestmodseq}] Highest"));
         // RFC 7162 §3.2.5: with another UIDVALIDITY the client's state is void, and the rest of the parameter is ignored.
         if (arguments.Qresync is { } resync && resync.Uidvalidity == state.Uidvalidity)

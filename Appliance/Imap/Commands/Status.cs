@@ -4,7 +4,7 @@ using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, SIZE (RFC 8438), DELETED (RFC 9051) and HIGHESTMODSEQ.</summary>
+/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, SIZE (RFC 8438), DELETED (RFC 9051), MAILBOXID (RFC 8474) and HIGHESTMODSEQ.</summary>
 public sealed class StatusCommand : ImapCommand
 {
     public override IReadOnlyList<string> Names => ["STATUS"];
@@ -37,6 +37,11 @@ public sealed class StatusCommand : ImapCommand
         var values = new List<string>();
         foreach (var item in items)
         {
+            if (item == StatusAttribute.MailboxId)
+            {
+                values.Add($"MAILBOXID ({ObjectIds.Mailbox(mailbox)})");
+                continue;
+            }
             var value = item switch
             {
                 StatusAttribute.Messages => entries.Count,

@@ -191,6 +191,19 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
         return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
     }
 
+    /// <summary><c>objectid = 1*255(ALPHA / DIGIT / "_" / "-")</c> (RFC 8474 §7), as sent: ids are case-sensitive.</summary>
+    public string ReadObjectId()
+    {
+        var start = _position;
+        while (_position < _command.Length && (char.IsAsciiLetterOrDigit((char)Peek) || Peek is (byte)'_' or (byte)'-'))
+        {
+            _position++;
+        }
+        return _position - start is > 0 and <= 255
+            ? Encoding.ASCII.GetString(Span[start.._position])
+            : throw new ImapSyntaxException(_position == start ? "Expected an object id" : "Object id too long");
+    }
+
     /// <summary><c>nstring = string / nil</c>: null for NIL.</summary>
     public string? ReadNString()
     {

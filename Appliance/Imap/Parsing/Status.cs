@@ -2,7 +2,7 @@ namespace Appliance.Imap.Parsing;
 
 /// <summary>
 /// <c>status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN"</c> (RFC 3501), with
-/// <c>"SIZE"</c> (RFC 8438), <c>"DELETED"</c> (RFC 9051 §6.3.11) and <c>"HIGHESTMODSEQ"</c> (RFC 7162 §3.1.2.2).
+/// <c>"SIZE"</c> (RFC 8438), <c>"DELETED"</c> (RFC 9051 §6.3.11), <c>"MAILBOXID"</c> (RFC 8474) and <c>"HIGHESTMODSEQ"</c> (RFC 7162 §3.1.2.2).
 /// The names are the wire names.
 /// </summary>
 public enum StatusAttribute
@@ -15,6 +15,8 @@ public enum StatusAttribute
     Size,
     HighestModseq,
     Deleted,
+    /// <summary>RFC 8474 §4.3 <c>"MAILBOXID"</c>: answered <c>MAILBOXID (objectid)</c>.</summary>
+    MailboxId,
 }
 
 /// <summary>
@@ -57,6 +59,7 @@ public sealed record StatusArguments(string Mailbox, IReadOnlyList<StatusAttribu
                 "SIZE" => StatusAttribute.Size,
                 "HIGHESTMODSEQ" => StatusAttribute.HighestModseq,
                 "DELETED" => StatusAttribute.Deleted,
+                "MAILBOXID" => StatusAttribute.MailboxId,
                 _ => throw new ImapSyntaxException($"Unknown STATUS item {name}"),
             });
         }
