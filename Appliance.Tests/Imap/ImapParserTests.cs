@@ -259,4 +259,34 @@ public class ImapParserTests
             Assert.Equal(FrameKind.FatalLiteralTooLarge, (await reader.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Kind);
         }
     }
+
+    /// <summary>
+    /// RFC 7888 §5 with LITERAL+ off: a non-synchronizing literal of 4096 octets is taken; one of 4097 is read and dropped
+    /// with the rest of its command (another non-synchronizing literal included), the tag kept for the BAD, and the next
+    /// command is read in step. With LITERAL+ on (the default) the same command is taken whole.
+    /// </summary>
+    [Fact]
+    public async Task Literal_minus_drops_a_non_synchronizing_literal_over_4096_octets_and_stays_in_step()
+    {
+        var input = Encoding.ASCII.GetBytes("a1 APPEND INBOX {4096+}\r\n" + new string('x', 4096) + "\r\n"
+            + "a2 APPEND INBOX {4097+}\r\n" + new string('y', 4097) + " {3+}\r\nabc\r\n"
+            + "a3 NOOP\r\n");
+        var minus = new ImapCommandReader(new ImapOptions { LiteralPlus = false });
+        await using (var split = new Split(input, [1000, 4200, 8000]))
+        {
+            await split.FeedAsync();
+            var first = await minus.ReadAsync(split.Loop, () => throw new InvalidOperationException("no continuation for {n+}"), Timeout.InfiniteTimeSpan);
+            Assert.Equal((FrameKind.Command, 23 + 2 + 4096), (first.Kind, first.Bytes.Length));
+            var second = await minus.ReadAsync(split.Loop, () => throw new InvalidOperationException("no continuation for {n+}"), Timeout.InfiniteTimeSpan);
+            Assert.Equal((FrameKind.NonSyncLiteralTooLarge, "a2"), (second.Kind, second.Tag));
+            Assert.Equal("a3 NOOP", Encoding.ASCII.GetString((await minus.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Bytes.Span));
+        }
+        var plus = new ImapCommandReader(new ImapOptions());
+        await using (var split = new Split(input, []))
+        {
+            await split.FeedAsync();
+            await plus.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan);
+            Assert.Equal(FrameKind.Command, (await plus.ReadAsync(split.Loop, () => Task.CompletedTask, Timeout.InfiniteTimeSpan)).Kind);
+        }
+    }
 }

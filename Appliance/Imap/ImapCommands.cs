@@ -47,7 +47,7 @@ public static class ImapCommands
     public static string Capabilities(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var caps = new List<string> { "IMAP4rev1" };
+        var caps = new List<string> { "IMAP4rev1", ImapSession.Rev2Capability };
         if (session.State == ImapState.NotAuthenticated)
         {
             if (!session.IsTls) caps.Add("STARTTLS");
@@ -60,8 +60,10 @@ public static class ImapCommands
                 caps.Add("LOGINDISABLED");
             }
         }
-        caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
-            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        // RFC 7888: LITERAL+ takes any size; LITERAL- (also part of IMAP4rev2) up to 4096 octets.
+        caps.AddRange(session.Services.Options.LiteralPlus ? ["SASL-IR", "LITERAL+", "LITERAL-"] : ["SASL-IR", "LITERAL-"]);
+        caps.AddRange(["ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
+            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE", ImapSession.Utf8AcceptCapability, ObjectIds.Capability, "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return string.Join(' ', caps);
     }
 }

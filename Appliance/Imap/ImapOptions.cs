@@ -11,6 +11,13 @@ public sealed class ImapOptions
     /// <summary>Largest literal (an APPENDed message); bigger ones get NO [TOOBIG]. Default 50 MiB, as SMTP's message size.</summary>
     public long MaxLiteralSize { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Whether non-synchronizing literals of any size are taken (RFC 7888 LITERAL+, advertised with LITERAL-). Off, only
+    /// LITERAL- is offered: one over 4096 octets is read, discarded and answered BAD [TOOBIG] (RFC 7888 §5). On by
+    /// default: clients that send big ones (imaplib's APPEND does not; MailKit and K-9 may) save a round trip each.
+    /// </summary>
+    public bool LiteralPlus { get; set; } = true;
+
     /// <summary>Minutes an idle or silent session is kept. RFC 3501 §5.4: at least 30.</summary>
     public int IdleTimeoutMinutes { get; set; } = 30;
 

@@ -82,6 +82,21 @@ public sealed partial class ImapSession
     public HashSet<string> Enabled { get; } = new(StringComparer.OrdinalIgnoreCase);
     public CancellationToken Cancellation { get; }
 
+    /// <summary>RFC 9051's capability, which ENABLE IMAP4rev2 turns on for the session (RFC 9051 §6.3.1).</summary>
+    public const string Rev2Capability = "IMAP4rev2";
+
+    /// <summary>RFC 6855's capability: UTF-8 mailbox names (and quoted strings) once enabled.</summary>
+    public const string Utf8AcceptCapability = "UTF8=ACCEPT";
+
+    /// <summary>
+    /// Whether the client enabled IMAP4rev2: no \Recent and no RECENT response, SEARCH answered with ESEARCH, a LIST
+    /// response in SELECT, UTF-8 mailbox names (RFC 9051 Appendix E).
+    /// </summary>
+    public bool Rev2 => Enabled.Contains(Rev2Capability);
+
+    /// <summary>Whether mailbox names go both ways as UTF-8 instead of modified UTF-7 (RFC 6855 §3, RFC 9051 §5.1).</summary>
+    public bool Utf8Names => Rev2 || Enabled.Contains(Utf8AcceptCapability);
+
     /// <summary>The UIDs SEARCH ... SAVE kept, for "$" (RFC 5182).</summary>
     public IReadOnlyList<long> SavedSearch { get; set; } = [];
 
@@ -144,13 +159,17 @@ public sealed partial class ImapSession
                 WriteLine($"{frame.Tag ?? "*"} NO [TOOBIG] Literal too large (the limit is {(User is null ? Math.Min(ImapCommandReader.PreAuthLiteralLimit, Services.Options.MaxLiteralSize) : Services.Options.MaxLiteralSize)} octets)");
                 await FlushAsync().ConfigureAwait(false);
                 return true;
+            case FrameKind.NonSyncLiteralTooLarge:
+                WriteLine($"{frame.Tag ?? "*"} BAD [TOOBIG] Non-synchronizing literals are limited to {ImapCommandReader.LiteralMinusLimit} octets (LITERAL-)");
+                await FlushAsync().ConfigureAwait(false);
+                return CountBad();
             case FrameKind.FatalLiteralTooLarge:
                 WriteLine("* BYE [TOOBIG] Literal too large; closing");
                 await FlushAsync().ConfigureAwait(false);
                 return false;
         }
 
-        var parser = new ImapParser(frame.Bytes);
+        var parser = new ImapParser(frame.Bytes) { Utf8Mailboxes = Utf8Names };
         string tag;
         try
         {
@@ -263,8 +282,30 @@ public sealed partial class ImapSession
     /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 (RFC 3501 §5.1.3).</summary>
     public static string DecodeMailbox(string sent) => ImapParser.DecodeMailbox(sent);
 
-    /// <summary>A mailbox name for a response: modified UTF-7, quoted.</summary>
+    /// <summary>A mailbox name for a response outside a session's encoding: modified UTF-7, quoted.</summary>
     public static string EncodeMailbox(string name) => ImapString.Quote(ModifiedUtf7.Encode(name));
+
+    /// <summary>
+    /// A mailbox name for a response to this client: a UTF-8 quoted string once it enabled UTF8=ACCEPT or IMAP4rev2
+    /// (RFC 6855 §3: no modified UTF-7 then), modified UTF-7 before.
+    /// </summary>
+    public string MailboxName(string name) => Utf8Names ? ImapString.QuoteUtf8(name) : EncodeMailbox(name);
+
+    /// <summary>
+    /// RFC 9051 §6.3.4/§6.3.6: when the name a CREATE or RENAME made differs from the one the client sent (this server
+    /// spells INBOX in capitals, "inbox/Work" becomes "INBOX/Work"), an IMAP4rev2 client is told with a LIST response
+    /// that carries the name it sent as OLDNAME. A trailing separator is only a hint (RFC 3501 §6.3.3), no difference.
+    /// </summary>
+    public void AnnounceNormalized(string name, string asSent)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(asSent);
+        var sent = asSent.TrimEnd('/');
+        if (Rev2 && !string.Equals(name.TrimEnd('/'), sent, StringComparison.Ordinal))
+        {
+            WriteLine($"* LIST () \"/\" {MailboxName(name.TrimEnd('/'))} (\"OLDNAME\" ({MailboxName(sent)}))");
+        }
+    }
 
     private string StateText(ImapCommand command) => State switch
     {
@@ -294,7 +335,9 @@ public sealed partial class ImapSession
 
     public void Select(SelectedMailbox mailbox)
     {
+        ArgumentNullException.ThrowIfNull(mailbox);
         Selected?.Dispose();
+        mailbox.ShowsRecent = !Rev2;
         Selected = mailbox;
         State = ImapState.Selected;
     }

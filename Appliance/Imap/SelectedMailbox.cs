@@ -99,6 +99,12 @@ public sealed class SelectedMailbox : IDisposable
     public int RecentCount => _recent.Count;
 
     /// <summary>
+    /// Whether the client hears of \Recent: FETCH FLAGS with it and the RECENT response. RFC 9051 has neither, so a
+    /// session that enabled IMAP4rev2 turns this off (Appendix E); SEARCH RECENT still works from the same view.
+    /// </summary>
+    public bool ShowsRecent { get; set; } = true;
+
+    /// <summary>
     /// <c>* FLAGS</c>: the system flags and every keyword in use here, so that clients can offer them as tags
     /// (RFC 3501 §7.2.6). Keywords a client has not used yet can still be stored: PERMANENTFLAGS says \*.
     /// </summary>
@@ -169,11 +175,11 @@ public sealed class SelectedMailbox : IDisposable
         return index >= 0 ? _flags[index] : "";
     }
 
-    /// <summary>The flag list as a client sees it, \Recent included.</summary>
+    /// <summary>The flag list as a client sees it, \Recent included unless <see cref="ShowsRecent"/> is off.</summary>
     public string FlagList(long uid)
     {
         var flags = MessageFlags.Parse(FlagsOf(uid)).ToList();
-        if (_recent.Contains(uid))
+        if (ShowsRecent && _recent.Contains(uid))
         {
             flags.Add(MessageFlags.Recent);
         }
@@ -348,7 +354,10 @@ public sealed class SelectedMailbox : IDisposable
                 }
             }
             session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_uids.Count} EXISTS"));
-            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_recent.Count} RECENT"));
+            if (ShowsRecent)
+            {
+                session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_recent.Count} RECENT"));
+            }
         }
     }
 

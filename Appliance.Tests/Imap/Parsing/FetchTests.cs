@@ -49,6 +49,7 @@ public class FetchTests
     [InlineData("1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)]<0.100> BODYSTRUCTURE)",
         "Uid, Flags, BODY[HEADER.FIELDS (SUBJECT FROM)] peek<0.100>, BodyStructure")]
     [InlineData("1 (ENVELOPE)", "Envelope")]
+    [InlineData("1 (emailid THREADID UID)", "EmailId, ThreadId, Uid")]
     public void Valid_fetch_atts_parse_to_their_items(string text, string expected)
     {
         var arguments = Parse(text);
@@ -146,6 +147,7 @@ public class FetchTests
         { "7 BODY[]", ["7 BODY"] },
         { "7 RFC822.HEADER", ["7 RFC822"] },
         { "1 BODYSTRUCTURE", ["1 BODY"] },
+        { "1:* (EMAILID THREADID)", [] },
     };
 
     /// <summary>

@@ -25,6 +25,7 @@ public class SearchTests
         SearchAddress address => $"{address.Field} \"{address.Value}\"",
         SearchText text => (text.BodyOnly ? "BODY" : "TEXT") + $" \"{text.Value}\"",
         SearchModseq modseq => "MODSEQ " + N(modseq.Modseq),
+        SearchObjectId id => (id.Thread ? "THREADID " : "EMAILID ") + id.Id,
         _ => throw new ArgumentOutOfRangeException(nameof(key)),
     };
 
@@ -53,6 +54,7 @@ public class SearchTests
     [InlineData("OR OR SEEN FLAGGED NOT DELETED", "OR OR \\Seen \\Flagged NOT \\Deleted")]
     [InlineData("MODSEQ 620162338", "MODSEQ 620162338")]
     [InlineData("MODSEQ \"/flags/\\\\draft\" all 620162338", "MODSEQ 620162338")]
+    [InlineData("EMAILID Eabc_12-Z threadid T42", "(EMAILID Eabc_12-Z THREADID T42)")]
     public void Valid_search_keys_parse_to_their_tree(string text, string expected) =>
         Assert.Equal(expected, Describe(Parse(text).Key));
 
@@ -104,6 +106,9 @@ public class SearchTests
     [InlineData("CHARSET UTF-8", "Missing argument")]
     [InlineData("MODSEQ 9223372036854775808", "Number too large")]
     [InlineData("MODSEQ \"/flags/\\\\seen\" all", "Missing argument")]
+    [InlineData("EMAILID", "Missing argument")]
+    [InlineData("EMAILID \"E1\"", "Expected an object id")]
+    [InlineData("THREADID T1!", "Unexpected extra arguments")]
     public void Malformed_search_is_a_syntax_error_with_its_bad_text(string text, string bad) =>
         Assert.Equal(bad, Assert.Throws<ImapSyntaxException>(() => Parse(text)).Message);
 
@@ -114,6 +119,7 @@ public class SearchTests
         { "OR (UID 1:5) (MODSEQ \"/flags/\\\\draft\" all 17)", [] },
         { "NOT 2,4:*", ["NOT 2", "NOT 2,4"] },
         { "UNSEEN", [] },
+        { "(OR EMAILID E0f3a THREADID T9-x_)", [] },
     };
 
     /// <summary>
@@ -124,5 +130,13 @@ public class SearchTests
     public void Every_proper_prefix_is_a_syntax_error_unless_complete_itself(string input, string[] complete)
     {
         Prefixes.AssertEachIsASyntaxErrorUnlessComplete(input, complete, s => Parse(s), a => Assert.NotNull(a.Key));
+    }
+
+    /// <summary>RFC 8474 §7: an objectid is at most 255 characters.</summary>
+    [Fact]
+    public void Object_ids_are_bounded()
+    {
+        Assert.Equal(("EMAILID " + new string('a', 255)), Describe(Parse("EMAILID " + new string('a', 255)).Key));
+        Assert.Equal("Object id too long", Assert.Throws<ImapSyntaxException>(() => Parse("EMAILID " + new string('a', 256))).Message);
     }
 }

@@ -12,7 +12,7 @@ internal static class Acl
     public static async Task<Target> ReadTargetAsync(ImapSession session, ImapParser args, bool administer)
     {
         args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(args.ReadAString());
+        var name = args.ReadMailbox();
         var mailbox = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false)
             ?? throw new ImapNoException("NONEXISTENT", "No such mailbox");
         if (administer && !mailbox.Has('a'))
@@ -21,6 +21,6 @@ internal static class Acl
         }
         // A public folder has no owner; administrators hold every right on it.
         var owner = mailbox.Personal ? session.User!.Address : MailboxResolver.IsPublic(mailbox.Name) ? null : mailbox.Name.Split('/')[1];
-        return new Target(mailbox, ImapSession.EncodeMailbox(mailbox.Name), owner);
+        return new Target(mailbox, session.MailboxName(mailbox.Name), owner);
     }
 }

@@ -9,7 +9,7 @@ public sealed class DeleteCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var name = request.Args.ReadMailbox();
         request.Args.ExpectEnd();
         if (MailboxResolver.IsPublic(name))
         {

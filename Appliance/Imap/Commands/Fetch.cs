@@ -9,7 +9,8 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.5 FETCH and UID FETCH: UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
 /// BODYSTRUCTURE, BODY[section]&lt;partial&gt;, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT, the macros
-/// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162).
+/// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162), OBJECTID's
+/// EMAILID and THREADID (RFC 8474).
 /// Reading a body without PEEK sets \Seen in a read-write mailbox, and the new flags are sent along.
 /// </summary>
 public sealed class FetchCommand : ImapCommand
@@ -94,6 +95,10 @@ public sealed class FetchCommand : ImapCommand
             }
         }
         var modseqs = rows.ToDictionary(r => r.Uid, r => r.Modseq);
+        // THREADID (and PREVIEW) come from the webmail's summaries, made now for bodies that have none yet.
+        var summaries = items.Any(i => i.Attribute is FetchAttribute.ThreadId)
+            ? (await session.Services.Summaries.ByUidsAsync(selected.Id, [.. rows.Select(r => r.Uid)], session.Cancellation).ConfigureAwait(false)).ToDictionary(l => l.Uid, l => l.Summary)
+            : null;
         var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
         var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
         var needsParts = items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false });
@@ -144,6 +149,13 @@ public sealed class FetchCommand : ImapCommand
                         break;
                     case FetchAttribute.Modseq:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"MODSEQ ({(seenNow.Contains(row.Uid) ? selected.HighestModseq : modseqs[row.Uid])})"));
+                        break;
+                    case FetchAttribute.EmailId:
+                        session.Write($"EMAILID ({ObjectIds.Email(row.BlobHash)})");
+                        break;
+                    case FetchAttribute.ThreadId:
+                        // RFC 8474 §5.2: NIL for a message in no thread; here only one gone between the two reads.
+                        session.Write(summaries!.TryGetValue(row.Uid, out var summary) ? $"THREADID ({ObjectIds.Thread(summary.ThreadKey)})" : "THREADID NIL");
                         break;
                     case FetchAttribute.InternalDate:
                         session.Write("INTERNALDATE \"" + row.InternalDate.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + row.InternalDate.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"");

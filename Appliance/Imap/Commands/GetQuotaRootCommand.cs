@@ -9,18 +9,18 @@ public sealed class GetQuotaRootCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var name = request.Args.ReadMailbox();
         request.Args.ExpectEnd();
         var mailbox = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false)
             ?? throw new ImapNoException("NONEXISTENT", "No such mailbox");
         if (mailbox.Personal)
         {
-            session.WriteLine($"* QUOTAROOT {ImapSession.EncodeMailbox(name)} \"\"");
+            session.WriteLine($"* QUOTAROOT {session.MailboxName(name)} \"\"");
             await Quota.WriteAsync(session, "", session.User!.Id).ConfigureAwait(false);
         }
         else
         {
-            session.WriteLine($"* QUOTAROOT {ImapSession.EncodeMailbox(mailbox.Name)}");
+            session.WriteLine($"* QUOTAROOT {session.MailboxName(mailbox.Name)}");
         }
         await session.OkAsync(request, "GETQUOTAROOT completed").ConfigureAwait(false);
     }

@@ -70,7 +70,7 @@ public sealed class ListCommand : ImapCommand
             if (selectSubscribed && !isSubscribed && !childInfo) continue;
             if (lsub && !isSubscribed)
             {
-                session.WriteLine($"* LSUB (\\Noselect) \"/\" {ImapSession.EncodeMailbox(entry.Name)}");
+                session.WriteLine($"* LSUB (\\Noselect) \"/\" {session.MailboxName(entry.Name)}");
                 continue;
             }
             var attributes = new List<string>(entry.Attributes);
@@ -80,7 +80,7 @@ public sealed class ListCommand : ImapCommand
             }
             if (returnSubscribed && isSubscribed) attributes.Insert(entry.Exists ? attributes.Count : 0, "\\Subscribed");
             if (entry.SpecialUse is not null && (returnSpecialUse || !lsub)) attributes.Add(entry.SpecialUse);
-            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {ImapSession.EncodeMailbox(entry.Name)}{(childInfo && !lsub ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
+            session.WriteLine($"* {request.Name} ({string.Join(' ', attributes)}) \"/\" {session.MailboxName(entry.Name)}{(childInfo && !lsub ? " (CHILDINFO (\"SUBSCRIBED\"))" : "")}");
             if (status.Count > 0 && entry.Exists && !entry.Attributes.Contains("\\Noselect"))
             {
                 await StatusCommand.WriteStatusAsync(session, entry.Name, status).ConfigureAwait(false);

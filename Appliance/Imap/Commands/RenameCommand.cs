@@ -9,9 +9,10 @@ public sealed class RenameCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var from = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var from = request.Args.ReadMailbox();
         request.Args.ReadSpace();
-        var to = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var sent = request.Args.ReadAString();
+        var to = request.Args.Mailbox(sent);
         request.Args.ExpectEnd();
         if (MailboxResolver.IsShared(to) || MailboxResolver.IsShared(from) || MailboxResolver.IsPublic(to) || MailboxResolver.IsPublic(from))
         {
@@ -23,6 +24,7 @@ public sealed class RenameCommand : ImapCommand
         {
             session.Services.Events.Changed(mailbox.Id);
         }
+        session.AnnounceNormalized(to, request.Args.MailboxAsSent(sent));
         await session.OkAsync(request, "RENAME completed").ConfigureAwait(false);
     }
 }

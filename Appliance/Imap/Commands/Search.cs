@@ -9,7 +9,7 @@ namespace Appliance.Imap.Commands;
 
 /// <summary>
 /// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
-/// MODSEQ (RFC 7162), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
+/// MODSEQ (RFC 7162), EMAILID and THREADID (RFC 8474), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
 /// Text criteria match case-insensitively in decoded header values (FROM, TO, CC, BCC in the parsed addresses) and decoded
 /// text parts; TEXT and
 /// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
@@ -66,8 +66,9 @@ public sealed class SearchCommand : ImapCommand
         var arguments = SearchArguments.Parse(request.Args, request.Uid);
         var selected = session.Selected!;
         CheckCharset(arguments.Charset);
-        var returns = arguments.Return ?? [];
-        var extended = arguments.Return is not null;
+        // RFC 9051 §6.4.4: for IMAP4rev2 every SEARCH answers with ESEARCH, and no RETURN means RETURN (ALL).
+        var returns = arguments.Return ?? (session.Rev2 ? ["ALL"] : []);
+        var extended = arguments.Return is not null || session.Rev2;
         var (found, usesModseq) = await MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
         var numbers = found.Select(r => request.Uid ? r.Uid : selected.SequenceOf(r.Uid)).ToList();
         var modseq = usesModseq && found.Count > 0 ? ResultModseq(found, returns) : (long?)null;
@@ -136,6 +137,13 @@ public sealed class SearchCommand : ImapCommand
         }
 
         var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
+        if (compiler.ThreadIds is { } threads)
+        {
+            foreach (var listed in await session.Services.Summaries.ByUidsAsync(selected.Id, [.. selected.Uids], session.Cancellation).ConfigureAwait(false))
+            {
+                threads[listed.Uid] = ObjectIds.Thread(listed.Summary.ThreadKey);
+            }
+        }
         if (queries.Count > 0)
         {
             var index = session.Services.TextIndex;
@@ -188,6 +196,9 @@ public sealed class SearchCommand : ImapCommand
     {
         public List<IndexQuery> Queries { get; } = [];
         public bool UsesModseq { get; private set; }
+
+        /// <summary>THREADID per UID, filled from the summaries before matching when a THREADID criterion needs it.</summary>
+        public Dictionary<long, string>? ThreadIds { get; private set; }
 
         /// <summary>Whether some criterion reads the message (headers, Date:, or text the index cannot serve).</summary>
         public bool ReadsMessage { get; set; }
@@ -246,6 +257,11 @@ public sealed class SearchCommand : ImapCommand
                     return text.BodyOnly
                         ? c => Contains(c.Text.Body, text.Value)
                         : c => Contains(c.Text.Headers, text.Value) || Contains(c.Text.Body, text.Value);
+                case SearchObjectId { Thread: false } email:
+                    return c => string.Equals(ObjectIds.Email(c.Row.BlobHash), email.Id, StringComparison.Ordinal);
+                case SearchObjectId thread:
+                    var threads = ThreadIds ??= [];
+                    return c => threads.TryGetValue(c.Row.Uid, out var id) && string.Equals(id, thread.Id, StringComparison.Ordinal);
                 case SearchModseq modseq:
                     UsesModseq = true;
                     return c => c.Row.Modseq >= modseq.Modseq;

@@ -41,14 +41,24 @@ public sealed class SelectCommand : ImapCommand
         session.WriteLine(selected.FlagsLine);
         session.WriteLine(selected.PermanentFlagsLine);
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.Count} EXISTS"));
-        session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.RecentCount} RECENT"));
-        var firstUnseen = selected.Uids.FirstOrDefault(u => !MessageFlags.Has(selected.FlagsOf(u), MessageFlags.Seen));
+        // RFC 9051 §6.3.2 (Appendix E): no RECENT and no UNSEEN code for IMAP4rev2, but a LIST response with the name.
+        if (session.Rev2)
+        {
+            session.WriteLine($"* LIST () \"/\" {session.MailboxName(mailbox.Name)}");
+        }
+        else
+        {
+            session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.RecentCount} RECENT"));
+        }
+        var firstUnseen = session.Rev2 ? 0 : selected.Uids.FirstOrDefault(u => !MessageFlags.Has(selected.FlagsOf(u), MessageFlags.Seen));
         if (firstUnseen > 0)
         {
             session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UNSEEN {selected.SequenceOf(firstUnseen)}] First unseen"));
         }
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDVALIDITY {state.Uidvalidity}] UIDs valid"));
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [UIDNEXT {state.Uidnext}] Predicted next UID"));
+        // RFC 8474 §4.2.
+        session.WriteLine($"* OK [MAILBOXID ({ObjectIds.Mailbox(state)})] Ok");
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* OK [HIGHESTMODSEQ {state.Highestmodseq}] Highest"));
         // RFC 7162 §3.2.5: with another UIDVALIDITY the client's state is void, and the rest of the parameter is ignored.
         if (arguments.Qresync is { } resync && resync.Uidvalidity == state.Uidvalidity)

@@ -4,7 +4,7 @@ using Appliance.Mailstore;
 
 namespace Appliance.Imap.Commands;
 
-/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, and SIZE (RFC 8438) and HIGHESTMODSEQ.</summary>
+/// <summary>RFC 3501 §6.3.10 STATUS: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, SIZE (RFC 8438), DELETED (RFC 9051), MAILBOXID (RFC 8474) and HIGHESTMODSEQ.</summary>
 public sealed class StatusCommand : ImapCommand
 {
     public override IReadOnlyList<string> Names => ["STATUS"];
@@ -37,6 +37,11 @@ public sealed class StatusCommand : ImapCommand
         var values = new List<string>();
         foreach (var item in items)
         {
+            if (item == StatusAttribute.MailboxId)
+            {
+                values.Add($"MAILBOXID ({ObjectIds.Mailbox(mailbox)})");
+                continue;
+            }
             var value = item switch
             {
                 StatusAttribute.Messages => entries.Count,
@@ -45,11 +50,12 @@ public sealed class StatusCommand : ImapCommand
                 StatusAttribute.UidValidity => mailbox.Uidvalidity,
                 StatusAttribute.Unseen => entries.Count(e => !MessageFlags.Has(e.Flags, MessageFlags.Seen)),
                 StatusAttribute.Size => await store.SizeAsync(mailbox.Id, session.Cancellation).ConfigureAwait(false),
+                StatusAttribute.Deleted => entries.Count(e => MessageFlags.Has(e.Flags, MessageFlags.Deleted)),
                 _ => mailbox.Highestmodseq,
             };
             values.Add(StatusArguments.Name(item) + " " + value.ToString(CultureInfo.InvariantCulture));
         }
-        session.WriteLine($"* STATUS {ImapSession.EncodeMailbox(resolved.Name)} ({string.Join(' ', values)})");
+        session.WriteLine($"* STATUS {session.MailboxName(resolved.Name)} ({string.Join(' ', values)})");
         return true;
     }
 }

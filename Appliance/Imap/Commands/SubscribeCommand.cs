@@ -9,7 +9,7 @@ public sealed class SubscribeCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = ImapSession.DecodeMailbox(request.Args.ReadAString());
+        var name = request.Args.ReadMailbox();
         request.Args.ExpectEnd();
         var subscribe = request.Name == "SUBSCRIBE";
         if (subscribe && await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false) is null)

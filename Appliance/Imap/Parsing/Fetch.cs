@@ -16,6 +16,10 @@ public enum FetchAttribute
     BodyStructure,
     /// <summary>CONDSTORE's <c>"MODSEQ"</c> (RFC 7162 §3.1.4.1).</summary>
     Modseq,
+    /// <summary>OBJECTID's <c>"EMAILID"</c> (RFC 8474 §5.1).</summary>
+    EmailId,
+    /// <summary>OBJECTID's <c>"THREADID"</c> (RFC 8474 §5.2).</summary>
+    ThreadId,
     /// <summary>Message bytes: <c>BODY[section]</c>, <c>BODY.PEEK[section]</c>, <c>RFC822</c>, <c>RFC822.HEADER</c>, <c>RFC822.TEXT</c>.</summary>
     Section,
 }
@@ -96,6 +100,8 @@ public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section =
     public static FetchItem Body { get; } = new(FetchAttribute.Body);
     public static FetchItem BodyStructure { get; } = new(FetchAttribute.BodyStructure);
     public static FetchItem Modseq { get; } = new(FetchAttribute.Modseq);
+    public static FetchItem EmailId { get; } = new(FetchAttribute.EmailId);
+    public static FetchItem ThreadId { get; } = new(FetchAttribute.ThreadId);
 
     /// <summary>Reading this item without PEEK marks the message \Seen (RFC 3501 §6.4.5).</summary>
     public bool SetsSeen => Attribute == FetchAttribute.Section && !Peek;
@@ -151,7 +157,8 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     /// <summary>
     /// <c>fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
     /// "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial]</c>,
-    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c>; the macros only where they stand alone.
+    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>; the macros
+    /// only where they stand alone.
     /// </summary>
     private static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
     {
@@ -169,6 +176,8 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
             case "ENVELOPE": return [FetchItem.Envelope];
             case "BODYSTRUCTURE": return [FetchItem.BodyStructure];
             case "MODSEQ": return [FetchItem.Modseq];
+            case "EMAILID": return [FetchItem.EmailId];
+            case "THREADID": return [FetchItem.ThreadId];
             // RFC 3501 §6.4.5: RFC822 is BODY[], RFC822.HEADER is BODY.PEEK[HEADER], RFC822.TEXT is BODY[TEXT].
             case "RFC822": return [new(FetchAttribute.Section, FetchSection.Whole, Peek: false, Label: "RFC822")];
             case "RFC822.HEADER": return [new(FetchAttribute.Section, FetchSection.Header, Peek: true, Label: "RFC822.HEADER")];

@@ -15,6 +15,11 @@ public enum FrameKind
     LiteralTooLarge,
     /// <summary>A non-synchronizing literal over the limit: the data is coming anyway, so the session ends (RFC 7888 §4).</summary>
     FatalLiteralTooLarge,
+    /// <summary>
+    /// A non-synchronizing literal over LITERAL-'s 4096 octets when LITERAL+ is off: its data and the rest of the command
+    /// were read and discarded, to be answered BAD [TOOBIG] (RFC 7888 §5).
+    /// </summary>
+    NonSyncLiteralTooLarge,
     /// <summary>The client closed the connection.</summary>
     End,
 }
@@ -32,6 +37,9 @@ public sealed class ImapCommandReader(ImapOptions options)
 {
     /// <summary>Literals of a client that has not signed in: a user name and a password, never a message.</summary>
     public const long PreAuthLiteralLimit = 8192;
+
+    /// <summary>RFC 7888 §5: the largest non-synchronizing literal LITERAL- allows.</summary>
+    public const long LiteralMinusLimit = 4096;
 
     /// <param name="idleTimeout">How long the client may be silent, for each line and each literal (the session's idle timer).</param>
     public async Task<ImapFrame> ReadAsync(SessionLoop loop, Func<Task> continueLiteral, TimeSpan idleTimeout, bool authenticated = true)
@@ -64,6 +72,10 @@ public sealed class ImapCommandReader(ImapOptions options)
                 var tag = TagOf(command.WrittenSpan);
                 return new ImapFrame(synchronizing ? FrameKind.LiteralTooLarge : FrameKind.FatalLiteralTooLarge, default, tag);
             }
+            if (!synchronizing && !options.LiteralPlus && size > LiteralMinusLimit)
+            {
+                return await DiscardAsync(loop, TagOf(command.WrittenSpan), size, limit - literals, idleTimeout).ConfigureAwait(false);
+            }
             if (synchronizing)
             {
                 await continueLiteral().ConfigureAwait(false);
@@ -73,6 +85,51 @@ public sealed class ImapCommandReader(ImapOptions options)
                 return new ImapFrame(FrameKind.End, default, null);
             }
         }
+    }
+
+    /// <summary>
+    /// Reads and drops an oversized non-synchronizing literal and what follows it of the command, so that the session
+    /// stays in step: further non-synchronizing literals within <paramref name="allowance"/> are dropped too; at a
+    /// synchronizing one the client waits for a continuation that does not come, and the BAD ends its command.
+    /// </summary>
+    private async Task<ImapFrame> DiscardAsync(SessionLoop loop, string? tag, long size, long allowance, TimeSpan idleTimeout)
+    {
+        var sink = new DiscardWriter();
+        while (true)
+        {
+            if (!await loop.ReadExactlyAsync(sink, size, idleTimeout).ConfigureAwait(false))
+            {
+                return new ImapFrame(FrameKind.End, default, null);
+            }
+            var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout).ConfigureAwait(false);
+            if (line.Status == LineStatus.Ended)
+            {
+                return new ImapFrame(FrameKind.End, default, null);
+            }
+            if (line.Bytes is not { } bytes || !TryLiteralSize(bytes, out size, out var synchronizing) || synchronizing)
+            {
+                return new ImapFrame(FrameKind.NonSyncLiteralTooLarge, default, tag);
+            }
+            allowance -= size;
+            if (allowance < 0)
+            {
+                return new ImapFrame(FrameKind.FatalLiteralTooLarge, default, tag);
+            }
+        }
+    }
+
+    /// <summary>Takes bytes and keeps none: one small buffer, written over.</summary>
+    private sealed class DiscardWriter : IBufferWriter<byte>
+    {
+        private readonly byte[] _buffer = new byte[16 * 1024];
+
+        public void Advance(int count)
+        {
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => sizeHint <= _buffer.Length ? _buffer : new byte[sizeHint];
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
     }
 
     /// <summary>Whether a line ends with <c>{n}</c> or <c>{n+}</c>.</summary>

@@ -18,6 +18,12 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
     private readonly ReadOnlyMemory<byte> _command = command;
     private int _position;
 
+    /// <summary>
+    /// Whether mailbox names are UTF-8 as sent (RFC 6855 §3 after ENABLE UTF8=ACCEPT, RFC 9051 §5.1 after ENABLE IMAP4rev2)
+    /// rather than modified UTF-7 (RFC 3501 §5.1.3). The session sets it from what the client enabled.
+    /// </summary>
+    public bool Utf8Mailboxes { get; init; }
+
     public int Position => _position;
     public bool AtEnd => _position >= _command.Length;
     private ReadOnlySpan<byte> Span => _command.Span;
@@ -157,13 +163,45 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
     /// <c>mailbox = "INBOX" / astring</c>, decoded from modified UTF-7 (RFC 3501 §5.1.3) and normalized as the
     /// mail store keeps names.
     /// </summary>
-    public string ReadMailbox() => DecodeMailbox(ReadAString());
+    public string ReadMailbox() => Mailbox(ReadAString());
+
+    /// <summary>A mailbox name decoded from this command's encoding but not normalized: what the client meant to call it.</summary>
+    public string MailboxAsSent(string sent)
+    {
+        ArgumentNullException.ThrowIfNull(sent);
+        return !Utf8Mailboxes && ModifiedUtf7.TryDecode(sent, out var name) ? name : sent;
+    }
+
+    /// <summary>A mailbox name as the client sent it, in this command's encoding (see <see cref="Utf8Mailboxes"/>), normalized.</summary>
+    public string Mailbox(string sent)
+    {
+        ArgumentNullException.ThrowIfNull(sent);
+        if (!Utf8Mailboxes)
+        {
+            return DecodeMailbox(sent);
+        }
+        // ReadAString's decoding turns bytes that are not UTF-8 into U+FFFD; a name must not be made of those.
+        return sent.Contains('\uFFFD', StringComparison.Ordinal) ? throw new ImapSyntaxException("Mailbox name is not valid UTF-8") : MailStore.Normalize(sent);
+    }
 
     /// <summary>A mailbox name as the client sent it, decoded from modified UTF-7 (RFC 3501 §5.1.3).</summary>
     public static string DecodeMailbox(string sent)
     {
         ArgumentNullException.ThrowIfNull(sent);
         return ModifiedUtf7.TryDecode(sent, out var name) ? MailStore.Normalize(name) : throw new ImapSyntaxException("Mailbox name is not valid modified UTF-7");
+    }
+
+    /// <summary><c>objectid = 1*255(ALPHA / DIGIT / "_" / "-")</c> (RFC 8474 §7), as sent: ids are case-sensitive.</summary>
+    public string ReadObjectId()
+    {
+        var start = _position;
+        while (_position < _command.Length && (char.IsAsciiLetterOrDigit((char)Peek) || Peek is (byte)'_' or (byte)'-'))
+        {
+            _position++;
+        }
+        return _position - start is > 0 and <= 255
+            ? Encoding.ASCII.GetString(Span[start.._position])
+            : throw new ImapSyntaxException(_position == start ? "Expected an object id" : "Object id too long");
     }
 
     /// <summary><c>nstring = string / nil</c>: null for NIL.</summary>

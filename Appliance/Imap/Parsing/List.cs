@@ -64,14 +64,14 @@ public sealed record ListArguments(
         {
             do
             {
-                patterns.Add(Pattern(args.ReadListMailbox()));
+                patterns.Add(Pattern(args, args.ReadListMailbox()));
             }
             while (args.TrySpace());
             args.Expect(')');
         }
         else
         {
-            patterns.Add(Pattern(args.ReadListMailbox()));
+            patterns.Add(Pattern(args, args.ReadListMailbox()));
         }
         var returnSubscribed = false;
         var returnSpecialUse = false;
@@ -113,5 +113,6 @@ public sealed record ListArguments(
     /// <c>list-mailbox</c> decoded like a name. Lenient where the reference is strict: a pattern is only compared, and one
     /// that is not valid modified UTF-7 (a lone "&amp;") simply matches no non-ASCII name, as Dovecot answers it.
     /// </summary>
-    private static string Pattern(string sent) => ModifiedUtf7.TryDecode(sent, out var decoded) ? decoded : sent;
+    /// With UTF-8 names (RFC 6855) the pattern is taken as sent.
+    private static string Pattern(ImapParser args, string sent) => !args.Utf8Mailboxes && ModifiedUtf7.TryDecode(sent, out var decoded) ? decoded : sent;
 }

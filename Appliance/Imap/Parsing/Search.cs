@@ -70,6 +70,9 @@ public sealed record SearchText(bool BodyOnly, string Value) : SearchKey;
 /// </summary>
 public sealed record SearchModseq(long Modseq) : SearchKey;
 
+/// <summary><c>"EMAILID" SP objectid</c> and <c>"THREADID" SP objectid</c> (RFC 8474 §6).</summary>
+public sealed record SearchObjectId(bool Thread, string Id) : SearchKey;
+
 /// <summary>
 /// A SEARCH or UID SEARCH command's arguments (RFC 3501 §6.4.4, ESEARCH RFC 4731, SEARCHRES RFC 5182):
 /// <c>search = "SEARCH" [search-return-opts] SP ["CHARSET" SP astring SP] search-key *(SP search-key)</c>,
@@ -212,6 +215,8 @@ public sealed record SearchArguments(bool Uid, IReadOnlyList<string>? Return, st
                 return new SearchHeader(field, args.ReadAString());
             case "BODY": args.ReadSpace(); return new SearchText(BodyOnly: true, args.ReadAString());
             case "TEXT": args.ReadSpace(); return new SearchText(BodyOnly: false, args.ReadAString());
+            case "EMAILID": args.ReadSpace(); return new SearchObjectId(Thread: false, args.ReadObjectId());
+            case "THREADID": args.ReadSpace(); return new SearchObjectId(Thread: true, args.ReadObjectId());
             case "MODSEQ":
                 args.ReadSpace();
                 if (args.NextIs('"'))

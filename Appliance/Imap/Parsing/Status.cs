@@ -2,7 +2,8 @@ namespace Appliance.Imap.Parsing;
 
 /// <summary>
 /// <c>status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN"</c> (RFC 3501), with
-/// <c>"SIZE"</c> (RFC 8438) and <c>"HIGHESTMODSEQ"</c> (RFC 7162 §3.1.2.2). The names are the wire names.
+/// <c>"SIZE"</c> (RFC 8438), <c>"DELETED"</c> (RFC 9051 §6.3.11), <c>"MAILBOXID"</c> (RFC 8474) and <c>"HIGHESTMODSEQ"</c> (RFC 7162 §3.1.2.2).
+/// The names are the wire names.
 /// </summary>
 public enum StatusAttribute
 {
@@ -13,6 +14,9 @@ public enum StatusAttribute
     Unseen,
     Size,
     HighestModseq,
+    Deleted,
+    /// <summary>RFC 8474 §4.3 <c>"MAILBOXID"</c>: answered <c>MAILBOXID (objectid)</c>.</summary>
+    MailboxId,
 }
 
 /// <summary>
@@ -54,6 +58,8 @@ public sealed record StatusArguments(string Mailbox, IReadOnlyList<StatusAttribu
                 "UNSEEN" => StatusAttribute.Unseen,
                 "SIZE" => StatusAttribute.Size,
                 "HIGHESTMODSEQ" => StatusAttribute.HighestModseq,
+                "DELETED" => StatusAttribute.Deleted,
+                "MAILBOXID" => StatusAttribute.MailboxId,
                 _ => throw new ImapSyntaxException($"Unknown STATUS item {name}"),
             });
         }
