@@ -27,7 +27,7 @@ public static class ImapCommands
         new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
         new StoreCommand(), new CopyCommand(), new SearchCommand(), new SortCommand(), new ThreadCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
         new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand(),
-        new GetMetadataCommand(), new SetMetadataCommand());
+        new GetMetadataCommand(), new SetMetadataCommand(), new NotifyCommand());
 
     private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
     {
@@ -62,7 +62,7 @@ public static class ImapCommands
             }
         }
         caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
-            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "METADATA", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "METADATA", "NOTIFY", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return string.Join(' ', caps);
     }
 }

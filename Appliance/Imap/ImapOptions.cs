@@ -58,4 +58,11 @@ public sealed class ImapOptions
 
     /// <summary>The server's /shared/admin entry (RFC 5464 §3.2.1), a URI; empty means mailto:postmaster at the host name. An administrator may set another.</summary>
     public string MetadataAdmin { get; set; } = "";
+
+    /// <summary>
+    /// Changes one NOTIFY session may have waiting to be told (RFC 5465 §5.8): a mailbox's messages count once however
+    /// much changed, each METADATA change once. Past it the session says [NOTIFICATIONOVERFLOW] and NOTIFY is off.
+    /// 1000 is far above what a client that reads its socket lets pile up, and bounds a stalled one's memory.
+    /// </summary>
+    public int MaxQueuedNotifications { get; set; } = 1000;
 }

@@ -88,6 +88,7 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MetadataMaxEntriesPerMailbox is >= 1 and <= 100_000, "Appliance:Imap:MetadataMaxEntriesPerMailbox must be between 1 and 100000.")
             .Validate(o => o.MetadataMaxBytesPerUser is >= 1024 and <= 1L << 30, "Appliance:Imap:MetadataMaxBytesPerUser must be between 1024 and 1073741824.")
             .Validate(o => o.MetadataAdmin.Length == 0 || Uri.IsWellFormedUriString(o.MetadataAdmin, UriKind.Absolute), "Appliance:Imap:MetadataAdmin must be empty or an absolute URI such as mailto:postmaster@example.com.")
+            .Validate(o => o.MaxQueuedNotifications is >= 1 and <= 1_000_000, "Appliance:Imap:MaxQueuedNotifications must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddMail();
         services.AddSingleton<ImapConnections>();

@@ -78,5 +78,15 @@ public sealed partial class MailStore
                 throw new MailboxException("OVERQUOTA", $"Annotations would take more than {limits.MaxBytesPerUser} octets");
             }
         }, cancellationToken).ConfigureAwait(false);
+        events.MetadataChanged(mailboxId, userId, [.. changes.Select(c => c.Name).Distinct()]);
+    }
+
+    /// <summary>How many messages a folder holds and how many of them lack \Seen: what IMAP NOTIFY's STATUS answers need, without reading every row.</summary>
+    public async Task<(long Messages, long Unseen)> CountsAsync(long mailboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Keywords never begin with a backslash, so the substring finds exactly the system flag.
+        return await connection.QuerySingleAsync<(long, long)>(
+            "SELECT COUNT(*), ifnull(SUM(flags NOT LIKE '%\\Seen%'), 0) FROM messages WHERE mailbox_id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
     }
 }

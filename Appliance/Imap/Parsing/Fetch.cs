@@ -153,7 +153,7 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     /// "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial]</c>,
     /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c>; the macros only where they stand alone.
     /// </summary>
-    private static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
+    internal static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
     {
         var name = args.ReadItemName();
         switch (name)
