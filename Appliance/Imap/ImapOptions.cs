@@ -44,4 +44,32 @@ public sealed class ImapOptions
     /// ordinary messages (the entry cap); without a byte budget, messages of thousands of parts each kept megabytes.
     /// </summary>
     public long StructureCacheBytes { get; set; } = 32L << 20;
+
+    /// <summary>
+    /// Largest METADATA value (RFC 5464); a bigger one gets NO [METADATA MAXSIZE n]. Default 64 KiB: a comment or a
+    /// client's settings blob, never a message (Dovecot and Cyrus keep annotations small too).
+    /// </summary>
+    public int MetadataMaxValueSize { get; set; } = 64 * 1024;
+
+    /// <summary>Longest METADATA entry name. 1024 characters: deep vendor paths fit, a name is never a payload.</summary>
+    public int MetadataMaxNameLength { get; set; } = 1024;
+
+    /// <summary>
+    /// Entries one user sees on one mailbox (or the server): the shared ones and their own private ones; past it
+    /// NO [METADATA TOOMANY]. 100 leaves room for several clients' vendor entries and bounds one GETMETADATA answer.
+    /// </summary>
+    public int MetadataMaxEntriesPerMailbox { get; set; } = 100;
+
+    /// <summary>Octets of METADATA values one user may have set in all; past it NO [OVERQUOTA]. 1 MiB: far above what clients keep, and outside the mail quota.</summary>
+    public long MetadataMaxBytesPerUser { get; set; } = 1L << 20;
+
+    /// <summary>The server's /shared/admin entry (RFC 5464 §3.2.1), a URI; empty means mailto:postmaster at the host name. An administrator may set another.</summary>
+    public string MetadataAdmin { get; set; } = "";
+
+    /// <summary>
+    /// Changes one NOTIFY session may have waiting to be told (RFC 5465 §5.8): a mailbox's messages count once however
+    /// much changed, each METADATA change once. Past it the session says [NOTIFICATIONOVERFLOW] and NOTIFY is off.
+    /// 1000 is far above what a client that reads its socket lets pile up, and bounds a stalled one's memory.
+    /// </summary>
+    public int MaxQueuedNotifications { get; set; } = 1000;
 }

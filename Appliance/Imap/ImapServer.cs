@@ -83,6 +83,12 @@ public static class ImapServiceCollectionExtensions
             .Validate(o => o.MaxConnectionsPerUser is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerUser must be between 1 and 1000000.")
             .Validate(o => o.MaxConnectionsPerAddress is >= 1 and <= 1_000_000, "Appliance:Imap:MaxConnectionsPerAddress must be between 1 and 1000000.")
             .Validate(o => o.StructureCacheBytes is >= 0 and <= 4L << 30, "Appliance:Imap:StructureCacheBytes must be between 0 and 4294967296.")
+            .Validate(o => o.MetadataMaxValueSize is >= 1024 and <= 16 * 1024 * 1024, "Appliance:Imap:MetadataMaxValueSize must be between 1024 and 16777216.")
+            .Validate(o => o.MetadataMaxNameLength is >= 64 and <= 8192, "Appliance:Imap:MetadataMaxNameLength must be between 64 and 8192.")
+            .Validate(o => o.MetadataMaxEntriesPerMailbox is >= 1 and <= 100_000, "Appliance:Imap:MetadataMaxEntriesPerMailbox must be between 1 and 100000.")
+            .Validate(o => o.MetadataMaxBytesPerUser is >= 1024 and <= 1L << 30, "Appliance:Imap:MetadataMaxBytesPerUser must be between 1024 and 1073741824.")
+            .Validate(o => o.MetadataAdmin.Length == 0 || Uri.IsWellFormedUriString(o.MetadataAdmin, UriKind.Absolute), "Appliance:Imap:MetadataAdmin must be empty or an absolute URI such as mailto:postmaster@example.com.")
+            .Validate(o => o.MaxQueuedNotifications is >= 1 and <= 1_000_000, "Appliance:Imap:MaxQueuedNotifications must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddMail();
         services.AddSingleton<ImapConnections>();

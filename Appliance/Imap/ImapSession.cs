@@ -79,6 +79,12 @@ public sealed partial class ImapSession
     public ImapState State { get; set; } = ImapState.NotAuthenticated;
     public User? User { get; private set; }
     public SelectedMailbox? Selected { get; private set; }
+
+    /// <summary>The selected mailbox by the name the client used for it (shared folders carry their owner's prefix).</summary>
+    public string? SelectedName { get; private set; }
+
+    /// <summary>What NOTIFY SET asked for (RFC 5465); null without it or after NOTIFY NONE.</summary>
+    public Notifications? Notify { get; private set; }
     public HashSet<string> Enabled { get; } = new(StringComparer.OrdinalIgnoreCase);
     public CancellationToken Cancellation { get; }
 
@@ -112,6 +118,7 @@ public sealed partial class ImapSession
         finally
         {
             Selected?.Dispose();
+            Notify?.Dispose();
             if (User is not null)
             {
                 Services.Connections.Release(User.Id);
@@ -126,9 +133,26 @@ public sealed partial class ImapSession
     {
         WriteLine($"* OK [CAPABILITY {ImapCommands.Capabilities(this)}] {Services.HostName} IMAP4rev1 Appliance ready");
         await FlushAsync().ConfigureAwait(false);
+        var lastHeard = DateTimeOffset.UtcNow;
         while (State != ImapState.Logout)
         {
-            var frame = await _reader.ReadAsync(_loop, ContinueLiteralAsync, IdleTimeout, authenticated: User is not null).ConfigureAwait(false);
+            // With NOTIFY the wait for the next command also ends when there is something to tell (RFC 5465 §3); the
+            // autologout still counts from what the client last sent.
+            var wake = Notify is null ? null : BetweenCommandsWake();
+            var left = wake is null ? IdleTimeout : IdleTimeout - (DateTimeOffset.UtcNow - lastHeard);
+            var frame = left <= TimeSpan.Zero ? new ImapFrame(FrameKind.TimedOut, default, null)
+                : await _reader.ReadAsync(_loop, ContinueLiteralAsync, left, authenticated: User is not null, wake).ConfigureAwait(false);
+            if (frame.Kind == FrameKind.Woken)
+            {
+                await DeliverBetweenCommandsAsync().ConfigureAwait(false);
+                await FlushAsync().ConfigureAwait(false);
+                continue;
+            }
+            if (frame.Kind == FrameKind.TimedOut)
+            {
+                throw new SessionIdleException();
+            }
+            lastHeard = DateTimeOffset.UtcNow;
             if (!await HandleFrameAsync(frame).ConfigureAwait(false))
             {
                 // A closing BYE may still be in the buffer.
@@ -333,12 +357,13 @@ public sealed partial class ImapSession
         await Services.Store.EnsureDefaultsAsync(user.Id, Cancellation).ConfigureAwait(false);
     }
 
-    public void Select(SelectedMailbox mailbox)
+    public void Select(SelectedMailbox mailbox, string? shownName = null)
     {
         ArgumentNullException.ThrowIfNull(mailbox);
         Selected?.Dispose();
         mailbox.ShowsRecent = !Rev2;
         Selected = mailbox;
+        SelectedName = shownName;
         State = ImapState.Selected;
     }
 
@@ -346,7 +371,74 @@ public sealed partial class ImapSession
     {
         Selected?.Dispose();
         Selected = null;
+        SelectedName = null;
         State = ImapState.Authenticated;
+    }
+
+    /// <summary>NOTIFY SET: replaces what an earlier one asked for.</summary>
+    public void StartNotifications(Notifications notifications)
+    {
+        Notify?.Dispose();
+        Notify = notifications;
+    }
+
+    /// <summary>NOTIFY NONE, or the end after NOTIFICATIONOVERFLOW.</summary>
+    public void StopNotifications()
+    {
+        Notify?.Dispose();
+        Notify = null;
+    }
+
+    /// <summary>
+    /// What ends IDLE's wait: a change to the selected mailbox, or something NOTIFY noted.
+    /// </summary>
+    public Task IdleWake()
+    {
+        var selected = Selected?.Changed;
+        var notify = Notify?.Wake;
+        return (selected, notify) switch
+        {
+            (null, null) => Task.Delay(Timeout.Infinite, Cancellation),
+            (not null, null) => selected,
+            (null, not null) => notify,
+            _ => Task.WhenAny(selected, notify),
+        };
+    }
+
+    // Between commands only what NOTIFY asked for is sent: the selected mailbox's changes when a selected group names
+    // message events, anything else it noted.
+    private Task BetweenCommandsWake()
+    {
+        var notify = Notify!;
+        return Selected is { } selected && notify.SelectedGroup is { HasMessageEvents: true } ? Task.WhenAny(selected.Changed, notify.Wake) : notify.Wake;
+    }
+
+    /// <summary>
+    /// RFC 5465 §5.1: with "selected" the selected mailbox's changes go out as they happen, EXPUNGE included; with
+    /// "selected-delayed" EXPUNGE waits for a command that may carry it. Then what NOTIFY noted elsewhere.
+    /// </summary>
+    private async Task DeliverBetweenCommandsAsync()
+    {
+        if (Notify?.SelectedGroup is { HasMessageEvents: true } group && Selected is not null)
+        {
+            await ReportSelectedAsync(allowExpunge: group.Filter == NotifyFilter.Selected).ConfigureAwait(false);
+        }
+        if (Notify is { } notify)
+        {
+            await notify.DeliverAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReportSelectedAsync(bool allowExpunge)
+    {
+        var selected = Selected!;
+        var added = await selected.RefreshAsync(this, allowExpunge).ConfigureAwait(false);
+        // RFC 5465 §5.2: MessageNew's fetch-att are sent for each new message, with its UID.
+        if (added.Count > 0 && Notify?.SelectedGroup is { FetchItems.Count: > 0 } group)
+        {
+            var items = group.FetchItems.Any(i => i.Attribute == FetchAttribute.Uid) ? group.FetchItems : [FetchItem.Uid, .. group.FetchItems];
+            await Commands.FetchCommand.WriteAsync(this, items, added, changedSince: null, allowSeen: false).ConfigureAwait(false);
+        }
     }
 
     public void WriteLine(string line)
@@ -402,12 +494,16 @@ public sealed partial class ImapSession
         };
     }
 
-    /// <summary>Announces what changed in the selected mailbox since the last look.</summary>
+    /// <summary>Announces what changed in the selected mailbox since the last look, and what NOTIFY noted.</summary>
     public async Task ReportChangesAsync(bool allowExpunge)
     {
-        if (Selected is { } selected)
+        if (Selected is not null)
         {
-            await selected.RefreshAsync(this, allowExpunge).ConfigureAwait(false);
+            await ReportSelectedAsync(allowExpunge).ConfigureAwait(false);
+        }
+        if (Notify is { } notify)
+        {
+            await notify.DeliverAsync().ConfigureAwait(false);
         }
     }
 

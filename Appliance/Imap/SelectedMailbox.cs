@@ -282,14 +282,15 @@ public sealed class SelectedMailbox : IDisposable
     /// messages (only when <paramref name="allowExpunge"/>), EXISTS and RECENT for new ones, FETCH FLAGS
     /// for changed flags.
     /// </summary>
-    public async Task RefreshAsync(ImapSession session, bool allowExpunge)
+    /// <returns>The UIDs of the messages new to the session (NOTIFY's MessageNew fetches them).</returns>
+    public async Task<IReadOnlyList<long>> RefreshAsync(ImapSession session, bool allowExpunge)
     {
         ArgumentNullException.ThrowIfNull(session);
         // A nudge may land while this runs: the new wake-up is in place before the flag is cleared, and
         // a completed wake-up always leads to a read, so IDLE neither misses a change nor spins.
         if (!_dirty && !_changed.Task.IsCompleted)
         {
-            return;
+            return [];
         }
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _dirty = false;
@@ -359,6 +360,7 @@ public sealed class SelectedMailbox : IDisposable
                 session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {_recent.Count} RECENT"));
             }
         }
+        return [.. added.Select(e => e.Uid)];
     }
 
     private static string ModseqItem(ImapSession session, long modseq) =>

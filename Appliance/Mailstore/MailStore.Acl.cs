@@ -138,6 +138,7 @@ public sealed partial class MailStore
                     new { path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
+        events.FoldersChanged(null);
     }
 
     /// <summary>Deletes a public folder and its messages; not one with folders below it.</summary>
@@ -154,6 +155,7 @@ public sealed partial class MailStore
             }
             await connection.ExecuteAsync("DELETE FROM mailboxes WHERE id = @id", new { id }, transaction).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        events.FoldersChanged(null);
     }
 
     /// <summary>A user's quota in bytes (0: none).</summary>

@@ -86,6 +86,7 @@ public sealed partial class MailStore
         await connection.ExecuteAsync(subscribed
             ? "INSERT INTO subscriptions(user_id, name) VALUES (@userId, @name) ON CONFLICT DO NOTHING"
             : "DELETE FROM subscriptions WHERE user_id = @userId AND name = @name", new { userId, name = Normalize(name) }).ConfigureAwait(false);
+        events.FoldersChanged(userId);
     }
 
     /// <summary>Creates a folder and any missing parents (RFC 3501 §6.3.3); subscribes the ones it makes, as clients expect.</summary>
@@ -117,6 +118,7 @@ public sealed partial class MailStore
                 }
             }
         }, cancellationToken).ConfigureAwait(false);
+        events.FoldersChanged(userId);
     }
 
     /// <summary>Deletes a folder and its messages. INBOX cannot go, nor a folder with folders below it.</summary>
@@ -138,6 +140,7 @@ public sealed partial class MailStore
             }
             await connection.ExecuteAsync("DELETE FROM mailboxes WHERE id = @id", new { id }, transaction).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        events.FoldersChanged(userId);
     }
 
     /// <summary>
@@ -197,6 +200,7 @@ public sealed partial class MailStore
                     """, new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
+        events.FoldersChanged(userId);
     }
 
     private long _lastValidity;

@@ -30,7 +30,7 @@ public sealed class StoredMessage
 /// Users' mailboxes and the messages in them (the <c>mailboxes</c> and <c>messages</c> tables). Bodies
 /// live in the blob store; a message row holds a reference, counted by the table's triggers.
 /// </summary>
-public sealed partial class MailStore(Database database, TimeProvider time, Microsoft.Extensions.Options.IOptions<MailstoreOptions> options)
+public sealed partial class MailStore(Database database, TimeProvider time, Microsoft.Extensions.Options.IOptions<MailstoreOptions> options, MailboxEvents events)
 {
     /// <summary>
     /// The folders every user has (RFC 6154 special use), made when first needed: the inbox, and the

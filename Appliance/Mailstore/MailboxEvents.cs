@@ -1,5 +1,24 @@
 namespace Appliance.Mailstore;
 
+/// <summary>What a change was about, for listeners of every mailbox (IMAP NOTIFY).</summary>
+public enum MailboxChangeKind
+{
+    /// <summary>Messages or flags in <see cref="MailboxChange.MailboxIds"/>.</summary>
+    Messages,
+
+    /// <summary>The folder list or the subscriptions of <see cref="MailboxChange.UserId"/> (null: the public folders).</summary>
+    Folders,
+
+    /// <summary>METADATA <see cref="MailboxChange.Entries"/> of a mailbox (or of the server, no id), set by <see cref="MailboxChange.UserId"/>.</summary>
+    Metadata,
+}
+
+/// <summary>
+/// One announcement to the listeners of every mailbox. Still a nudge: the ids and entry names say where to look,
+/// never what the new state is, which listeners read from the database.
+/// </summary>
+public sealed record MailboxChange(MailboxChangeKind Kind, IReadOnlyCollection<long> MailboxIds, long? UserId = null, IReadOnlyList<string>? Entries = null);
+
 /// <summary>
 /// Tells open sessions (IMAP, POP3, webmail) that a mailbox changed: a delivery, an append, a flag
 /// change, an expunge; and background work waiting for any change (<see cref="WaitForChangeAsync"/>).
@@ -10,6 +29,7 @@ public sealed class MailboxEvents
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<long, List<Action>> _listeners = [];
+    private readonly List<Action<MailboxChange>> _everywhere = [];
     private long _generation;
     private TaskCompletionSource _nextChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -70,29 +90,71 @@ public sealed class MailboxEvents
         return new Subscription(this, mailboxId, listener);
     }
 
+    /// <summary>
+    /// Calls <paramref name="listener"/> after every announcement, whichever mailbox it is about, until the handle is
+    /// disposed (IMAP NOTIFY watches many mailboxes, some not made yet). The listener runs on the announcing thread:
+    /// it must only note the change and return.
+    /// </summary>
+    public IDisposable SubscribeEverywhere(Action<MailboxChange> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_gate)
+        {
+            _everywhere.Add(listener);
+        }
+        return new EverywhereSubscription(this, listener);
+    }
+
     /// <summary>Announces committed changes to these mailboxes.</summary>
     public void Changed(params IEnumerable<long> mailboxIds)
     {
         ArgumentNullException.ThrowIfNull(mailboxIds);
+        var ids = mailboxIds.Distinct().ToList();
         var toCall = new List<Action>();
+        Action<MailboxChange>[] everywhere;
         TaskCompletionSource changed;
         lock (_gate)
         {
             _generation++;
             changed = _nextChange;
             _nextChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            foreach (var id in mailboxIds.Distinct())
+            foreach (var id in ids)
             {
                 if (_listeners.TryGetValue(id, out var list))
                 {
                     toCall.AddRange(list);
                 }
             }
+            everywhere = [.. _everywhere];
         }
         changed.TrySetResult();
         foreach (var listener in toCall)
         {
             listener();
+        }
+        Tell(everywhere, new MailboxChange(MailboxChangeKind.Messages, ids));
+    }
+
+    /// <summary>Announces that a user's folders or subscriptions changed (null: the public folders): created, deleted, renamed, (un)subscribed.</summary>
+    public void FoldersChanged(long? userId) => Tell(Everywhere(), new MailboxChange(MailboxChangeKind.Folders, [], userId));
+
+    /// <summary>Announces METADATA entries set or removed by <paramref name="userId"/> on a mailbox, or on the server when <paramref name="mailboxId"/> is null.</summary>
+    public void MetadataChanged(long? mailboxId, long userId, IReadOnlyList<string> entries) =>
+        Tell(Everywhere(), new MailboxChange(MailboxChangeKind.Metadata, mailboxId is { } id ? [id] : [], userId, entries));
+
+    private Action<MailboxChange>[] Everywhere()
+    {
+        lock (_gate)
+        {
+            return [.. _everywhere];
+        }
+    }
+
+    private static void Tell(Action<MailboxChange>[] listeners, MailboxChange change)
+    {
+        foreach (var listener in listeners)
+        {
+            listener(change);
         }
     }
 
@@ -103,6 +165,22 @@ public sealed class MailboxEvents
             if (_listeners.TryGetValue(mailboxId, out var list) && list.Remove(listener) && list.Count == 0)
             {
                 _listeners.Remove(mailboxId);
+            }
+        }
+    }
+
+    private sealed class EverywhereSubscription(MailboxEvents owner, Action<MailboxChange> listener) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (owner._gate)
+                {
+                    owner._everywhere.Remove(listener);
+                }
             }
         }
     }

@@ -290,5 +290,22 @@ public static class Migrations
             ALTER TABLE mailboxes ADD COLUMN expunges_known_after INTEGER NOT NULL DEFAULT 0;
             UPDATE mailboxes SET expunges_known_after = highestmodseq;
             """),
+        new(14, "IMAP METADATA entries of the server and of mailboxes", """
+            -- RFC 5464: annotations on the server (mailbox_id NULL) or on a mailbox, which go when it is deleted and
+            -- stay with its id through RENAME. A /private/ entry belongs to user_id and only that user sees it; a
+            -- /shared/ one has user_id NULL. name is lower case (entry names are case-insensitive) and keeps its
+            -- /private or /shared prefix. set_by is whose Appliance:Imap:MetadataMaxBytesPerUser the value counts against.
+            CREATE TABLE metadata (
+                id         INTEGER PRIMARY KEY,
+                mailbox_id INTEGER NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                user_id    INTEGER NULL REFERENCES users(id) ON DELETE CASCADE,
+                name       TEXT NOT NULL,
+                value      BLOB NOT NULL,
+                set_by     INTEGER NULL REFERENCES users(id) ON DELETE SET NULL
+            );
+            -- NULLs are distinct in UNIQUE: server and shared entries need the expressions.
+            CREATE UNIQUE INDEX metadata_entry ON metadata(ifnull(mailbox_id, 0), ifnull(user_id, 0), name);
+            CREATE INDEX metadata_set_by ON metadata(set_by);
+            """),
     ];
 }

@@ -57,8 +57,26 @@ public sealed class FetchCommand : ImapCommand
         // answer would pair the view's old flags with the rows' newer MODSEQ, and a held-back expunge's HIGHESTMODSEQ
         // would come after a MODSEQ past it (RFC 7162 §3.2).
         await session.ReportChangesAsync(allowExpunge: false).ConfigureAwait(false);
-        var set = arguments.Set;
-        var uids = selected.Resolve(set, request.Uid, session.SavedSearch);
+        var uids = selected.Resolve(arguments.Set, request.Uid, session.SavedSearch);
+        var expungedMeanwhile = await WriteAsync(session, items, uids, changedSince, allowSeen: true).ConfigureAwait(false);
+        if (expungedMeanwhile && !request.Uid)
+        {
+            // Another session expunged some of them and this one may not say so yet (RFC 3501 §7.4.1):
+            // a plain OK would pass the gap off as complete data (RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED).
+            // UID FETCH needs no NO: its OK announces the EXPUNGEs.
+            await session.ReportChangesAsync(allowExpunge: false).ConfigureAwait(false);
+            throw new ImapNoException("EXPUNGEISSUED", "Some of the requested messages no longer exist");
+        }
+        await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the FETCH responses of <paramref name="uids"/> in the selected mailbox; with <paramref name="allowSeen"/> a
+    /// body read without PEEK sets \Seen (a FETCH command does, NOTIFY's MessageNew never). True when some had gone.
+    /// </summary>
+    internal static async Task<bool> WriteAsync(ImapSession session, IReadOnlyList<FetchItem> items, IReadOnlyList<long> uids, long? changedSince, bool allowSeen)
+    {
+        var selected = session.Selected!;
         var store = session.Services.Store;
         var rows = await store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
         var expungedMeanwhile = rows.Count < uids.Count;
@@ -68,7 +86,7 @@ public sealed class FetchCommand : ImapCommand
         }
 
         // Reading without PEEK marks the messages \Seen (RFC 3501 §6.4.5), before the answer that shows it.
-        var marksSeen = items.Any(i => i.SetsSeen) && !selected.ReadOnly && selected.Has('s');
+        var marksSeen = allowSeen && items.Any(i => i.SetsSeen) && !selected.ReadOnly && selected.Has('s');
         var seenNow = new HashSet<long>();
         if (marksSeen)
         {
@@ -198,15 +216,7 @@ public sealed class FetchCommand : ImapCommand
             session.Write(")\r\n");
             await session.FlushIfLargeAsync().ConfigureAwait(false);
         }
-        if (expungedMeanwhile && !request.Uid)
-        {
-            // Another session expunged some of them and this one may not say so yet (RFC 3501 §7.4.1):
-            // a plain OK would pass the gap off as complete data (RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED).
-            // UID FETCH needs no NO: its OK announces the EXPUNGEs.
-            await session.ReportChangesAsync(allowExpunge: false).ConfigureAwait(false);
-            throw new ImapNoException("EXPUNGEISSUED", "Some of the requested messages no longer exist");
-        }
-        await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
+        return expungedMeanwhile;
     }
 
     private const int SectionSlice = 256 * 1024;

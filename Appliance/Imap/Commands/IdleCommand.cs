@@ -25,7 +25,7 @@ public sealed class IdleCommand : ImapCommand
                 session.State = ImapState.Logout;
                 return;
             }
-            var wake = session.Selected?.Changed ?? Task.Delay(Timeout.Infinite, session.Cancellation);
+            var wake = session.IdleWake();
             // At the deadline the session loop's idle timer writes the autologout BYE and closes.
             var read = await session.ReadLineOrWakeAsync(wake, left).ConfigureAwait(false);
             if (read.Line)

@@ -37,7 +37,7 @@ public sealed class SelectCommand : ImapCommand
         // RFC 4314 §4: without any right to change the mailbox, it is opened read-only.
         var readOnly = request.Name == "EXAMINE" || !mailbox.Rights.Any(r => r is 's' or 'w' or 't' or 'e');
         var selected = await SelectedMailbox.OpenAsync(session.Services.Store, session.Services.Events, state, readOnly, mailbox.Rights, session.Cancellation).ConfigureAwait(false);
-        session.Select(selected);
+        session.Select(selected, mailbox.Name);
         session.WriteLine(selected.FlagsLine);
         session.WriteLine(selected.PermanentFlagsLine);
         session.WriteLine(string.Create(CultureInfo.InvariantCulture, $"* {selected.Count} EXISTS"));

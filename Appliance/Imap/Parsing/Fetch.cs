@@ -160,7 +160,7 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>; the macros
     /// only where they stand alone.
     /// </summary>
-    private static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
+    internal static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
     {
         var name = args.ReadItemName();
         switch (name)

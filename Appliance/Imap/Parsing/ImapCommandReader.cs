@@ -22,6 +22,10 @@ public enum FrameKind
     NonSyncLiteralTooLarge,
     /// <summary>The client closed the connection.</summary>
     End,
+    /// <summary>The wake task finished before a command began (NOTIFY has something to tell).</summary>
+    Woken,
+    /// <summary>The client was silent for the whole idle timeout.</summary>
+    TimedOut,
 }
 
 public readonly record struct ImapFrame(FrameKind Kind, ReadOnlyMemory<byte> Bytes, string? Tag);
@@ -42,7 +46,8 @@ public sealed class ImapCommandReader(ImapOptions options)
     public const long LiteralMinusLimit = 4096;
 
     /// <param name="idleTimeout">How long the client may be silent, for each line and each literal (the session's idle timer).</param>
-    public async Task<ImapFrame> ReadAsync(SessionLoop loop, Func<Task> continueLiteral, TimeSpan idleTimeout, bool authenticated = true)
+    /// <param name="wake">Ends the wait for a command's first line when it finishes first (<see cref="FrameKind.Woken"/>); never in the middle of one.</param>
+    public async Task<ImapFrame> ReadAsync(SessionLoop loop, Func<Task> continueLiteral, TimeSpan idleTimeout, bool authenticated = true, Task? wake = null)
     {
         var limit = authenticated ? options.MaxLiteralSize : Math.Min(PreAuthLiteralLimit, options.MaxLiteralSize);
         ArgumentNullException.ThrowIfNull(loop);
@@ -51,7 +56,11 @@ public sealed class ImapCommandReader(ImapOptions options)
         long literals = 0;
         while (true)
         {
-            var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout).ConfigureAwait(false);
+            var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout, command.WrittenCount == 0 ? wake : null).ConfigureAwait(false);
+            if (line.Status == LineStatus.Woken)
+            {
+                return new ImapFrame(FrameKind.Woken, default, null);
+            }
             if (line.Status == LineStatus.Ended)
             {
                 return new ImapFrame(FrameKind.End, default, null);

@@ -121,6 +121,24 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
 
     public bool NextIsDigit() => !AtEnd && char.IsAsciiDigit((char)Peek);
 
+    /// <summary>Whether the next bytes are exactly <paramref name="text"/> (ASCII), without reading them.</summary>
+    public bool NextIsText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_position + text.Length > _command.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (Span[_position + i] != text[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Whether the next bytes are <paramref name="word"/> (ASCII, case-insensitive) followed by a non-atom character.</summary>
     public bool NextIsWord(string word)
     {
