@@ -135,7 +135,7 @@ public sealed class SearchCommand : ImapCommand
             Condstore.Enable(session);
         }
 
-        var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
+        var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), selected.SeenReader, session.Cancellation).ConfigureAwait(false);
         if (queries.Count > 0)
         {
             var index = session.Services.TextIndex;

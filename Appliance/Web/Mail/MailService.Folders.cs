@@ -99,6 +99,24 @@ public sealed partial class MailService
         events.Changed(folder.State.Id);
     }
 
+    /// <summary>Whether readers other than the owner keep their own \Seen in the folder; the user needs 'a' on it.</summary>
+    public async Task<bool> PrivateSeenAsync(MailUser user, string path, CancellationToken cancellationToken = default)
+    {
+        var folder = await FolderAsync(user, path, 'a', cancellationToken).ConfigureAwait(false);
+        return folder.State.PrivateSeen;
+    }
+
+    /// <summary>
+    /// Turns per-user \Seen of a folder on or off (the folder's owner, or whoever holds 'a': administrators on public
+    /// folders). Open IMAP sessions see the change when they next select the folder.
+    /// </summary>
+    public async Task SetPrivateSeenAsync(MailUser user, string path, bool on, CancellationToken cancellationToken = default)
+    {
+        var folder = await FolderAsync(user, path, 'a', cancellationToken).ConfigureAwait(false);
+        await store.SetPrivateSeenAsync(folder.State.Id, on, cancellationToken).ConfigureAwait(false);
+        events.Changed(folder.State.Id);
+    }
+
     private static async Task Translate(Func<Task> action, string name)
     {
         try
