@@ -295,4 +295,19 @@ public sealed class MailServiceTests : IAsyncLifetime
         Assert.Equal(2, Assert.Single(await _mail.FoldersAsync(bob), f => f.MailboxId == inbox).Unread);
         Assert.Equal(1, Assert.Single(await _mail.FoldersAsync(alice), f => f.MailboxId == inbox).Unread);
     }
+
+    [Fact]
+    public async Task A_shared_folder_is_renamed_in_the_webmail_by_a_user_with_the_right_only()
+    {
+        var alice = await UserAsync("alice@example.com");
+        var bob = await UserAsync("bob@example.com");
+        await _mail.CreateFolderAsync(alice, "Projects");
+        await _mail.ShareAsync(alice, "Projects", "bob@example.com", ShareLevel.ReadWrite);
+        Assert.Equal("Mail.Error.NoRight", await RefusedAsync(() => _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Projects", "Other Users/alice@example.com/Plans")));
+        await _mail.ShareAsync(alice, "Projects", "bob@example.com", ShareLevel.Full);
+        await _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Projects", "Other Users/alice@example.com/Plans");
+        Assert.Contains(await _mail.FoldersAsync(alice), f => f.Path == "Plans");
+        Assert.Contains(await _mail.FoldersAsync(bob), f => f.Path == "Other Users/alice@example.com/Plans");
+        Assert.Equal("Mail.Error.FolderName", await RefusedAsync(() => _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Plans", "Plans")));
+    }
 }

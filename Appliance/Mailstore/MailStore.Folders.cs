@@ -158,13 +158,19 @@ public sealed partial class MailStore
     /// Renames a folder with the folders below it. Renaming INBOX moves its messages to a new folder and
     /// leaves INBOX empty (RFC 3501 §6.3.5). Subscriptions move with the names; where the new name is still
     /// subscribed from a mailbox deleted earlier (DELETE keeps it, RFC 3501 §6.3.6), the renamed mailbox takes
-    /// that subscription over, and the name ends up subscribed once, as in Dovecot.
+    /// that subscription over, and the name ends up subscribed once, as in Dovecot. Other users' subscriptions
+    /// of the folder (under "Other Users/&lt;owner&gt;/") follow it too: see <see cref="FollowSubscriptionsAsync"/>.
     /// </summary>
-    public async Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default)
+    public Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default) =>
+        RenameAsync(userId, Normalize(from), Normalize(to.TrimEnd(Separator)), cancellationToken);
+
+    /// <summary>Renames a public folder with the folders below it; every user's subscriptions of it follow.</summary>
+    public Task RenamePublicMailboxAsync(string from, string to, CancellationToken cancellationToken = default) =>
+        RenameAsync(null, from, to.TrimEnd(Separator), cancellationToken);
+
+    private async Task RenameAsync(long? userId, string from, string to, CancellationToken cancellationToken)
     {
-        from = Normalize(from);
-        to = Normalize(to.TrimEnd(Separator));
-        if (!IsValidName(to) || to == "INBOX")
+        if (!IsValidName(to) || (userId is not null && to == "INBOX"))
         {
             throw new MailboxException("CANNOT", "Invalid mailbox name");
         }
@@ -174,13 +180,14 @@ public sealed partial class MailStore
         }
         await database.InTransactionAsync(async (connection, transaction) =>
         {
-            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id = @userId AND name = @from", new { userId, from }, transaction).ConfigureAwait(false)
+            // "IS": a public folder's owner is NULL, which "=" never matches.
+            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id IS @userId AND name = @from", new { userId, from }, transaction).ConfigureAwait(false)
                 ?? throw new MailboxException("NONEXISTENT", "No such mailbox");
-            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id = @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false) > 0)
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id IS @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false) > 0)
             {
                 throw new MailboxException("ALREADYEXISTS", "Mailbox already exists");
             }
-            if (from == "INBOX")
+            if (userId is not null && from == "INBOX")
             {
                 await connection.ExecuteAsync("""
                     INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @to, @validity, @now);
@@ -196,22 +203,60 @@ public sealed partial class MailStore
             }
             await connection.ExecuteAsync("""
                 UPDATE mailboxes SET name = @to || substr(name, @length + 1)
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
-                DELETE FROM subscriptions
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
-                  AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
-                UPDATE subscriptions SET name = @to || substr(name, @length + 1)
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                WHERE user_id IS @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
                 """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
+            if (userId is not null)
+            {
+                await connection.ExecuteAsync("""
+                    DELETE FROM subscriptions
+                    WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
+                      AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
+                    UPDATE subscriptions SET name = @to || substr(name, @length + 1)
+                    WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                    """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
+            }
+            await FollowSubscriptionsAsync(connection, transaction, userId, from, to).ConfigureAwait(false);
             // Parents of the new name that do not exist yet.
             var parts = to.Split(Separator);
             for (var i = 1; i < parts.Length; i++)
             {
-                await connection.ExecuteAsync("""
-                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING
-                    """, new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+                await connection.ExecuteAsync(userId is null
+                    ? "INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, @path, @validity, @now) ON CONFLICT DO NOTHING"
+                    : "INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING",
+                    new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Other users' subscriptions of a renamed folder (and those below it) take the new name: a rename keeps the folder,
+    /// and the subscription names the folder its user chose. RFC 3501 §6.3.6 forbids removing a subscription unilaterally;
+    /// this moves it, and where the new name was subscribed already the two become one.
+    /// </summary>
+    private static async Task FollowSubscriptionsAsync(DbConnection connection, DbTransaction transaction, long? ownerId, string from, string to)
+    {
+        string prefix;
+        if (ownerId is null)
+        {
+            prefix = FolderResolver.SharedFolders + "/";
+        }
+        else
+        {
+            var owner = await connection.ExecuteScalarAsync<string?>("SELECT address FROM users WHERE id = @ownerId", new { ownerId }, transaction).ConfigureAwait(false);
+            if (owner is null)
+            {
+                return;
+            }
+            prefix = FolderResolver.OtherUsers + "/" + owner.ToLowerInvariant() + "/";
+        }
+        var oldName = prefix + from;
+        await connection.ExecuteAsync("""
+            DELETE FROM subscriptions
+            WHERE (name = @oldName OR substr(name, 1, @length + 1) = @oldName || '/')
+              AND @newName || substr(name, @length + 1) IN (SELECT t.name FROM subscriptions t WHERE t.user_id = subscriptions.user_id);
+            UPDATE subscriptions SET name = @newName || substr(name, @length + 1)
+            WHERE name = @oldName OR substr(name, 1, @length + 1) = @oldName || '/';
+            """, new { oldName, newName = prefix + to, length = oldName.Length }, transaction).ConfigureAwait(false);
     }
 
     private long _lastValidity;

@@ -45,11 +45,18 @@ public sealed partial class MailService
     {
         ArgumentNullException.ThrowIfNull(newName);
         var folder = await FolderAsync(user, path, 'x', cancellationToken).ConfigureAwait(false);
-        if (!folder.Personal || folder.State.SpecialUse is not null || folder.Name == "INBOX")
+        if (folder.State.SpecialUse is not null || folder.State.Name == "INBOX")
         {
             throw new MailActionException("Mail.Error.CannotRename", path);
         }
         newName = newName.Trim();
+        if (!folder.Personal)
+        {
+            // Another user's shared folder, or a public one: the same rules as IMAP RENAME ('x', 'k' on the new parent).
+            await Translate(() => FolderRenamer.RenameAsync(store, user.Id, user.Address, user.IsAdmin, path, newName, cancellationToken), newName).ConfigureAwait(false);
+            events.Changed(folder.State.Id);
+            return;
+        }
         if (FolderResolver.IsShared(newName) || FolderResolver.IsPublic(newName))
         {
             throw new MailActionException("Mail.Error.FolderName", newName);
@@ -130,6 +137,7 @@ public sealed partial class MailService
                 "ALREADYEXISTS" => "Mail.Error.FolderExists",
                 "NONEXISTENT" => "Mail.Error.NoFolder",
                 "INUSE" => "Mail.Error.FolderHasChildren",
+                "NOPERM" => "Mail.Error.NoRight",
                 _ => "Mail.Error.FolderName",
             }, name);
         }
