@@ -83,7 +83,7 @@ public sealed class MessageIndexerTests : IAsyncLifetime
         await store.CopyAsync(inbox.Id, [1], archive.Id, move: false, 0, user.Id);
         Assert.Equal(0, await QueuedAsync());
         // And a search in the copy's folder finds it by its body.
-        var found = await _host.Get<MessageSummaries>().SearchAsync([archive.Id], new MessageQuery(Body: "zebra"), 10, CancellationToken.None);
+        var found = await _host.Get<MessageSummaries>().SearchAsync([archive.Id], new MessageQuery(Body: "zebra"), 10, null, CancellationToken.None);
         Assert.Single(found);
     }
 
@@ -97,7 +97,7 @@ public sealed class MessageIndexerTests : IAsyncLifetime
         Assert.Equal(1, await QueuedAsync());
         var user = (await _host.Get<Appliance.Accounts.UserRepository>().FindAsync("bob@example.com"))!;
         var inbox = (await _host.Get<MailStore>().FindMailboxAsync(user.Id, "INBOX"))!;
-        var found = await _host.Get<MessageSummaries>().SearchAsync([inbox.Id], new MessageQuery(Body: "platypus"), 10, CancellationToken.None);
+        var found = await _host.Get<MessageSummaries>().SearchAsync([inbox.Id], new MessageQuery(Body: "platypus"), 10, null, CancellationToken.None);
         Assert.Equal("Fresh", Assert.Single(found).Message.Summary.Subject);
     }
 }

@@ -263,4 +263,51 @@ public sealed class MailServiceTests : IAsyncLifetime
         var (_, uid) = await PutAsync(alice, "INBOX", "Subject: news\n\nx\n");
         Assert.Equal("Mail.Error.NoRight", await RefusedAsync(() => _mail.MoveAsync(alice, "INBOX", [uid], node.Path)));
     }
+
+    [Fact]
+    public async Task A_reader_of_a_shared_folder_reads_for_themself_in_the_list_the_counts_and_the_search()
+    {
+        var alice = await UserAsync("alice@example.com");
+        var bob = await UserAsync("bob@example.com");
+        var (inbox, first) = await PutAsync(alice, "INBOX", "Subject: first\n\none\n");
+        var (_, second) = await PutAsync(alice, "INBOX", "Subject: second\n\ntwo\n");
+        await _mail.ShareAsync(alice, "INBOX", "bob@example.com", ShareLevel.Read);
+        const string shared = "Other Users/alice@example.com/INBOX";
+
+        Assert.Equal(2, Assert.Single(await _mail.FoldersAsync(bob), f => f.MailboxId == inbox).Unread);
+        await _mail.ReadAsync(bob, shared, first);
+        Assert.Equal(1, Assert.Single(await _mail.FoldersAsync(bob), f => f.MailboxId == inbox).Unread);
+        Assert.Equal(2, Assert.Single(await _mail.FoldersAsync(alice), f => f.MailboxId == inbox).Unread);
+        bool Seen(IEnumerable<ListedMessage> list, long uid) => MessageFlags.Has(list.Single(m => m.Uid == uid).Flags, MessageFlags.Seen);
+        var bobs = await _mail.PageAsync(bob, shared, MessageSort.Date, true, 0, 10);
+        Assert.True(Seen(bobs, first));
+        Assert.False(Seen(bobs, second));
+        Assert.False(Seen(await _mail.PageAsync(alice, "INBOX", MessageSort.Date, true, 0, 10), first));
+        Assert.Equal(0, Assert.Single(await _mail.ThreadsAsync(bob, shared, 0, 10), t => t.Latest.Uid == first).Unread);
+        Assert.Equal(1, Assert.Single(await _mail.ThreadsAsync(alice, "INBOX", 0, 10), t => t.Latest.Uid == first).Unread);
+        var found = await _mail.SearchAsync(bob, null, new MessageQuery(Subject: "first"));
+        Assert.True(MessageFlags.Has(Assert.Single(found, f => f.Folder.MailboxId == inbox).Message.Flags, MessageFlags.Seen));
+        Assert.False(MessageFlags.Has(Assert.Single(await _mail.SearchAsync(alice, "INBOX", new MessageQuery(Subject: "first"))).Message.Flags, MessageFlags.Seen));
+
+        // Marking unread is his too; alice reading her own mail does not read it for him.
+        await _mail.SetFlagAsync(bob, shared, [first], MessageFlags.Seen, false);
+        await _mail.ReadAsync(alice, "INBOX", second);
+        Assert.Equal(2, Assert.Single(await _mail.FoldersAsync(bob), f => f.MailboxId == inbox).Unread);
+        Assert.Equal(1, Assert.Single(await _mail.FoldersAsync(alice), f => f.MailboxId == inbox).Unread);
+    }
+
+    [Fact]
+    public async Task A_shared_folder_is_renamed_in_the_webmail_by_a_user_with_the_right_only()
+    {
+        var alice = await UserAsync("alice@example.com");
+        var bob = await UserAsync("bob@example.com");
+        await _mail.CreateFolderAsync(alice, "Projects");
+        await _mail.ShareAsync(alice, "Projects", "bob@example.com", ShareLevel.ReadWrite);
+        Assert.Equal("Mail.Error.NoRight", await RefusedAsync(() => _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Projects", "Other Users/alice@example.com/Plans")));
+        await _mail.ShareAsync(alice, "Projects", "bob@example.com", ShareLevel.Full);
+        await _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Projects", "Other Users/alice@example.com/Plans");
+        Assert.Contains(await _mail.FoldersAsync(alice), f => f.Path == "Plans");
+        Assert.Contains(await _mail.FoldersAsync(bob), f => f.Path == "Other Users/alice@example.com/Plans");
+        Assert.Equal("Mail.Error.FolderName", await RefusedAsync(() => _mail.RenameFolderAsync(bob, "Other Users/alice@example.com/Plans", "Plans")));
+    }
 }

@@ -100,7 +100,7 @@ public static class Qresync
         var largest = Math.Max(state.Uidnext - 1, 1);
         var scope = arguments.Set.IsSaved ? Normalize(new SequenceSet([.. session.SavedSearch.Select(u => (u, u))]), largest) : Normalize(arguments.Set, largest);
         var vanished = await VanishedAsync(session, selected.Id, since, scope, state.Uidnext, async () =>
-            [.. (await session.Services.Store.EntriesAsync(selected.Id, session.Cancellation).ConfigureAwait(false)).Select(e => e.Uid)], unchangedUpTo: 0).ConfigureAwait(false);
+            [.. (await session.Services.Store.EntriesAsync(selected.Id, null, session.Cancellation).ConfigureAwait(false)).Select(e => e.Uid)], unchangedUpTo: 0).ConfigureAwait(false);
         if (vanished.Count > 0)
         {
             session.WriteLine(VanishedLine(vanished, earlier: true));

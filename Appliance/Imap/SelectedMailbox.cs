@@ -35,9 +35,10 @@ public sealed class SelectedMailbox : IDisposable
     private volatile bool _dirty;
     private volatile TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SelectedMailbox(MailboxState state, bool readOnly, string rights, MailboxEvents events)
+    private SelectedMailbox(MailboxState state, bool readOnly, string rights, long? seenReader, MailboxEvents events)
     {
         Rights = rights;
+        SeenReader = seenReader;
         Id = state.Id;
         Name = state.Name;
         ReadOnly = readOnly;
@@ -53,6 +54,9 @@ public sealed class SelectedMailbox : IDisposable
     public string Rights { get; }
 
     public bool Has(char right) => Rights.Contains(right, StringComparison.Ordinal);
+
+    /// <summary>The user whose own \Seen this view shows (a shared or public folder with per-user \Seen), or null.</summary>
+    public long? SeenReader { get; }
     public long Uidvalidity { get; }
     public int Count => _uids.Count;
     public IReadOnlyList<long> Uids => _uids;
@@ -68,14 +72,14 @@ public sealed class SelectedMailbox : IDisposable
     }
 
     /// <summary>Opens a mailbox: reads its messages and takes its \Recent ones if the session may (read-write), or only counts them (read-only).</summary>
-    public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, string rights, CancellationToken cancellationToken)
+    public static async Task<SelectedMailbox> OpenAsync(MailStore store, MailboxEvents events, MailboxState state, bool readOnly, string rights, long? seenReader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
-        var selected = new SelectedMailbox(state, readOnly, rights, events);
+        var selected = new SelectedMailbox(state, readOnly, rights, seenReader, events);
         // RFC 3501 §6.3.2: EXAMINE may not take \Recent from the messages, but counts and shows the ones still recent.
         var firstRecent = readOnly ? state.RecentUid : await store.TakeRecentAsync(state.Id, cancellationToken).ConfigureAwait(false);
-        foreach (var entry in await store.EntriesAsync(state.Id, cancellationToken).ConfigureAwait(false))
+        foreach (var entry in await store.EntriesAsync(state.Id, seenReader, cancellationToken).ConfigureAwait(false))
         {
             selected._uids.Add(entry.Uid);
             selected._flags.Add(Shared(entry.Flags));
@@ -294,7 +298,7 @@ public sealed class SelectedMailbox : IDisposable
         }
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _dirty = false;
-        var entries = await session.Services.Store.EntriesAsync(Id, session.Cancellation).ConfigureAwait(false);
+        var entries = await session.Services.Store.EntriesAsync(Id, SeenReader, session.Cancellation).ConfigureAwait(false);
         var now = entries.ToDictionary(e => e.Uid);
         var gone = _uids.Where(u => !now.ContainsKey(u)).ToList();
         if (gone.Count > 0)

@@ -10,6 +10,9 @@ public sealed class SharedMailbox
     public string Owner { get; init; } = "";
     public string Name { get; init; } = "";
     public string Rights { get; init; } = "";
+
+    /// <summary>Readers other than the owner keep their own \Seen here (migration 15).</summary>
+    public bool PrivateSeen { get; init; }
 }
 
 /// <summary>RFC 4314 access control lists on mailboxes.</summary>
@@ -85,12 +88,12 @@ public sealed partial class MailStore
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<SharedMailbox>("""
-            SELECT b.id, b.user_id AS owner_id, u.address AS owner, b.name, group_concat(a.rights, '') AS rights
+            SELECT b.id, b.user_id AS owner_id, u.address AS owner, b.name, group_concat(a.rights, '') AS rights, b.private_seen
             FROM mailbox_acl a JOIN mailboxes b ON b.id = a.mailbox_id JOIN users u ON u.id = b.user_id
             WHERE a.identifier IN (@address, 'anyone') AND b.user_id <> @userId
             GROUP BY b.id ORDER BY u.address, b.name
             """, new { userId, address = address.ToLowerInvariant() }).ConfigureAwait(false);
-        return [.. rows.Select(r => new SharedMailbox { Id = r.Id, OwnerId = r.OwnerId, Owner = r.Owner, Name = r.Name, Rights = NormalizeRights(r.Rights) ?? "" })
+        return [.. rows.Select(r => new SharedMailbox { Id = r.Id, OwnerId = r.OwnerId, Owner = r.Owner, Name = r.Name, Rights = NormalizeRights(r.Rights) ?? "", PrivateSeen = r.PrivateSeen })
             .Where(r => r.Rights.Contains('l', StringComparison.Ordinal))];
     }
 
@@ -98,7 +101,7 @@ public sealed partial class MailStore
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QuerySingleOrDefaultAsync<MailboxState>(
-            "SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE user_id IS NULL AND name = @name", new { name }).ConfigureAwait(false);
+            $"SELECT {StateColumns} FROM mailboxes WHERE user_id IS NULL AND name = @name", new { name }).ConfigureAwait(false);
     }
 
     /// <summary>Public folders a user may look up, with their rights: administrators see and may do everything.</summary>

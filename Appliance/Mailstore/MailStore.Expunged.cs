@@ -65,9 +65,18 @@ public sealed partial class MailStore
     }
 
     /// <summary>UID, flags and mod-sequence of the messages changed (or added) after <paramref name="modseq"/>, in UID order.</summary>
-    public async Task<IReadOnlyList<MessageEntry>> ChangedSinceAsync(long mailboxId, long modseq, CancellationToken cancellationToken = default)
+    /// <param name="seenReader">The user whose own \Seen to show (<see cref="MailboxState.SeenReader"/>): their \Seen changes count too.</param>
+    public async Task<IReadOnlyList<MessageEntry>> ChangedSinceAsync(long mailboxId, long modseq, long? seenReader, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (seenReader is { } reader)
+        {
+            var rows = await connection.QueryAsync<(long Uid, string Flags, long Modseq, long? Seen, long? SeenModseq)>(
+                "SELECT m.uid, m.flags, m.modseq, p.seen, p.modseq FROM messages m " + PrivateSeenJoin.Replace('$', '@') +
+                " WHERE m.mailbox_id = @mailboxId AND (m.modseq > @modseq OR p.modseq > @modseq) ORDER BY m.uid",
+                new { mailboxId, modseq, reader }).ConfigureAwait(false);
+            return [.. rows.Select(r => AsSeenBy(new MessageEntry(r.Uid, r.Flags, r.Modseq), r.Seen is { } seen ? seen != 0 : null, r.SeenModseq ?? 0))];
+        }
         return (await connection.QueryAsync<MessageEntry>(
             "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND modseq > @modseq ORDER BY uid", new { mailboxId, modseq }).ConfigureAwait(false)).AsList();
     }

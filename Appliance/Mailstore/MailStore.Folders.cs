@@ -15,6 +15,18 @@ public sealed class MailboxState
     public long Uidnext { get; init; }
     public long Highestmodseq { get; init; }
     public long RecentUid { get; init; }
+
+    /// <summary>The owner, or null for a public folder.</summary>
+    public long? UserId { get; init; }
+
+    /// <summary>Whether readers other than the owner keep their own \Seen here (migration 15; on by default).</summary>
+    public bool PrivateSeen { get; init; }
+
+    /// <summary>
+    /// The user whose own \Seen this folder shows to <paramref name="userId"/>, or null when they see the message's
+    /// \Seen: the owner always does, and everyone does when the folder's per-user \Seen is off.
+    /// </summary>
+    public long? SeenReader(long userId) => PrivateSeen && UserId != userId ? userId : null;
 }
 
 /// <summary>The part of a message row a session keeps in memory: enough for sequence numbers and flags.</summary>
@@ -31,6 +43,8 @@ public sealed class MailboxException(string code, string message) : Exception(me
 public sealed partial class MailStore
 {
     public const char Separator = '/';
+
+    private const string StateColumns = "id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid, user_id, private_seen";
     public const int MaxNameLength = 255;
 
     /// <summary>"inbox", "Inbox" and "INBOX" are one mailbox (RFC 3501 §5.1); other names are case-sensitive.</summary>
@@ -57,8 +71,8 @@ public sealed partial class MailStore
     public async Task<MailboxState?> FindMailboxAsync(long userId, string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<MailboxState>("""
-            SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE user_id = @userId AND name = @name
+        return await connection.QuerySingleOrDefaultAsync<MailboxState>($"""
+            SELECT {StateColumns} FROM mailboxes WHERE user_id = @userId AND name = @name
             """, new { userId, name = Normalize(name) }).ConfigureAwait(false);
     }
 
@@ -147,13 +161,19 @@ public sealed partial class MailStore
     /// Renames a folder with the folders below it. Renaming INBOX moves its messages to a new folder and
     /// leaves INBOX empty (RFC 3501 §6.3.5). Subscriptions move with the names; where the new name is still
     /// subscribed from a mailbox deleted earlier (DELETE keeps it, RFC 3501 §6.3.6), the renamed mailbox takes
-    /// that subscription over, and the name ends up subscribed once, as in Dovecot.
+    /// that subscription over, and the name ends up subscribed once, as in Dovecot. Other users' subscriptions
+    /// of the folder (under "Other Users/&lt;owner&gt;/") follow it too: see <see cref="FollowSubscriptionsAsync"/>.
     /// </summary>
-    public async Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default)
+    public Task RenameMailboxAsync(long userId, string from, string to, CancellationToken cancellationToken = default) =>
+        RenameAsync(userId, Normalize(from), Normalize(to.TrimEnd(Separator)), cancellationToken);
+
+    /// <summary>Renames a public folder with the folders below it; every user's subscriptions of it follow.</summary>
+    public Task RenamePublicMailboxAsync(string from, string to, CancellationToken cancellationToken = default) =>
+        RenameAsync(null, from, to.TrimEnd(Separator), cancellationToken);
+
+    private async Task RenameAsync(long? userId, string from, string to, CancellationToken cancellationToken)
     {
-        from = Normalize(from);
-        to = Normalize(to.TrimEnd(Separator));
-        if (!IsValidName(to) || to == "INBOX")
+        if (!IsValidName(to) || (userId is not null && to == "INBOX"))
         {
             throw new MailboxException("CANNOT", "Invalid mailbox name");
         }
@@ -163,13 +183,14 @@ public sealed partial class MailStore
         }
         await database.InTransactionAsync(async (connection, transaction) =>
         {
-            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id = @userId AND name = @from", new { userId, from }, transaction).ConfigureAwait(false)
+            // "IS": a public folder's owner is NULL, which "=" never matches.
+            var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM mailboxes WHERE user_id IS @userId AND name = @from", new { userId, from }, transaction).ConfigureAwait(false)
                 ?? throw new MailboxException("NONEXISTENT", "No such mailbox");
-            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id = @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false) > 0)
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM mailboxes WHERE user_id IS @userId AND name = @to", new { userId, to }, transaction).ConfigureAwait(false) > 0)
             {
                 throw new MailboxException("ALREADYEXISTS", "Mailbox already exists");
             }
-            if (from == "INBOX")
+            if (userId is not null && from == "INBOX")
             {
                 await connection.ExecuteAsync("""
                     INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @to, @validity, @now);
@@ -179,28 +200,67 @@ public sealed partial class MailStore
                 await connection.ExecuteAsync("""
                     UPDATE mailboxes SET uidnext = (SELECT uidnext FROM mailboxes WHERE id = @id) WHERE id = @target;
                     UPDATE messages SET mailbox_id = @target WHERE mailbox_id = @id;
+                    UPDATE private_seen SET mailbox_id = @target WHERE mailbox_id = @id;
                     """, new { id, target }, transaction).ConfigureAwait(false);
                 return;
             }
             await connection.ExecuteAsync("""
                 UPDATE mailboxes SET name = @to || substr(name, @length + 1)
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
-                DELETE FROM subscriptions
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
-                  AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
-                UPDATE subscriptions SET name = @to || substr(name, @length + 1)
-                WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                WHERE user_id IS @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
                 """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
+            if (userId is not null)
+            {
+                await connection.ExecuteAsync("""
+                    DELETE FROM subscriptions
+                    WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/')
+                      AND @to || substr(name, @length + 1) IN (SELECT name FROM subscriptions WHERE user_id = @userId);
+                    UPDATE subscriptions SET name = @to || substr(name, @length + 1)
+                    WHERE user_id = @userId AND (name = @from OR substr(name, 1, @length + 1) = @from || '/');
+                    """, new { userId, from, to, length = from.Length }, transaction).ConfigureAwait(false);
+            }
+            await FollowSubscriptionsAsync(connection, transaction, userId, from, to).ConfigureAwait(false);
             // Parents of the new name that do not exist yet.
             var parts = to.Split(Separator);
             for (var i = 1; i < parts.Length; i++)
             {
-                await connection.ExecuteAsync("""
-                    INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING
-                    """, new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
+                await connection.ExecuteAsync(userId is null
+                    ? "INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (NULL, @path, @validity, @now) ON CONFLICT DO NOTHING"
+                    : "INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) VALUES (@userId, @path, @validity, @now) ON CONFLICT(user_id, name) DO NOTHING",
+                    new { userId, path = string.Join(Separator, parts.Take(i)), validity = NextUidValidity(), now = time.GetUtcNow() }, transaction).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
         events.FoldersChanged(userId);
+    }
+
+    /// <summary>
+    /// Other users' subscriptions of a renamed folder (and those below it) take the new name: a rename keeps the folder,
+    /// and the subscription names the folder its user chose. RFC 3501 §6.3.6 forbids removing a subscription unilaterally;
+    /// this moves it, and where the new name was subscribed already the two become one.
+    /// </summary>
+    private static async Task FollowSubscriptionsAsync(DbConnection connection, DbTransaction transaction, long? ownerId, string from, string to)
+    {
+        string prefix;
+        if (ownerId is null)
+        {
+            prefix = FolderResolver.SharedFolders + "/";
+        }
+        else
+        {
+            var owner = await connection.ExecuteScalarAsync<string?>("SELECT address FROM users WHERE id = @ownerId", new { ownerId }, transaction).ConfigureAwait(false);
+            if (owner is null)
+            {
+                return;
+            }
+            prefix = FolderResolver.OtherUsers + "/" + owner.ToLowerInvariant() + "/";
+        }
+        var oldName = prefix + from;
+        await connection.ExecuteAsync("""
+            DELETE FROM subscriptions
+            WHERE (name = @oldName OR substr(name, 1, @length + 1) = @oldName || '/')
+              AND @newName || substr(name, @length + 1) IN (SELECT t.name FROM subscriptions t WHERE t.user_id = subscriptions.user_id);
+            UPDATE subscriptions SET name = @newName || substr(name, @length + 1)
+            WHERE name = @oldName OR substr(name, 1, @length + 1) = @oldName || '/';
+            """, new { oldName, newName = prefix + to, length = oldName.Length }, transaction).ConfigureAwait(false);
     }
 
     private long _lastValidity;
@@ -242,17 +302,25 @@ public sealed partial class MailStore
     /// Dapper's boxed <c>GetValue</c> makes several native calls a column (each a SafeHandle reference count and
     /// an SQLite mutex), which were 40% of SELECT's CPU.
     /// </remarks>
-    public async Task<IReadOnlyList<MessageEntry>> EntriesAsync(long mailboxId, CancellationToken cancellationToken = default)
+    /// <param name="seenReader">The user whose own \Seen to show (<see cref="MailboxState.SeenReader"/>), or null for the message's.</param>
+    public async Task<IReadOnlyList<MessageEntry>> EntriesAsync(long mailboxId, long? seenReader, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = $mailboxId ORDER BY uid";
+        command.CommandText = seenReader is null
+            ? "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = $mailboxId ORDER BY uid"
+            : "SELECT m.uid, m.flags, m.modseq, p.seen, p.modseq FROM messages m " + PrivateSeenJoin + " WHERE m.mailbox_id = $mailboxId ORDER BY m.uid";
         command.Parameters.AddWithValue("$mailboxId", mailboxId);
+        if (seenReader is { } readerId)
+        {
+            command.Parameters.AddWithValue("$reader", readerId);
+        }
         var entries = new List<MessageEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            entries.Add(new MessageEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
+            var entry = new MessageEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
+            entries.Add(seenReader is null ? entry : AsSeenBy(entry, reader.IsDBNull(3) ? null : reader.GetInt64(3) != 0, reader.IsDBNull(4) ? 0 : reader.GetInt64(4)));
         }
         return entries;
     }
@@ -261,7 +329,7 @@ public sealed partial class MailStore
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QuerySingleOrDefaultAsync<MailboxState>(
-            "SELECT id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid FROM mailboxes WHERE id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
+            $"SELECT {StateColumns} FROM mailboxes WHERE id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
     }
 
     /// <summary>Marks everything up to now as seen by a read-write session; returns the first UID that was still recent.</summary>
@@ -279,7 +347,8 @@ public sealed partial class MailStore
     /// to one named parameter per UID, and SQLite finds each name by a linear scan of all of them, so binding
     /// 500 UIDs cost 125,000 string compares, 40% of the CPU of a FETCH 1:1000 ENVELOPE.
     /// </remarks>
-    public async Task<IReadOnlyList<StoredMessage>> MessagesByUidAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
+    /// <param name="seenReader">The user whose own \Seen to show (<see cref="MailboxState.SeenReader"/>), or null for the message's.</param>
+    public async Task<IReadOnlyList<StoredMessage>> MessagesByUidAsync(long mailboxId, IReadOnlyCollection<long> uids, long? seenReader = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(uids);
         if (uids.Count == 0)
@@ -291,15 +360,23 @@ public sealed partial class MailStore
         var rows = await connection.QueryAsync<StoredMessage>(
             "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN (SELECT value FROM json_each(@list)) ORDER BY uid",
             new { mailboxId, list }).ConfigureAwait(false);
-        return rows.AsList();
+        return seenReader is { } reader ? await AsSeenByAsync(connection, null, mailboxId, reader, rows.AsList()).ConfigureAwait(false) : rows.AsList();
     }
 
     /// <summary>
     /// Adds, removes or replaces flags of messages; each message that changes takes the folder's next
     /// modification sequence. Returns the messages that changed, with their new flags.
     /// </summary>
-    public async Task<IReadOnlyList<MessageEntry>> StoreFlagsAsync(long mailboxId, IReadOnlyCollection<long> uids, char mode, IReadOnlyList<string> flags, CancellationToken cancellationToken = default)
+    /// <param name="seenReader">
+    /// The user whose own \Seen this folder keeps (<see cref="MailboxState.SeenReader"/>): \Seen changes go to their row
+    /// in <c>private_seen</c> and every other flag to the message; the returned flags are as that user sees them.
+    /// </param>
+    public async Task<IReadOnlyList<MessageEntry>> StoreFlagsAsync(long mailboxId, IReadOnlyCollection<long> uids, char mode, IReadOnlyList<string> flags, long? seenReader, CancellationToken cancellationToken = default)
     {
+        if (seenReader is { } reader)
+        {
+            return await StorePrivateFlagsAsync(mailboxId, uids, mode, flags, reader, cancellationToken).ConfigureAwait(false);
+        }
         return await database.InTransactionAsync(async (connection, transaction) =>
         {
             var changed = new List<MessageEntry>();
@@ -363,7 +440,13 @@ public sealed partial class MailStore
     /// with <paramref name="move"/> also removes them from the source, atomically (RFC 6851).
     /// Returns the pairs (source UID, target UID) for COPYUID (RFC 4315).
     /// </summary>
-    public async Task<IReadOnlyList<(long From, long To)>> CopyAsync(long fromMailbox, IReadOnlyCollection<long> uids, long toMailbox, bool move, long quotaBytes, long userId, CancellationToken cancellationToken = default)
+    /// <param name="userId">Whose quota the copies count against (the target's owner).</param>
+    /// <param name="seenReaders">
+    /// The copier's <see cref="MailboxState.SeenReader"/> in the source and in the target: the copy takes the \Seen the
+    /// copier saw, kept as the copier's own where the target keeps readers' \Seen apart.
+    /// </param>
+    public async Task<IReadOnlyList<(long From, long To)>> CopyAsync(long fromMailbox, IReadOnlyCollection<long> uids, long toMailbox, bool move, long quotaBytes, long userId,
+        (long? From, long? To) seenReaders = default, CancellationToken cancellationToken = default)
     {
         return await database.InTransactionAsync(async (connection, transaction) =>
         {
@@ -374,6 +457,10 @@ public sealed partial class MailStore
                     "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags FROM messages WHERE mailbox_id = @fromMailbox AND uid IN @chunk ORDER BY uid",
                     new { fromMailbox, chunk }, transaction).ConfigureAwait(false));
             }
+            if (seenReaders.From is { } reader)
+            {
+                rows = [.. await AsSeenByAsync(connection, transaction, fromMailbox, reader, rows).ConfigureAwait(false)];
+            }
             if (!move && quotaBytes > 0 && await UsageAsync(connection, transaction, userId).ConfigureAwait(false) + rows.Sum(r => r.Size) > quotaBytes)
             {
                 throw new MailboxException("OVERQUOTA", "Quota exceeded");
@@ -381,7 +468,7 @@ public sealed partial class MailStore
             var pairs = new List<(long, long)>(rows.Count);
             foreach (var row in rows)
             {
-                var uid = await AppendAsync(connection, transaction, toMailbox, new BlobRef(row.BlobHash, row.Size), row.InternalDate, row.Flags).ConfigureAwait(false);
+                var uid = await AppendAsync(connection, transaction, toMailbox, new BlobRef(row.BlobHash, row.Size), row.InternalDate, row.Flags, seenReaders.To).ConfigureAwait(false);
                 pairs.Add((row.Uid, uid));
             }
             if (move)

@@ -66,8 +66,24 @@ public sealed partial class MailStore(Database database, TimeProvider time, Micr
     }
 
     /// <summary>Adds a message whose blob is stored; returns its UID. Runs in the caller's transaction.</summary>
-    public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, long mailboxId, BlobRef blob, DateTimeOffset internalDate, string flags = "")
+    /// <param name="seenReader">
+    /// Where the folder keeps this writer's \Seen apart (<see cref="MailboxState.SeenReader"/>): a \Seen among the flags
+    /// becomes theirs only, and the message is unseen for everyone else.
+    /// </param>
+    public async Task<long> AppendAsync(DbConnection connection, DbTransaction transaction, long mailboxId, BlobRef blob, DateTimeOffset internalDate, string flags = "", long? seenReader = null)
     {
+        if (seenReader is { } reader)
+        {
+            var seen = MessageFlags.Has(flags, MessageFlags.Seen);
+            var added = await AppendAsync(connection, transaction, mailboxId, blob, internalDate, WithSeen(flags, false)).ConfigureAwait(false);
+            if (seen)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO private_seen(mailbox_id, user_id, uid, seen, modseq) SELECT mailbox_id, @reader, uid, 1, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid = @added",
+                    new { mailboxId, reader, added }, transaction).ConfigureAwait(false);
+            }
+            return added;
+        }
         ArgumentNullException.ThrowIfNull(connection);
         // Once per delivered copy: statements kept prepared on the writer's connection.
         var (uid, modseq) = await Statements.PairAsync(connection, transaction,

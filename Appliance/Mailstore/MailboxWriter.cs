@@ -12,16 +12,17 @@ namespace Appliance.Mailstore;
 public sealed class MailboxWriter(MailStore store, BlobStore blobs, GroupCommit commits, MailboxEvents events, TimeProvider time)
 {
     /// <summary>Appends with the current time as internal date.</summary>
-    /// <inheritdoc cref="AppendMessageAsync(long, long, long, ReadOnlyMemory{byte}, string, DateTimeOffset, CancellationToken)"/>
+    /// <inheritdoc cref="AppendMessageAsync(long, long, long, ReadOnlyMemory{byte}, string, long?, DateTimeOffset, CancellationToken)"/>
     public Task<long> AppendMessageAsync(long mailboxId, long ownerId, long quotaBytes, ReadOnlyMemory<byte> message, string flags, CancellationToken cancellationToken) =>
-        AppendMessageAsync(mailboxId, ownerId, quotaBytes, message, flags, time.GetUtcNow(), cancellationToken);
+        AppendMessageAsync(mailboxId, ownerId, quotaBytes, message, flags, null, time.GetUtcNow(), cancellationToken);
 
     /// <param name="ownerId">The user whose quota pays for the message: the mailbox's owner, not always the writer (shared folders).</param>
     /// <param name="quotaBytes">That user's quota; 0 means none.</param>
     /// <param name="flags">Flags in <see cref="MessageFlags.Format"/> form.</param>
+    /// <param name="seenReader">The writer, where the folder keeps their \Seen apart (<see cref="MailboxState.SeenReader"/>).</param>
     /// <returns>The new message's UID.</returns>
     /// <exception cref="MailboxException">OVERQUOTA (RFC 9208) when the message does not fit; nothing is stored.</exception>
-    public async Task<long> AppendMessageAsync(long mailboxId, long ownerId, long quotaBytes, ReadOnlyMemory<byte> message, string flags, DateTimeOffset internalDate, CancellationToken cancellationToken)
+    public async Task<long> AppendMessageAsync(long mailboxId, long ownerId, long quotaBytes, ReadOnlyMemory<byte> message, string flags, long? seenReader, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(flags);
         var content = MemoryMarshal.TryGetArray(message, out var segment)
@@ -43,7 +44,7 @@ public sealed class MailboxWriter(MailStore store, BlobStore blobs, GroupCommit 
                     throw new MailboxException("OVERQUOTA", "Quota exceeded");
                 }
                 await BlobStore.RegisterAsync(connection, transaction, blob).ConfigureAwait(false);
-                uid = await store.AppendAsync(connection, transaction, mailboxId, blob, internalDate, flags).ConfigureAwait(false);
+                uid = await store.AppendAsync(connection, transaction, mailboxId, blob, internalDate, flags, seenReader).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -73,6 +73,30 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
 
     private const string Columns = "m.mailbox_id, m.uid, m.flags, m.size, m.internal_date, m.blob_hash, " + SummaryColumns;
 
+    // Per-user \Seen (migration 15): in the folders of @privateBoxes the reader @reader sees their own \Seen.
+    private const string InPrivate = "m.mailbox_id IN (SELECT value FROM json_each(@privateBoxes))";
+
+    private static string SeenJoin(SeenView? seen) =>
+        seen is null ? "" : " LEFT JOIN private_seen p ON p.mailbox_id = m.mailbox_id AND p.user_id = @reader AND p.uid = m.uid";
+
+    private static string ColumnsFor(SeenView? seen) => seen is null ? Columns
+        : "m.mailbox_id, m.uid, " +
+          $"CASE WHEN {InPrivate} THEN ltrim(trim(replace(' ' || m.flags || ' ', ' \\Seen ', ' ')) || CASE WHEN p.seen = 1 THEN ' \\Seen' ELSE '' END) ELSE m.flags END AS flags, " +
+          "m.size, m.internal_date, m.blob_hash, " + SummaryColumns;
+
+    private static string UnreadFor(SeenView? seen) => seen is null ? Unread : $"CASE WHEN {InPrivate} THEN (p.seen IS NOT 1) ELSE {Unread} END";
+
+    private static DynamicParameters Parameters(object values, SeenView? seen)
+    {
+        var parameters = new DynamicParameters(values);
+        if (seen is not null)
+        {
+            parameters.Add("reader", seen.Reader);
+            parameters.Add("privateBoxes", "[" + string.Join(',', seen.PrivateMailboxes.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]");
+        }
+        return parameters;
+    }
+
     /// <summary>The summary of one message; its text fields are cut to <see cref="MailstoreOptions.MaxSummaryFieldChars"/>.</summary>
     public static MessageSummary Summarize(MimeMessage message, string hash, MailstoreOptions? limits = null)
     {
@@ -184,7 +208,8 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     /// arrival (internal) date, as IMAP clients sort by default. Sorting by From or Subject summarizes
     /// whatever the folder still lacks first.
     /// </summary>
-    public async Task<IReadOnlyList<ListedMessage>> PageAsync(long mailboxId, MessageSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
+    /// <param name="seen">Whose \Seen to show where a folder keeps readers' \Seen apart; null for the messages' own.</param>
+    public async Task<IReadOnlyList<ListedMessage>> PageAsync(long mailboxId, MessageSort sort, bool descending, int offset, int count, SeenView? seen, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -209,11 +234,11 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
             rows = (await connection.QueryAsync<Row>($"""
-                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                SELECT {ColumnsFor(seen)} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                 WHERE m.mailbox_id = @mailboxId
                 ORDER BY {key} {direction}, m.uid {direction}
                 LIMIT @count OFFSET @offset
-                """, new { mailboxId, count, offset }).ConfigureAwait(false)).AsList();
+                """, Parameters(new { mailboxId, count, offset }, seen)).ConfigureAwait(false)).AsList();
         }
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
@@ -252,7 +277,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     }
 
     /// <summary>One page of the folder's conversations, the one with the newest message first.</summary>
-    public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(long mailboxId, int offset, int count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(long mailboxId, int offset, int count, SeenView? seen, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -268,25 +293,25 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             // With one max() aggregate SQLite takes the bare column m.id from the row holding the maximum: the
             // newest message, ties broken by UID (arrival dates are fixed-width UTC text, so text order is time order).
             rows = (await connection.QueryAsync<ThreadRow>($"""
-                SELECT {Columns}, t.count AS thread_count, t.unread AS thread_unread FROM (
-                    SELECT m.id, MAX(m.internal_date || printf('%020d', m.uid)) AS latest, COUNT(*) AS count, SUM({Unread}) AS unread
-                    FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                SELECT {ColumnsFor(seen)}, t.count AS thread_count, t.unread AS thread_unread FROM (
+                    SELECT m.id, MAX(m.internal_date || printf('%020d', m.uid)) AS latest, COUNT(*) AS count, SUM({UnreadFor(seen)}) AS unread
+                    FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                     WHERE m.mailbox_id = @mailboxId
                     GROUP BY COALESCE(s.thread_key, m.blob_hash)
                     ORDER BY latest DESC
                     LIMIT @count OFFSET @offset
                 ) t
                 JOIN messages m ON m.id = t.id
-                LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                 ORDER BY t.latest DESC
-                """, new { mailboxId, count, offset }).ConfigureAwait(false)).AsList();
+                """, Parameters(new { mailboxId, count, offset }, seen)).ConfigureAwait(false)).AsList();
         }
         var latest = await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
         return [.. latest.Select((message, i) => new ListedThread(message.Summary.ThreadKey, message, rows[i].ThreadCount, rows[i].ThreadUnread))];
     }
 
     /// <summary>The folder's messages of one conversation, oldest first.</summary>
-    public async Task<IReadOnlyList<ListedMessage>> ThreadAsync(long mailboxId, string threadKey, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ListedMessage>> ThreadAsync(long mailboxId, string threadKey, SeenView? seen, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(threadKey);
         await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
@@ -296,10 +321,10 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             // CROSS JOIN makes SQLite start from the conversation's few summaries, and the unary + keeps it from
             // then walking the whole folder by the mailbox index instead of finding each message by its body.
             rows = (await connection.QueryAsync<Row>($"""
-                SELECT {Columns} FROM message_summaries s CROSS JOIN messages m ON m.blob_hash = s.hash
+                SELECT {ColumnsFor(seen)} FROM message_summaries s CROSS JOIN messages m ON m.blob_hash = s.hash{SeenJoin(seen)}
                 WHERE s.thread_key = @threadKey AND +m.mailbox_id = @mailboxId
                 ORDER BY m.internal_date, m.uid
-                """, new { mailboxId, threadKey }).ConfigureAwait(false)).AsList();
+                """, Parameters(new { mailboxId, threadKey }, seen)).ConfigureAwait(false)).AsList();
         }
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
@@ -316,7 +341,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     }
 
     /// <summary>Messages and unread messages (no \Seen) of each of these folders; 0 and 0 for an empty or unknown one.</summary>
-    public async Task<IReadOnlyDictionary<long, (int Total, int Unread)>> CountsAsync(IReadOnlyCollection<long> mailboxIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<long, (int Total, int Unread)>> CountsAsync(IReadOnlyCollection<long> mailboxIds, SeenView? seen, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailboxIds);
         var counts = mailboxIds.Distinct().ToDictionary(id => id, _ => (Total: 0, Unread: 0));
@@ -324,8 +349,8 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         foreach (var chunk in counts.Keys.Chunk(ChunkSize))
         {
             var rows = await connection.QueryAsync<(long MailboxId, int Total, int Unread)>($"""
-                SELECT m.mailbox_id, COUNT(*), SUM({Unread}) FROM messages m WHERE m.mailbox_id IN @chunk GROUP BY m.mailbox_id
-                """, new { chunk }).ConfigureAwait(false);
+                SELECT m.mailbox_id, COUNT(*), SUM({UnreadFor(seen)}) FROM messages m{SeenJoin(seen)} WHERE m.mailbox_id IN @chunk GROUP BY m.mailbox_id
+                """, Parameters(new { chunk }, seen)).ConfigureAwait(false);
             foreach (var (mailboxId, total, unread) in rows)
             {
                 counts[mailboxId] = (total, unread);
@@ -339,7 +364,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     /// first, at most <paramref name="limit"/>. Body is answered by the full-text index (<see cref="TextIndex"/>),
     /// filled first for whatever these folders still lack; From, To and Subject by the summaries.
     /// </summary>
-    public async Task<IReadOnlyList<FoundMessage>> SearchAsync(IReadOnlyCollection<long> mailboxIds, MessageQuery query, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FoundMessage>> SearchAsync(IReadOnlyCollection<long> mailboxIds, MessageQuery query, int limit, SeenView? seen, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailboxIds);
         ArgumentNullException.ThrowIfNull(query);
@@ -409,7 +434,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             {
                 conditions.Add(FoldedText.Condition("s.subject", "subject", subject));
             }
-            var parameters = new DynamicParameters(new
+            var parameters = Parameters(new
             {
                 ids,
                 since = query.Since,
@@ -420,7 +445,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
                 toLike = Sql.LikePattern(to),
                 subject,
                 subjectLike = Sql.LikePattern(subject),
-            });
+            }, seen);
             if (bodyMatch is not null)
             {
                 // The match set is built once (FTS5 alone); each message read is one lookup of its body's entry.
@@ -440,7 +465,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
                 {
                     parameters.Add("bodies", chunk);
                     rows.AddRange(await connection.QueryAsync<Row>($"""
-                        SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                        SELECT {ColumnsFor(seen)} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                         WHERE m.blob_hash IN @bodies AND {string.Join(" AND ", conditions)}
                         """, parameters).ConfigureAwait(false));
                 }
@@ -450,7 +475,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             {
                 // Read newest first (the folder and date index) and stop at the limit.
                 var candidates = connection.QueryUnbufferedAsync<Row>($"""
-                    SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                    SELECT {ColumnsFor(seen)} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                     WHERE {string.Join(" AND ", conditions)}
                     ORDER BY m.internal_date DESC, m.mailbox_id, m.uid DESC
                     """, parameters);

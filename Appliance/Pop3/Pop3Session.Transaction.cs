@@ -140,7 +140,7 @@ public sealed partial class Pop3Session
         {
             try
             {
-                await _services.Store.StoreFlagsAsync(Maildrop.MailboxId, [.. seen], '+', ["\\Seen"], _cancellation).ConfigureAwait(false);
+                await _services.Store.StoreFlagsAsync(Maildrop.MailboxId, [.. seen], '+', ["\\Seen"], null, _cancellation).ConfigureAwait(false);
                 _services.Events.Changed(Maildrop.MailboxId);
             }
             catch (DbException e)

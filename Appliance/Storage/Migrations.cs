@@ -307,5 +307,26 @@ public static class Migrations
             CREATE UNIQUE INDEX metadata_entry ON metadata(ifnull(mailbox_id, 0), ifnull(user_id, 0), name);
             CREATE INDEX metadata_set_by ON metadata(set_by);
             """),
+        new(15, "per-user \\Seen on shared and public folders", """
+            -- Whether readers other than the owner keep their own \Seen here (everyone, in a public folder): on by default,
+            -- so that one reader's reading does not mark a shared message read for all. The owner's \Seen stays the
+            -- message's own flag, as it always was.
+            ALTER TABLE mailboxes ADD COLUMN private_seen INTEGER NOT NULL DEFAULT 1;
+            -- One row per reader and message they changed \Seen on; seen = 0 keeps the mod-sequence of an unset, so that
+            -- CONDSTORE clients of that reader hear of it (RFC 7162 §3.1). Goes with the message, the mailbox and the user.
+            CREATE TABLE private_seen (
+                mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                uid        INTEGER NOT NULL,
+                seen       INTEGER NOT NULL,
+                modseq     INTEGER NOT NULL,
+                PRIMARY KEY (mailbox_id, user_id, uid)
+            ) WITHOUT ROWID;
+            CREATE INDEX private_seen_message ON private_seen(mailbox_id, uid);
+            CREATE INDEX private_seen_user ON private_seen(user_id);
+            CREATE TRIGGER messages_forget_private_seen AFTER DELETE ON messages BEGIN
+                DELETE FROM private_seen WHERE mailbox_id = OLD.mailbox_id AND uid = OLD.uid;
+            END;
+            """),
     ];
 }

@@ -33,7 +33,7 @@ public sealed class AppendCommand : ImapCommand
         }
         // Over quota comes back as MailboxException OVERQUOTA, which the session writes as NO [OVERQUOTA].
         var uid = await session.Services.Writer.AppendMessageAsync(mailbox.Id, resolved.OwnerId, ownerQuota, message,
-            MessageFlags.Format(flags), internalDate, session.Cancellation).ConfigureAwait(false);
+            MessageFlags.Format(flags), mailbox.SeenReader(user.Id), internalDate, session.Cancellation).ConfigureAwait(false);
         await session.OkAsync(request, string.Create(CultureInfo.InvariantCulture, $"[APPENDUID {mailbox.Uidvalidity} {uid}] APPEND completed")).ConfigureAwait(false);
     }
 }

@@ -33,7 +33,7 @@ public sealed class CopyCommand : ImapCommand
             // Others' expunges first: the EXPUNGE numbers that follow must be the client's.
             await session.ReportChangesAsync(allowExpunge: true).ConfigureAwait(false);
         }
-        var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, quota, resolved.OwnerId, session.Cancellation).ConfigureAwait(false);
+        var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, quota, resolved.OwnerId, (selected.SeenReader, target.SeenReader(user.Id)), session.Cancellation).ConfigureAwait(false);
         session.Services.Events.Changed(target.Id);
         var copyUid = pairs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"[COPYUID {target.Uidvalidity} {string.Join(',', pairs.Select(p => p.From.ToString(CultureInfo.InvariantCulture)))} {string.Join(',', pairs.Select(p => p.To.ToString(CultureInfo.InvariantCulture)))}] ");

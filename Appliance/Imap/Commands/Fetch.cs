@@ -78,7 +78,7 @@ public sealed class FetchCommand : ImapCommand
     {
         var selected = session.Selected!;
         var store = session.Services.Store;
-        var rows = await store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
+        var rows = await store.MessagesByUidAsync(selected.Id, uids, selected.SeenReader, session.Cancellation).ConfigureAwait(false);
         var expungedMeanwhile = rows.Count < uids.Count;
         if (changedSince is { } since)
         {
@@ -93,7 +93,7 @@ public sealed class FetchCommand : ImapCommand
             var unseen = rows.Where(r => !MessageFlags.Has(selected.FlagsOf(r.Uid), MessageFlags.Seen)).Select(r => r.Uid).ToList();
             if (unseen.Count > 0)
             {
-                var changed = await store.StoreFlagsAsync(selected.Id, unseen, '+', [MessageFlags.Seen], session.Cancellation).ConfigureAwait(false);
+                var changed = await store.StoreFlagsAsync(selected.Id, unseen, '+', [MessageFlags.Seen], selected.SeenReader, session.Cancellation).ConfigureAwait(false);
                 selected.Apply(changed);
                 seenNow.UnionWith(changed.Select(c => c.Uid));
                 session.Services.Events.Changed(selected.Id);

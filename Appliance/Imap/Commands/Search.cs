@@ -136,7 +136,7 @@ public sealed class SearchCommand : ImapCommand
             Condstore.Enable(session);
         }
 
-        var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), session.Cancellation).ConfigureAwait(false);
+        var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, selected.Uids.ToList(), selected.SeenReader, session.Cancellation).ConfigureAwait(false);
         if (compiler.ThreadIds is { } threads)
         {
             foreach (var listed in await session.Services.Summaries.ByUidsAsync(selected.Id, [.. selected.Uids], session.Cancellation).ConfigureAwait(false))

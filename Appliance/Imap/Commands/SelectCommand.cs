@@ -36,7 +36,7 @@ public sealed class SelectCommand : ImapCommand
         var state = mailbox.State;
         // RFC 4314 §4: without any right to change the mailbox, it is opened read-only.
         var readOnly = request.Name == "EXAMINE" || !mailbox.Rights.Any(r => r is 's' or 'w' or 't' or 'e');
-        var selected = await SelectedMailbox.OpenAsync(session.Services.Store, session.Services.Events, state, readOnly, mailbox.Rights, session.Cancellation).ConfigureAwait(false);
+        var selected = await SelectedMailbox.OpenAsync(session.Services.Store, session.Services.Events, state, readOnly, mailbox.Rights, state.SeenReader(session.User!.Id), session.Cancellation).ConfigureAwait(false);
         session.Select(selected, mailbox.Name);
         session.WriteLine(selected.FlagsLine);
         session.WriteLine(selected.PermanentFlagsLine);
@@ -82,7 +82,7 @@ public sealed class SelectCommand : ImapCommand
         {
             session.WriteLine(Qresync.VanishedLine(vanished, earlier: true));
         }
-        foreach (var entry in await session.Services.Store.ChangedSinceAsync(selected.Id, resync.Modseq, session.Cancellation).ConfigureAwait(false))
+        foreach (var entry in await session.Services.Store.ChangedSinceAsync(selected.Id, resync.Modseq, selected.SeenReader, session.Cancellation).ConfigureAwait(false))
         {
             var sequence = selected.SequenceOf(entry.Uid);
             if (sequence == 0 || !Qresync.Contains(scope, entry.Uid))

@@ -33,7 +33,7 @@ public sealed class StatusCommand : ImapCommand
             throw new ImapNoException("NOPERM", "You lack the 'r' right on this mailbox");
         }
         var mailbox = resolved.State;
-        var entries = await store.EntriesAsync(mailbox.Id, session.Cancellation).ConfigureAwait(false);
+        var entries = await store.EntriesAsync(mailbox.Id, mailbox.SeenReader(session.User!.Id), session.Cancellation).ConfigureAwait(false);
         var values = new List<string>();
         foreach (var item in items)
         {

@@ -42,11 +42,11 @@ public sealed class StoreCommand : ImapCommand
         var modified = new List<long>();
         if (arguments.UnchangedSince is { } since)
         {
-            var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, uids, session.Cancellation).ConfigureAwait(false);
+            var rows = await session.Services.Store.MessagesByUidAsync(selected.Id, uids, selected.SeenReader, session.Cancellation).ConfigureAwait(false);
             modified.AddRange(rows.Where(r => r.Modseq > since).Select(r => r.Uid));
             uids = [.. uids.Except(modified)];
         }
-        var changed = await session.Services.Store.StoreFlagsAsync(selected.Id, uids, mode, flags, session.Cancellation).ConfigureAwait(false);
+        var changed = await session.Services.Store.StoreFlagsAsync(selected.Id, uids, mode, flags, selected.SeenReader, session.Cancellation).ConfigureAwait(false);
         selected.Apply(changed);
         selected.AnnounceNewKeywords(session);
         if (changed.Count > 0)

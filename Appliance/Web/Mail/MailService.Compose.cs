@@ -98,7 +98,7 @@ public sealed partial class MailService : IRecipientSuggestions
     public async Task DiscardDraftAsync(MailUser user, long uid, CancellationToken cancellationToken = default)
     {
         var drafts = await SpecialFolderAsync(user, @"\Drafts", cancellationToken).ConfigureAwait(false);
-        await store.StoreFlagsAsync(drafts.Id, [uid], '+', [MessageFlags.Deleted], cancellationToken).ConfigureAwait(false);
+        await store.StoreFlagsAsync(drafts.Id, [uid], '+', [MessageFlags.Deleted], null, cancellationToken).ConfigureAwait(false);
         await store.ExpungeAsync(drafts.Id, [uid], cancellationToken).ConfigureAwait(false);
         events.Changed(drafts.Id);
     }
@@ -118,7 +118,7 @@ public sealed partial class MailService : IRecipientSuggestions
         }
         var found = new List<string>();
         var sent = await SpecialFolderAsync(user, @"\Sent", cancellationToken).ConfigureAwait(false);
-        foreach (var recent in await summaries.PageAsync(sent.Id, MessageSort.Date, true, 0, 200, cancellationToken).ConfigureAwait(false))
+        foreach (var recent in await summaries.PageAsync(sent.Id, MessageSort.Date, true, 0, 200, null, cancellationToken).ConfigureAwait(false))
         {
             foreach (var field in new[] { recent.Summary.To, recent.Summary.Cc })
             {
@@ -144,7 +144,7 @@ public sealed partial class MailService : IRecipientSuggestions
         var uids = await summaries.UidsByMessageIdAsync(inbox.Id, messageId, cancellationToken).ConfigureAwait(false);
         if (uids.Count > 0)
         {
-            await store.StoreFlagsAsync(inbox.Id, uids, '+', [MessageFlags.Answered], cancellationToken).ConfigureAwait(false);
+            await store.StoreFlagsAsync(inbox.Id, uids, '+', [MessageFlags.Answered], null, cancellationToken).ConfigureAwait(false);
             events.Changed(inbox.Id);
         }
     }

@@ -45,11 +45,18 @@ public sealed partial class MailService
     {
         ArgumentNullException.ThrowIfNull(newName);
         var folder = await FolderAsync(user, path, 'x', cancellationToken).ConfigureAwait(false);
-        if (!folder.Personal || folder.State.SpecialUse is not null || folder.Name == "INBOX")
+        if (folder.State.SpecialUse is not null || folder.State.Name == "INBOX")
         {
             throw new MailActionException("Mail.Error.CannotRename", path);
         }
         newName = newName.Trim();
+        if (!folder.Personal)
+        {
+            // Another user's shared folder, or a public one: the same rules as IMAP RENAME ('x', 'k' on the new parent).
+            await Translate(() => FolderRenamer.RenameAsync(store, user.Id, user.Address, user.IsAdmin, path, newName, cancellationToken), newName).ConfigureAwait(false);
+            events.Changed(folder.State.Id);
+            return;
+        }
         if (FolderResolver.IsShared(newName) || FolderResolver.IsPublic(newName))
         {
             throw new MailActionException("Mail.Error.FolderName", newName);
@@ -99,6 +106,24 @@ public sealed partial class MailService
         events.Changed(folder.State.Id);
     }
 
+    /// <summary>Whether readers other than the owner keep their own \Seen in the folder; the user needs 'a' on it.</summary>
+    public async Task<bool> PrivateSeenAsync(MailUser user, string path, CancellationToken cancellationToken = default)
+    {
+        var folder = await FolderAsync(user, path, 'a', cancellationToken).ConfigureAwait(false);
+        return folder.State.PrivateSeen;
+    }
+
+    /// <summary>
+    /// Turns per-user \Seen of a folder on or off (the folder's owner, or whoever holds 'a': administrators on public
+    /// folders). Open IMAP sessions see the change when they next select the folder.
+    /// </summary>
+    public async Task SetPrivateSeenAsync(MailUser user, string path, bool on, CancellationToken cancellationToken = default)
+    {
+        var folder = await FolderAsync(user, path, 'a', cancellationToken).ConfigureAwait(false);
+        await store.SetPrivateSeenAsync(folder.State.Id, on, cancellationToken).ConfigureAwait(false);
+        events.Changed(folder.State.Id);
+    }
+
     private static async Task Translate(Func<Task> action, string name)
     {
         try
@@ -112,6 +137,7 @@ public sealed partial class MailService
                 "ALREADYEXISTS" => "Mail.Error.FolderExists",
                 "NONEXISTENT" => "Mail.Error.NoFolder",
                 "INUSE" => "Mail.Error.FolderHasChildren",
+                "NOPERM" => "Mail.Error.NoRight",
                 _ => "Mail.Error.FolderName",
             }, name);
         }

@@ -46,19 +46,19 @@ public sealed partial class MailService
     public async Task<IReadOnlyList<ListedMessage>> PageAsync(MailUser user, string folder, MessageSort sort, bool descending, int offset, int count, CancellationToken cancellationToken = default)
     {
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        return await summaries.PageAsync(mailbox.State.Id, sort, descending, offset, count, cancellationToken).ConfigureAwait(false);
+        return await summaries.PageAsync(mailbox.State.Id, sort, descending, offset, count, SeenView.Of(mailbox.State, user.Id), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(MailUser user, string folder, int offset, int count, CancellationToken cancellationToken = default)
     {
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        return await summaries.ThreadsAsync(mailbox.State.Id, offset, count, cancellationToken).ConfigureAwait(false);
+        return await summaries.ThreadsAsync(mailbox.State.Id, offset, count, SeenView.Of(mailbox.State, user.Id), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ListedMessage>> ThreadAsync(MailUser user, string folder, string threadKey, CancellationToken cancellationToken = default)
     {
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        return await summaries.ThreadAsync(mailbox.State.Id, threadKey, cancellationToken).ConfigureAwait(false);
+        return await summaries.ThreadAsync(mailbox.State.Id, threadKey, SeenView.Of(mailbox.State, user.Id), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> ThreadCountAsync(MailUser user, string folder, CancellationToken cancellationToken = default)
@@ -81,10 +81,10 @@ public sealed partial class MailService
             // One folder: resolve just it, without counting every folder's messages first.
             var one = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
             folders = [Node(one.Name, one.State.Name, one.Personal ? FolderSection.Personal : FolderResolver.IsPublic(one.Name) ? FolderSection.Public : FolderSection.OtherUsers,
-                one.State.SpecialUse, one.State.Id, one.Rights, null)];
+                one.State.SpecialUse, one.State.Id, one.Rights, null) with { PrivateSeen = one.State.SeenReader(user.Id) is not null }];
         }
         var byId = folders.ToDictionary(f => f.MailboxId);
-        var found = await summaries.SearchAsync([.. byId.Keys], query, Options.SearchLimit, cancellationToken).ConfigureAwait(false);
+        var found = await summaries.SearchAsync([.. byId.Keys], query, Options.SearchLimit, SeenOf(user, folders), cancellationToken).ConfigureAwait(false);
         return [.. found.Select(f => (byId[f.MailboxId], f.Message))];
     }
 
@@ -96,7 +96,8 @@ public sealed partial class MailService
     {
         ArgumentNullException.ThrowIfNull(user);
         var mailbox = await FolderAsync(user, folder, 'r', cancellationToken).ConfigureAwait(false);
-        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], cancellationToken).ConfigureAwait(false);
+        var reader = mailbox.State.SeenReader(user.Id);
+        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], reader, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             throw new MailActionException("Mail.Error.NoMessage");
@@ -108,7 +109,7 @@ public sealed partial class MailService
         var message = part.Length == 0 ? root : (ResolvePart(root, part)?.Message ?? throw new MailActionException("Mail.Error.NoMessage"));
         if (part.Length == 0 && mailbox.Has('s') && !MessageFlags.Has(stored.Flags, MessageFlags.Seen))
         {
-            await store.StoreFlagsAsync(mailbox.State.Id, [uid], '+', [MessageFlags.Seen], cancellationToken).ConfigureAwait(false);
+            await store.StoreFlagsAsync(mailbox.State.Id, [uid], '+', [MessageFlags.Seen], reader, cancellationToken).ConfigureAwait(false);
             events.Changed(mailbox.State.Id);
         }
         var from = message.From.FirstOrDefault();
@@ -194,7 +195,7 @@ public sealed partial class MailService
         {
             return null;
         }
-        var rows = await store.MessagesByUidAsync(mailboxId, [uid], cancellationToken).ConfigureAwait(false);
+        var rows = await store.MessagesByUidAsync(mailboxId, [uid], null, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             return null;
@@ -218,7 +219,7 @@ public sealed partial class MailService
         ArgumentNullException.ThrowIfNull(uids);
         var mailbox = await FolderAsync(user, folder, flag == MessageFlags.Seen ? 's' : 'w', cancellationToken).ConfigureAwait(false);
         if (uids.Count == 0) return;
-        await store.StoreFlagsAsync(mailbox.State.Id, uids, on ? '+' : '-', [flag], cancellationToken).ConfigureAwait(false);
+        await store.StoreFlagsAsync(mailbox.State.Id, uids, on ? '+' : '-', [flag], mailbox.State.SeenReader(user.Id), cancellationToken).ConfigureAwait(false);
         events.Changed(mailbox.State.Id);
     }
 
@@ -236,7 +237,7 @@ public sealed partial class MailService
         var quota = to.Personal ? user.QuotaBytes : await store.QuotaOfAsync(to.OwnerId, cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.CopyAsync(from.State.Id, uids, to.State.Id, move: true, quota, to.OwnerId, cancellationToken).ConfigureAwait(false);
+            await store.CopyAsync(from.State.Id, uids, to.State.Id, move: true, quota, to.OwnerId, (from.State.SeenReader(user.Id), to.State.SeenReader(user.Id)), cancellationToken).ConfigureAwait(false);
         }
         catch (MailboxException e) when (e.Code == "OVERQUOTA")
         {
@@ -257,7 +258,7 @@ public sealed partial class MailService
             return;
         }
         if (uids.Count == 0) return;
-        await store.StoreFlagsAsync(mailbox.State.Id, uids, '+', [MessageFlags.Deleted], cancellationToken).ConfigureAwait(false);
+        await store.StoreFlagsAsync(mailbox.State.Id, uids, '+', [MessageFlags.Deleted], mailbox.State.SeenReader(user.Id), cancellationToken).ConfigureAwait(false);
         await store.ExpungeAsync(mailbox.State.Id, uids, cancellationToken).ConfigureAwait(false);
         events.Changed(mailbox.State.Id);
     }
@@ -278,7 +279,7 @@ public sealed partial class MailService
 
     private async Task<(StoredMessage Stored, MimeMessage Message)> LoadAsync(ResolvedMailbox mailbox, long uid, CancellationToken cancellationToken)
     {
-        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], cancellationToken).ConfigureAwait(false);
+        var rows = await store.MessagesByUidAsync(mailbox.State.Id, [uid], null, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             throw new MailActionException("Mail.Error.NoMessage");

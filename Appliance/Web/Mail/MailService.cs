@@ -18,6 +18,9 @@ public sealed record FolderNode(string Path, string DisplayName, int Depth, Fold
     public int Total { get; init; }
     public int Unread { get; init; }
 
+    /// <summary>This user keeps their own \Seen here (a shared or public folder with per-user \Seen on).</summary>
+    public bool PrivateSeen { get; init; }
+
     public bool Has(char right) => Rights.Contains(right, StringComparison.Ordinal);
 }
 
@@ -79,18 +82,28 @@ public sealed partial class MailService(
         }
         foreach (var shared in await store.SharedWithAsync(user.Id, user.Address, cancellationToken).ConfigureAwait(false))
         {
-            nodes.Add(Node(FolderResolver.SharedName(shared.Owner, shared.Name), shared.Name, FolderSection.OtherUsers, null, shared.Id, shared.Rights, shared.Owner));
+            nodes.Add(Node(FolderResolver.SharedName(shared.Owner, shared.Name), shared.Name, FolderSection.OtherUsers, null, shared.Id, shared.Rights, shared.Owner)
+                with { PrivateSeen = shared.PrivateSeen });
         }
         foreach (var (name, rights) in await store.PublicMailboxesAsync(user.Address, user.IsAdmin, cancellationToken).ConfigureAwait(false))
         {
             var state = await store.FindPublicMailboxAsync(name, cancellationToken).ConfigureAwait(false);
             if (state is not null)
             {
-                nodes.Add(Node($"{FolderResolver.SharedFolders}/{name}", name, FolderSection.Public, null, state.Id, rights, null));
+                nodes.Add(Node($"{FolderResolver.SharedFolders}/{name}", name, FolderSection.Public, null, state.Id, rights, null)
+                    with { PrivateSeen = state.SeenReader(user.Id) is not null });
             }
         }
-        var counts = await summaries.CountsAsync([.. nodes.Where(n => n.Has('r')).Select(n => n.MailboxId)], cancellationToken).ConfigureAwait(false);
+        var readable = nodes.Where(n => n.Has('r')).ToList();
+        var counts = await summaries.CountsAsync([.. readable.Select(n => n.MailboxId)], SeenOf(user, readable), cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(n => counts.TryGetValue(n.MailboxId, out var c) ? n with { Total = c.Total, Unread = c.Unread } : n)];
+    }
+
+    /// <summary>The user's own \Seen in those of these folders that keep it apart; null when none does.</summary>
+    private static SeenView? SeenOf(MailUser user, IEnumerable<FolderNode> folders)
+    {
+        var own = folders.Where(f => f.PrivateSeen).Select(f => f.MailboxId).ToList();
+        return own.Count == 0 ? null : new SeenView(user.Id, own);
     }
 
     private static FolderNode Node(string path, string name, FolderSection section, string? specialUse, long id, string rights, string? owner)
