@@ -18,7 +18,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
         var users = _host.Get<UserService>();
-        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid" })
+        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid", "savedate" })
         {
             await users.AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -202,5 +202,36 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("c1", "COPY 1 Done");
         await wire.CommandAsync("c2", "SELECT Done");
         Assert.Equal([$"* 1 FETCH (UID 1 EMAILID ({emails[0]}) THREADID ({threads[0]}))", "c3 OK UID FETCH completed"], await wire.CommandAsync("c3", "UID FETCH 1 (EMAILID THREADID)"));
+    }
+
+    /// <summary>
+    /// SAVEDATE (RFC 8514): FETCH SAVEDATE is when the message came into the folder, not the internal date an APPEND gave
+    /// it; a COPY is saved anew; SAVEDBEFORE, SAVEDON and SAVEDSINCE search on it, and SAVEDATESUPPORTED finds everything.
+    /// </summary>
+    [Fact]
+    public async Task Save_dates_are_kept_per_folder_and_searched()
+    {
+        await using var wire = await SignedInAsync("savedate");
+        Assert.Contains(" SAVEDATE ", (await wire.CommandAsync("a0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
+        Assert.StartsWith("a1 OK", (await wire.CommandAsync("a1", "APPEND INBOX \"01-Jan-2020 10:00:00 +0000\" {12+}\r\nSubject: 1\r\n"))[^1], StringComparison.Ordinal);
+        await wire.CommandAsync("a2", "CREATE Kept");
+        await wire.CommandAsync("a3", "SELECT INBOX");
+        var fetched = await wire.CommandAsync("a4", "FETCH 1 (INTERNALDATE SAVEDATE)");
+        var match = Regex.Match(fetched[0], "^\\* 1 FETCH \\(INTERNALDATE \"01-Jan-2020 10:00:00 \\+0000\" SAVEDATE \"([^\"]+)\"\\)$");
+        Assert.True(match.Success, fetched[0]);
+        var saved = DateTimeOffset.ParseExact(match.Groups[1].Value, "dd-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(saved, before, DateTimeOffset.UtcNow.AddSeconds(2));
+        var today = saved.UtcDateTime.ToString("d-MMM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(["* SEARCH 1", "a5 OK SEARCH completed"], await wire.CommandAsync("a5", $"SEARCH SAVEDON {today}"));
+        Assert.Equal(["* SEARCH 1", "a6 OK SEARCH completed"], await wire.CommandAsync("a6", "SEARCH SAVEDSINCE 1-Jan-2021 BEFORE 1-Jan-2021"));
+        Assert.Equal(["* SEARCH", "a7 OK SEARCH completed"], await wire.CommandAsync("a7", "SEARCH SAVEDBEFORE 1-Jan-2021"));
+        Assert.Equal(["* SEARCH 1", "a8 OK SEARCH completed"], await wire.CommandAsync("a8", "SEARCH SAVEDATESUPPORTED"));
+
+        await Task.Delay(1100); // a second later, so that the copy's save date can differ in what FETCH shows
+        await wire.CommandAsync("a9", "COPY 1 Kept");
+        await wire.CommandAsync("a10", "SELECT Kept");
+        var copied = Regex.Match((await wire.CommandAsync("a11", "FETCH 1 (INTERNALDATE SAVEDATE)"))[0], "SAVEDATE \"([^\"]+)\"");
+        Assert.True(DateTimeOffset.ParseExact(copied.Groups[1].Value, "dd-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) > saved);
     }
 }

@@ -50,6 +50,7 @@ public class FetchTests
         "Uid, Flags, BODY[HEADER.FIELDS (SUBJECT FROM)] peek<0.100>, BodyStructure")]
     [InlineData("1 (ENVELOPE)", "Envelope")]
     [InlineData("1 (emailid THREADID UID)", "EmailId, ThreadId, Uid")]
+    [InlineData("1 SAVEDATE", "SaveDate")]
     public void Valid_fetch_atts_parse_to_their_items(string text, string expected)
     {
         var arguments = Parse(text);
@@ -147,7 +148,7 @@ public class FetchTests
         { "7 BODY[]", ["7 BODY"] },
         { "7 RFC822.HEADER", ["7 RFC822"] },
         { "1 BODYSTRUCTURE", ["1 BODY"] },
-        { "1:* (EMAILID THREADID)", [] },
+        { "1:* (EMAILID THREADID SAVEDATE)", [] },
     };
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Appliance.Imap.Commands;
 /// RFC 3501 §6.4.5 FETCH and UID FETCH: UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
 /// BODYSTRUCTURE, BODY[section]&lt;partial&gt;, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT, the macros
 /// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162), OBJECTID's
-/// EMAILID and THREADID (RFC 8474).
+/// EMAILID and THREADID (RFC 8474) and SAVEDATE (RFC 8514).
 /// Reading a body without PEEK sets \Seen in a read-write mailbox, and the new flags are sent along.
 /// </summary>
 public sealed class FetchCommand : ImapCommand
@@ -142,7 +142,11 @@ public sealed class FetchCommand : ImapCommand
                         session.Write(summaries!.TryGetValue(row.Uid, out var summary) ? $"THREADID ({ObjectIds.Thread(summary.ThreadKey)})" : "THREADID NIL");
                         break;
                     case FetchAttribute.InternalDate:
-                        session.Write("INTERNALDATE \"" + row.InternalDate.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + row.InternalDate.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"");
+                        session.Write("INTERNALDATE " + DateTime(row.InternalDate));
+                        break;
+                    case FetchAttribute.SaveDate:
+                        // RFC 8514 §3: NIL where a mailbox keeps no save dates; every folder here does.
+                        session.Write("SAVEDATE " + (row.SavedAt is { } saved ? DateTime(saved) : "NIL"));
                         break;
                     case FetchAttribute.Rfc822Size:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"RFC822.SIZE {row.Size}"));
@@ -192,6 +196,10 @@ public sealed class FetchCommand : ImapCommand
         }
         await session.OkAsync(request, request.Uid ? "UID FETCH completed" : "FETCH completed").ConfigureAwait(false);
     }
+
+    /// <summary><c>date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE</c>.</summary>
+    internal static string DateTime(DateTimeOffset value) =>
+        "\"" + value.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + value.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"";
 
     private const int SectionSlice = 256 * 1024;
 

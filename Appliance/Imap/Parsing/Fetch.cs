@@ -20,6 +20,8 @@ public enum FetchAttribute
     EmailId,
     /// <summary>OBJECTID's <c>"THREADID"</c> (RFC 8474 §5.2).</summary>
     ThreadId,
+    /// <summary>SAVEDATE's <c>"SAVEDATE"</c> (RFC 8514 §3).</summary>
+    SaveDate,
     /// <summary>Message bytes: <c>BODY[section]</c>, <c>BODY.PEEK[section]</c>, <c>RFC822</c>, <c>RFC822.HEADER</c>, <c>RFC822.TEXT</c>.</summary>
     Section,
 }
@@ -102,6 +104,7 @@ public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section =
     public static FetchItem Modseq { get; } = new(FetchAttribute.Modseq);
     public static FetchItem EmailId { get; } = new(FetchAttribute.EmailId);
     public static FetchItem ThreadId { get; } = new(FetchAttribute.ThreadId);
+    public static FetchItem SaveDate { get; } = new(FetchAttribute.SaveDate);
 
     /// <summary>Reading this item without PEEK marks the message \Seen (RFC 3501 §6.4.5).</summary>
     public bool SetsSeen => Attribute == FetchAttribute.Section && !Peek;
@@ -157,7 +160,7 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     /// <summary>
     /// <c>fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
     /// "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial]</c>,
-    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>; the macros
+    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>, RFC 8514's <c>fetch-att =/ "SAVEDATE"</c>; the macros
     /// only where they stand alone.
     /// </summary>
     private static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
@@ -178,6 +181,7 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
             case "MODSEQ": return [FetchItem.Modseq];
             case "EMAILID": return [FetchItem.EmailId];
             case "THREADID": return [FetchItem.ThreadId];
+            case "SAVEDATE": return [FetchItem.SaveDate];
             // RFC 3501 §6.4.5: RFC822 is BODY[], RFC822.HEADER is BODY.PEEK[HEADER], RFC822.TEXT is BODY[TEXT].
             case "RFC822": return [new(FetchAttribute.Section, FetchSection.Whole, Peek: false, Label: "RFC822")];
             case "RFC822.HEADER": return [new(FetchAttribute.Section, FetchSection.Header, Peek: true, Label: "RFC822.HEADER")];
