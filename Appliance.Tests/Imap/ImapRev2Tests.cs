@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Appliance.Accounts;
+using Appliance.Storage;
 using Appliance.Tests.Infrastructure;
+using Dapper;
 
 namespace Appliance.Tests.Imap;
 
@@ -18,7 +20,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
         var users = _host.Get<UserService>();
-        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid", "savedate" })
+        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid", "savedate", "preview" })
         {
             await users.AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -233,5 +235,54 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("a10", "SELECT Kept");
         var copied = Regex.Match((await wire.CommandAsync("a11", "FETCH 1 (INTERNALDATE SAVEDATE)"))[0], "SAVEDATE \"([^\"]+)\"");
         Assert.True(DateTimeOffset.ParseExact(copied.Groups[1].Value, "dd-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) > saved);
+    }
+
+    /// <summary>
+    /// PREVIEW (RFC 8970): the start of the text from the webmail's summary, one line, at most 256 characters, "" for a
+    /// message without text. PREVIEW (LAZY) does not wait for a summary not made yet and says NIL; plain PREVIEW makes it,
+    /// and LAZY then finds it.
+    /// </summary>
+    [Fact]
+    public async Task Preview_comes_from_the_summary_and_lazy_does_not_wait_for_one()
+    {
+        await using var wire = await SignedInAsync("preview");
+        Assert.Contains(" PREVIEW ", (await wire.CommandAsync("a0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        foreach (var message in new[]
+        {
+            "Subject: Plan\r\n\r\nHello there,\r\n  this is   the plan.\r\n",
+            "Subject: Empty\r\n\r\n",
+            "Subject: Long\r\n\r\n" + string.Join(' ', Enumerable.Repeat("lorem", 100)) + "\r\n",
+        })
+        {
+            Assert.StartsWith("p OK", (await wire.CommandAsync("p", "APPEND INBOX " + Literal(message)))[^1], StringComparison.Ordinal);
+        }
+        await wire.CommandAsync("a1", "SELECT INBOX");
+        var fetched = await wire.CommandAsync("a2", "FETCH 1:3 (PREVIEW)");
+        Assert.Equal("* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", fetched[0]);
+        Assert.Equal("* 2 FETCH (PREVIEW \"\")", fetched[1]);
+        var longest = Regex.Match(fetched[2], "^\\* 3 FETCH \\(PREVIEW \"(lorem[lorem ]*)\"\\)$");
+        Assert.True(longest.Success, fetched[2]);
+        Assert.InRange(longest.Groups[1].Value.Length, 100, 256);
+
+        // The indexer has taken everything off its queue; then message 1's summary goes, as if never made.
+        var database = _host.Get<Database>();
+        for (var i = 0; i < 100; i++)
+        {
+            await using var connection = await database.OpenAsync();
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM index_queue") == 0) break;
+            await Task.Delay(100);
+        }
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM index_queue"));
+            await connection.ExecuteAsync("""
+                DELETE FROM message_summaries WHERE hash = (SELECT m.blob_hash FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+                    JOIN users u ON u.id = b.user_id WHERE u.address = 'preview@example.com' AND b.name = 'INBOX' AND m.uid = 1)
+                """);
+        }
+        Assert.Equal(["* 1 FETCH (UID 1 PREVIEW NIL)", "b1 OK UID FETCH completed"], await wire.CommandAsync("b1", "UID FETCH 1 (PREVIEW (LAZY))"));
+        Assert.Equal(["* 2 FETCH (PREVIEW \"\")", "b2 OK FETCH completed"], await wire.CommandAsync("b2", "FETCH 2 PREVIEW (LAZY)"));
+        Assert.Equal(["* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", "b3 OK FETCH completed"], await wire.CommandAsync("b3", "FETCH 1 PREVIEW"));
+        Assert.Equal(["* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", "b4 OK FETCH completed"], await wire.CommandAsync("b4", "FETCH 1 PREVIEW (LAZY)"));
     }
 }
