@@ -93,7 +93,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     }
 
     /// <summary>
-    /// RFC 9051 §6.3.4 and §6.3.6: a CREATE or RENAME whose name this server spells otherwise ("inbox/..." becomes
+    /// RFC 9051 §6.3.4–6: a CREATE, DELETE or RENAME whose name this server spells otherwise ("inbox/..." becomes
     /// "INBOX/...") tells an IMAP4rev2 client with a LIST response naming what it sent as OLDNAME; a name kept as sent, or a
     /// client that did not enable IMAP4rev2, gets the plain OK.
     /// </summary>
@@ -112,6 +112,8 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         var list = await wire.CommandAsync("a7", "LIST \"\" *");
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"INBOX/Play\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Flat\"", list);
+        Assert.Equal(["* LIST (\\NonExistent) \"/\" \"INBOX/Play\" (\"OLDNAME\" (\"inbox/Play\"))", "a8 OK DELETE completed"], await wire.CommandAsync("a8", "DELETE inbox/Play"));
+        Assert.Equal(["a9 OK DELETE completed"], await wire.CommandAsync("a9", "DELETE Flat"));
     }
 
     /// <summary>RFC 9051 §6.3.11 DELETED and RFC 8438 SIZE (advertised as STATUS=SIZE), also as LIST-STATUS items.</summary>
