@@ -90,6 +90,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("a9", "STORE 1 +FLAGS.SILENT (\\Deleted)");
         Assert.Equal(["* 1 EXPUNGE", "a10 OK EXPUNGE completed"], await wire.CommandAsync("a10", "UID EXPUNGE 1"));
         Assert.Equal(["a11 OK UNSELECT completed"], await wire.CommandAsync("a11", "UNSELECT"));
+        Assert.Contains("* LIST (\\Sent) \"/\" \"Sent\"", await wire.CommandAsync("a12", "EXAMINE Sent"));
     }
 
     /// <summary>
