@@ -52,7 +52,7 @@ public sealed partial class ImapPrivateSeenTests : IAsyncLifetime
     /// <summary>Bob's "Projects" with two messages, shared with carol (read, \Seen, flags, \Deleted) and dave (read, \Seen).</summary>
     private static async Task ShareProjectsAsync(ImapWire bob)
     {
-        Assert.Equal(["b1 OK CREATE completed"], await bob.CommandAsync("b1", "CREATE Projects"));
+        Assert.Matches(@"^b1 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await bob.CommandAsync("b1", "CREATE Projects")));
         Assert.StartsWith("b2 OK", (await bob.CommandAsync("b2", "APPEND Projects {21+}\r\nSubject: plan\r\n\r\nplan"))[^1], StringComparison.Ordinal);
         Assert.StartsWith("b3 OK", (await bob.CommandAsync("b3", "APPEND Projects {23+}\r\nSubject: budget\r\n\r\nsums"))[^1], StringComparison.Ordinal);
         Assert.Equal(["b4 OK SETACL completed"], await bob.CommandAsync("b4", "SETACL Projects carol@example.com lrswt"));
@@ -199,7 +199,7 @@ public sealed partial class ImapPrivateSeenTests : IAsyncLifetime
         await using var bob = await SignedInAsync("bob");
         await using var carol = await SignedInAsync("carol");
         const string news = "\"Shared Folders/News\"";
-        Assert.Equal(["a1 OK CREATE completed"], await admin.CommandAsync("a1", $"CREATE {news}"));
+        Assert.Matches(@"^a1 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed$", Assert.Single(await admin.CommandAsync("a1", $"CREATE {news}")));
         Assert.StartsWith("a2 OK", (await admin.CommandAsync("a2", $"APPEND {news} (\\Seen) {{26+}}\r\nSubject: canteen\r\n\r\nclosed"))[^1], StringComparison.Ordinal);
         Assert.Equal(["a3 OK SETACL completed"], await admin.CommandAsync("a3", $"SETACL {news} anyone lrs"));
 

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Appliance.Accounts;
+using Appliance.Storage;
 using Appliance.Tests.Infrastructure;
+using Dapper;
 
 namespace Appliance.Tests.Imap;
 
@@ -18,7 +20,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
         var users = _host.Get<UserService>();
-        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid" })
+        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid", "savedate", "preview" })
         {
             await users.AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -88,10 +90,11 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("a9", "STORE 1 +FLAGS.SILENT (\\Deleted)");
         Assert.Equal(["* 1 EXPUNGE", "a10 OK EXPUNGE completed"], await wire.CommandAsync("a10", "UID EXPUNGE 1"));
         Assert.Equal(["a11 OK UNSELECT completed"], await wire.CommandAsync("a11", "UNSELECT"));
+        Assert.Contains("* LIST (\\Sent) \"/\" \"Sent\"", await wire.CommandAsync("a12", "EXAMINE Sent"));
     }
 
     /// <summary>
-    /// RFC 9051 §6.3.4 and §6.3.6: a CREATE or RENAME whose name this server spells otherwise ("inbox/..." becomes
+    /// RFC 9051 §6.3.4–6: a CREATE, DELETE or RENAME whose name this server spells otherwise ("inbox/..." becomes
     /// "INBOX/...") tells an IMAP4rev2 client with a LIST response naming what it sent as OLDNAME; a name kept as sent, or a
     /// client that did not enable IMAP4rev2, gets the plain OK.
     /// </summary>
@@ -110,6 +113,8 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         var list = await wire.CommandAsync("a7", "LIST \"\" *");
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"INBOX/Play\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Flat\"", list);
+        Assert.Equal(["* LIST (\\NonExistent) \"/\" \"INBOX/Play\" (\"OLDNAME\" (\"inbox/Play\"))", "a8 OK DELETE completed"], await wire.CommandAsync("a8", "DELETE inbox/Play"));
+        Assert.Equal(["a9 OK DELETE completed"], await wire.CommandAsync("a9", "DELETE Flat"));
     }
 
     /// <summary>RFC 9051 §6.3.11 DELETED and RFC 8438 SIZE (advertised as STATUS=SIZE), also as LIST-STATUS items.</summary>
@@ -202,5 +207,85 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         await wire.CommandAsync("c1", "COPY 1 Done");
         await wire.CommandAsync("c2", "SELECT Done");
         Assert.Equal([$"* 1 FETCH (UID 1 EMAILID ({emails[0]}) THREADID ({threads[0]}))", "c3 OK UID FETCH completed"], await wire.CommandAsync("c3", "UID FETCH 1 (EMAILID THREADID)"));
+    }
+
+    /// <summary>
+    /// SAVEDATE (RFC 8514): FETCH SAVEDATE is when the message came into the folder, not the internal date an APPEND gave
+    /// it; a COPY is saved anew; SAVEDBEFORE, SAVEDON and SAVEDSINCE search on it, and SAVEDATESUPPORTED finds everything.
+    /// </summary>
+    [Fact]
+    public async Task Save_dates_are_kept_per_folder_and_searched()
+    {
+        await using var wire = await SignedInAsync("savedate");
+        Assert.Contains(" SAVEDATE ", (await wire.CommandAsync("a0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
+        Assert.StartsWith("a1 OK", (await wire.CommandAsync("a1", "APPEND INBOX \"01-Jan-2020 10:00:00 +0000\" {12+}\r\nSubject: 1\r\n"))[^1], StringComparison.Ordinal);
+        await wire.CommandAsync("a2", "CREATE Kept");
+        await wire.CommandAsync("a3", "SELECT INBOX");
+        var fetched = await wire.CommandAsync("a4", "FETCH 1 (INTERNALDATE SAVEDATE)");
+        var match = Regex.Match(fetched[0], "^\\* 1 FETCH \\(INTERNALDATE \"01-Jan-2020 10:00:00 \\+0000\" SAVEDATE \"([^\"]+)\"\\)$");
+        Assert.True(match.Success, fetched[0]);
+        var saved = DateTimeOffset.ParseExact(match.Groups[1].Value, "dd-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(saved, before, DateTimeOffset.UtcNow.AddSeconds(2));
+        var today = saved.UtcDateTime.ToString("d-MMM-yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(["* SEARCH 1", "a5 OK SEARCH completed"], await wire.CommandAsync("a5", $"SEARCH SAVEDON {today}"));
+        Assert.Equal(["* SEARCH 1", "a6 OK SEARCH completed"], await wire.CommandAsync("a6", "SEARCH SAVEDSINCE 1-Jan-2021 BEFORE 1-Jan-2021"));
+        Assert.Equal(["* SEARCH", "a7 OK SEARCH completed"], await wire.CommandAsync("a7", "SEARCH SAVEDBEFORE 1-Jan-2021"));
+        Assert.Equal(["* SEARCH 1", "a8 OK SEARCH completed"], await wire.CommandAsync("a8", "SEARCH SAVEDATESUPPORTED"));
+
+        await Task.Delay(1100); // a second later, so that the copy's save date can differ in what FETCH shows
+        await wire.CommandAsync("a9", "COPY 1 Kept");
+        await wire.CommandAsync("a10", "SELECT Kept");
+        var copied = Regex.Match((await wire.CommandAsync("a11", "FETCH 1 (INTERNALDATE SAVEDATE)"))[0], "SAVEDATE \"([^\"]+)\"");
+        Assert.True(DateTimeOffset.ParseExact(copied.Groups[1].Value, "dd-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) > saved);
+    }
+
+    /// <summary>
+    /// PREVIEW (RFC 8970): the start of the text from the webmail's summary, one line, at most 256 characters, "" for a
+    /// message without text. PREVIEW (LAZY) does not wait for a summary not made yet and says NIL; plain PREVIEW makes it,
+    /// and LAZY then finds it.
+    /// </summary>
+    [Fact]
+    public async Task Preview_comes_from_the_summary_and_lazy_does_not_wait_for_one()
+    {
+        await using var wire = await SignedInAsync("preview");
+        Assert.Contains(" PREVIEW ", (await wire.CommandAsync("a0", "CAPABILITY"))[0], StringComparison.Ordinal);
+        foreach (var message in new[]
+        {
+            "Subject: Plan\r\n\r\nHello there,\r\n  this is   the plan.\r\n",
+            "Subject: Empty\r\n\r\n",
+            "Subject: Long\r\n\r\n" + string.Join(' ', Enumerable.Repeat("lorem", 100)) + "\r\n",
+        })
+        {
+            Assert.StartsWith("p OK", (await wire.CommandAsync("p", "APPEND INBOX " + Literal(message)))[^1], StringComparison.Ordinal);
+        }
+        await wire.CommandAsync("a1", "SELECT INBOX");
+        var fetched = await wire.CommandAsync("a2", "FETCH 1:3 (PREVIEW)");
+        Assert.Equal("* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", fetched[0]);
+        Assert.Equal("* 2 FETCH (PREVIEW \"\")", fetched[1]);
+        var longest = Regex.Match(fetched[2], "^\\* 3 FETCH \\(PREVIEW \"(lorem[lorem ]*)\"\\)$");
+        Assert.True(longest.Success, fetched[2]);
+        Assert.InRange(longest.Groups[1].Value.Length, 100, 256);
+
+        // The indexer has taken everything off its queue; then message 1's summary goes, as if never made.
+        var database = _host.Get<Database>();
+        for (var i = 0; i < 100; i++)
+        {
+            await using var connection = await database.OpenAsync();
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM index_queue") == 0) break;
+            await Task.Delay(100);
+        }
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM index_queue"));
+            await connection.ExecuteAsync("""
+                DELETE FROM message_summaries WHERE hash = (SELECT m.blob_hash FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+                    JOIN users u ON u.id = b.user_id WHERE u.address = 'preview@example.com' AND b.name = 'INBOX' AND m.uid = 1)
+                """);
+        }
+        Assert.Equal(["* 1 FETCH (UID 1 PREVIEW NIL)", "b1 OK UID FETCH completed"], await wire.CommandAsync("b1", "UID FETCH 1 (PREVIEW (LAZY))"));
+        Assert.Equal(["* 2 FETCH (PREVIEW \"\")", "b2 OK FETCH completed"], await wire.CommandAsync("b2", "FETCH 2 PREVIEW (LAZY)"));
+        Assert.Equal(["* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", "b3 OK FETCH completed"], await wire.CommandAsync("b3", "FETCH 1 PREVIEW"));
+        Assert.Equal(["* 1 FETCH (PREVIEW \"Hello there, this is the plan.\")", "b4 OK FETCH completed"], await wire.CommandAsync("b4", "FETCH 1 PREVIEW (LAZY)"));
     }
 }

@@ -91,6 +91,29 @@ public class MigratorTests
         Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM mailboxes"));
     }
 
+    /// <summary>Migration 12 (RFC 8514 SAVEDATE): a message stored before it was saved, as far as anyone knows, on its internal date.</summary>
+    [Fact]
+    public async Task Messages_stored_before_save_dates_were_kept_get_their_internal_date()
+    {
+        await using var services = await TestServices.CreateAsync(migrate: false);
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(11, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 11).ToList()));
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
+                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
+                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
+                INSERT INTO mailboxes(user_id, name, uidvalidity, created_at) SELECT id, 'INBOX', 7, '2026-01-01' FROM users;
+                INSERT INTO blobs(hash, size, refcount) VALUES ('h1', 5, 1);
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date) SELECT id, 1, 'h1', 5, '2024-05-06 07:08:09+02:00' FROM mailboxes;
+                """);
+        }
+        Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.MigrateAsync());
+        await using var check = await services.Get<Database>().OpenAsync();
+        Assert.Equal("2024-05-06 07:08:09+02:00", await check.ExecuteScalarAsync<string>("SELECT saved_at FROM messages"));
+    }
+
     [Fact]
     public async Task Failing_migration_leaves_no_trace_and_keeps_the_previous_version()
     {

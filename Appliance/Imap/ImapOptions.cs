@@ -14,7 +14,7 @@ public sealed class ImapOptions
     /// <summary>
     /// Whether non-synchronizing literals of any size are taken (RFC 7888 LITERAL+, advertised with LITERAL-). Off, only
     /// LITERAL- is offered: one over 4096 octets is read, discarded and answered BAD [TOOBIG] (RFC 7888 §5). On by
-    /// default: clients that send big ones (imaplib's APPEND does not; MailKit and K-9 may) save a round trip each.
+    /// default: a client that sends big ones (MailKit does when LITERAL+ is offered) saves a round trip per message.
     /// </summary>
     public bool LiteralPlus { get; set; } = true;
 

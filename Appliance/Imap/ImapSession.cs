@@ -316,18 +316,19 @@ public sealed partial class ImapSession
     public string MailboxName(string name) => Utf8Names ? ImapString.QuoteUtf8(name) : EncodeMailbox(name);
 
     /// <summary>
-    /// RFC 9051 §6.3.4/§6.3.6: when the name a CREATE or RENAME made differs from the one the client sent (this server
-    /// spells INBOX in capitals, "inbox/Work" becomes "INBOX/Work"), an IMAP4rev2 client is told with a LIST response
-    /// that carries the name it sent as OLDNAME. A trailing separator is only a hint (RFC 3501 §6.3.3), no difference.
+    /// RFC 9051 §6.3.4–6: when the name a CREATE, DELETE or RENAME acted on differs from the one the client sent (this
+    /// server spells INBOX in capitals, "inbox/Work" is "INBOX/Work"), an IMAP4rev2 client is told with a LIST response
+    /// that carries the name it sent as OLDNAME (with \NonExistent after DELETE). A trailing separator is only a hint
+    /// (RFC 3501 §6.3.3), no difference.
     /// </summary>
-    public void AnnounceNormalized(string name, string asSent)
+    public void AnnounceNormalized(string name, string asSent, string attributes = "")
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(asSent);
         var sent = asSent.TrimEnd('/');
         if (Rev2 && !string.Equals(name.TrimEnd('/'), sent, StringComparison.Ordinal))
         {
-            WriteLine($"* LIST () \"/\" {MailboxName(name.TrimEnd('/'))} (\"OLDNAME\" ({MailboxName(sent)}))");
+            WriteLine($"* LIST ({attributes}) \"/\" {MailboxName(name.TrimEnd('/'))} (\"OLDNAME\" ({MailboxName(sent)}))");
         }
     }
 

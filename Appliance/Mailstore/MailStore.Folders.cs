@@ -358,7 +358,7 @@ public sealed partial class MailStore
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var list = "[" + string.Join(',', uids.Select(u => u.ToString(CultureInfo.InvariantCulture))) + "]";
         var rows = await connection.QueryAsync<StoredMessage>(
-            "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = @mailboxId AND uid IN (SELECT value FROM json_each(@list)) ORDER BY uid",
+            "SELECT id, mailbox_id, uid, blob_hash, size, internal_date, flags, modseq, saved_at FROM messages WHERE mailbox_id = @mailboxId AND uid IN (SELECT value FROM json_each(@list)) ORDER BY uid",
             new { mailboxId, list }).ConfigureAwait(false);
         return seenReader is { } reader ? await AsSeenByAsync(connection, null, mailboxId, reader, rows.AsList()).ConfigureAwait(false) : rows.AsList();
     }

@@ -24,6 +24,9 @@ public sealed class StoredMessage
     public DateTimeOffset InternalDate { get; init; }
     public string Flags { get; init; } = "";
     public long Modseq { get; init; }
+
+    /// <summary>When the message came into this folder (RFC 8514 SAVEDATE); null only for a row read without it.</summary>
+    public DateTimeOffset? SavedAt { get; init; }
 }
 
 /// <summary>
@@ -90,8 +93,10 @@ public sealed partial class MailStore(Database database, TimeProvider time, Micr
             "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = @mailboxId RETURNING uidnext - 1, highestmodseq",
             ("@mailboxId", mailboxId)).ConfigureAwait(false);
         await Statements.ExecuteAsync(connection, transaction, """
-            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags, modseq) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags, @modseq)
-            """, ("@mailboxId", mailboxId), ("@uid", uid), ("@hash", blob.Hash), ("@size", blob.Size), ("@internalDate", internalDate), ("@flags", flags), ("@modseq", modseq)).ConfigureAwait(false);
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags, modseq, saved_at) VALUES (@mailboxId, @uid, @hash, @size, @internalDate, @flags, @modseq, @savedAt)
+            """, ("@mailboxId", mailboxId), ("@uid", uid), ("@hash", blob.Hash), ("@size", blob.Size), ("@internalDate", internalDate), ("@flags", flags), ("@modseq", modseq),
+            // RFC 8514 §2: the save date is now, for a copy or a move too; the internal date travels with the message.
+            ("@savedAt", time.GetUtcNow())).ConfigureAwait(false);
         return uid;
     }
 

@@ -266,6 +266,24 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The summaries already made of these bodies, none made now (IMAP's PREVIEW (LAZY), RFC 8970 §3.2).</summary>
+    public async Task<IReadOnlyDictionary<string, MessageSummary>> StoredAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var stored = new Dictionary<string, MessageSummary>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in hashes.Distinct(StringComparer.Ordinal).Chunk(ChunkSize))
+        {
+            foreach (var row in await connection.QueryAsync<Row>($"""
+                SELECT {SummaryColumns} FROM message_summaries s WHERE s.hash IN @chunk
+                """, new { chunk }).ConfigureAwait(false))
+            {
+                stored[row.Hash!] = row.ToSummary();
+            }
+        }
+        return stored;
+    }
+
     /// <summary>The UIDs of a folder's messages with this Message-ID (a reply marks them \Answered).</summary>
     public async Task<IReadOnlyList<long>> UidsByMessageIdAsync(long mailboxId, string messageId, CancellationToken cancellationToken)
     {

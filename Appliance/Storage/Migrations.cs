@@ -290,6 +290,13 @@ public static class Migrations
             ALTER TABLE mailboxes ADD COLUMN expunges_known_after INTEGER NOT NULL DEFAULT 0;
             UPDATE mailboxes SET expunges_known_after = highestmodseq;
             """),
+        new(12, "the date each message was saved in its folder, for IMAP SAVEDATE", """
+            -- RFC 8514: when the message came into this folder (delivery, APPEND, COPY, MOVE), which the internal date
+            -- is not after a COPY or an APPEND with a date. Messages stored before this column came in on their internal
+            -- date as far as anyone can tell now: delivery sets it to the arrival, and most APPENDs to the moment.
+            ALTER TABLE messages ADD COLUMN saved_at TEXT NULL;
+            UPDATE messages SET saved_at = internal_date;
+            """),
         new(14, "IMAP METADATA entries of the server and of mailboxes", """
             -- RFC 5464: annotations on the server (mailbox_id NULL) or on a mailbox, which go when it is deleted and
             -- stay with its id through RENAME. A /private/ entry belongs to user_id and only that user sees it; a

@@ -12,7 +12,7 @@ public class FetchTests
 
     /// <summary>One item as text: its attribute, or for a section its answer label, " peek" and the partial.</summary>
     private static string Describe(FetchItem item) => item.Attribute != FetchAttribute.Section
-        ? item.Attribute.ToString()
+        ? item.Attribute.ToString() + (item.Lazy ? " lazy" : "")
         : item.Label + (item.Peek ? " peek" : "") + (item.Partial is { } p ? string.Create(CultureInfo.InvariantCulture, $"<{p.Start}.{p.Length}>") : "");
 
     private static string Describe(FetchArguments arguments) => string.Join(", ", arguments.Items.Select(Describe));
@@ -50,6 +50,10 @@ public class FetchTests
         "Uid, Flags, BODY[HEADER.FIELDS (SUBJECT FROM)] peek<0.100>, BodyStructure")]
     [InlineData("1 (ENVELOPE)", "Envelope")]
     [InlineData("1 (emailid THREADID UID)", "EmailId, ThreadId, Uid")]
+    [InlineData("1 SAVEDATE", "SaveDate")]
+    [InlineData("1 PREVIEW", "Preview")]
+    [InlineData("1 preview (lazy)", "Preview lazy")]
+    [InlineData("1 (PREVIEW (LAZY LAZY) UID PREVIEW)", "Preview lazy, Uid, Preview")]
     public void Valid_fetch_atts_parse_to_their_items(string text, string expected)
     {
         var arguments = Parse(text);
@@ -132,6 +136,9 @@ public class FetchTests
     [InlineData("1 FLAGS (CHANGEDSINCE x)", "Expected a number")]
     [InlineData("1 FLAGS (CHANGEDSINCE 9223372036854775808)", "Number too large")]
     [InlineData("1 BODY[]<4294967296.1>", "Number too large")]
+    [InlineData("1 PREVIEW (LAZY FUZZY)", "Unknown PREVIEW modifier")]
+    [InlineData("1 PREVIEW (LAZY", "Missing ')'")]
+    [InlineData("1 (PREVIEW (FUZZY))", "Unexpected '('")]
     public void Malformed_fetch_is_a_syntax_error_with_its_bad_text(string text, string bad) =>
         Assert.Equal(bad, Assert.Throws<ImapSyntaxException>(() => Parse(text)).Message);
 
@@ -147,7 +154,9 @@ public class FetchTests
         { "7 BODY[]", ["7 BODY"] },
         { "7 RFC822.HEADER", ["7 RFC822"] },
         { "1 BODYSTRUCTURE", ["1 BODY"] },
-        { "1:* (EMAILID THREADID)", [] },
+        { "1:* (EMAILID THREADID SAVEDATE)", [] },
+        { "1 PREVIEW (LAZY)", ["1 PREVIEW"] },
+        { "1:* (PREVIEW (LAZY) UID)", [] },
     };
 
     /// <summary>
@@ -159,5 +168,17 @@ public class FetchTests
     public void Every_proper_prefix_is_a_syntax_error_unless_complete_itself(string input, string[] complete)
     {
         Prefixes.AssertEachIsASyntaxErrorUnlessComplete(input, complete, s => Parse(s), a => Assert.NotEmpty(a.Items));
+    }
+
+    /// <summary>
+    /// RFC 8970's <c>PREVIEW (LAZY)</c> and RFC 4466's fetch modifiers both follow an item as " (": LAZY says which.
+    /// </summary>
+    [Fact]
+    public void Preview_modifiers_and_fetch_modifiers_are_told_apart()
+    {
+        var modifiers = Parse("1 PREVIEW (CHANGEDSINCE 5)");
+        Assert.Equal(("Preview", 5L), (Describe(modifiers), modifiers.Modifiers.ChangedSince));
+        var both = Parse("1 PREVIEW (LAZY) (CHANGEDSINCE 7)");
+        Assert.Equal(("Preview lazy", 7L), (Describe(both), both.Modifiers.ChangedSince));
     }
 }

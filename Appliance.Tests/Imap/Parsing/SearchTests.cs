@@ -25,6 +25,8 @@ public class SearchTests
         SearchAddress address => $"{address.Field} \"{address.Value}\"",
         SearchText text => (text.BodyOnly ? "BODY" : "TEXT") + $" \"{text.Value}\"",
         SearchModseq modseq => "MODSEQ " + N(modseq.Modseq),
+        SearchSaveDate saved => "SAVED" + saved.Relation.ToString().ToUpperInvariant() + " " + saved.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        SearchSaveDateSupported => "SAVEDATESUPPORTED",
         SearchObjectId id => (id.Thread ? "THREADID " : "EMAILID ") + id.Id,
         _ => throw new ArgumentOutOfRangeException(nameof(key)),
     };
@@ -54,6 +56,7 @@ public class SearchTests
     [InlineData("OR OR SEEN FLAGGED NOT DELETED", "OR OR \\Seen \\Flagged NOT \\Deleted")]
     [InlineData("MODSEQ 620162338", "MODSEQ 620162338")]
     [InlineData("MODSEQ \"/flags/\\\\draft\" all 620162338", "MODSEQ 620162338")]
+    [InlineData("SAVEDBEFORE 1-Feb-2026 savedon \"02-Feb-2026\" SAVEDSINCE 3-Feb-2026 SAVEDATESUPPORTED", "(SAVEDBEFORE 2026-02-01 SAVEDON 2026-02-02 SAVEDSINCE 2026-02-03 SAVEDATESUPPORTED)")]
     [InlineData("EMAILID Eabc_12-Z threadid T42", "(EMAILID Eabc_12-Z THREADID T42)")]
     public void Valid_search_keys_parse_to_their_tree(string text, string expected) =>
         Assert.Equal(expected, Describe(Parse(text).Key));
@@ -106,6 +109,8 @@ public class SearchTests
     [InlineData("CHARSET UTF-8", "Missing argument")]
     [InlineData("MODSEQ 9223372036854775808", "Number too large")]
     [InlineData("MODSEQ \"/flags/\\\\seen\" all", "Missing argument")]
+    [InlineData("SAVEDON 31-Foo-2026", "Bad date '31-Foo-2026'")]
+    [InlineData("SAVEDSINCE", "Missing argument")]
     [InlineData("EMAILID", "Missing argument")]
     [InlineData("EMAILID \"E1\"", "Expected an object id")]
     [InlineData("THREADID T1!", "Unexpected extra arguments")]
@@ -120,6 +125,7 @@ public class SearchTests
         { "NOT 2,4:*", ["NOT 2", "NOT 2,4"] },
         { "UNSEEN", [] },
         { "(OR EMAILID E0f3a THREADID T9-x_)", [] },
+        { "NOT SAVEDSINCE \"1-Jan-2026\"", [] },
     };
 
     /// <summary>

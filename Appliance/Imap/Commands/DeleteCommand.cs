@@ -9,7 +9,8 @@ public sealed class DeleteCommand : ImapCommand
     public override async Task RunAsync(ImapSession session, ImapRequest request)
     {
         request.Args.ReadSpace();
-        var name = request.Args.ReadMailbox();
+        var sent = request.Args.ReadAString();
+        var name = request.Args.Mailbox(sent);
         request.Args.ExpectEnd();
         if (MailboxResolver.IsPublic(name))
         {
@@ -37,6 +38,7 @@ public sealed class DeleteCommand : ImapCommand
                 session.Unselect();
             }
         }
+        session.AnnounceNormalized(name, request.Args.MailboxAsSent(sent), @"\NonExistent");
         await session.OkAsync(request, "DELETE completed").ConfigureAwait(false);
     }
 }

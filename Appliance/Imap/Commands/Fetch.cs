@@ -10,7 +10,7 @@ namespace Appliance.Imap.Commands;
 /// RFC 3501 §6.4.5 FETCH and UID FETCH: UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
 /// BODYSTRUCTURE, BODY[section]&lt;partial&gt;, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT, the macros
 /// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162), OBJECTID's
-/// EMAILID and THREADID (RFC 8474).
+/// EMAILID and THREADID (RFC 8474) SAVEDATE (RFC 8514) and PREVIEW (RFC 8970).
 /// Reading a body without PEEK sets \Seen in a read-write mailbox, and the new flags are sent along.
 /// </summary>
 public sealed class FetchCommand : ImapCommand
@@ -113,10 +113,13 @@ public sealed class FetchCommand : ImapCommand
             }
         }
         var modseqs = rows.ToDictionary(r => r.Uid, r => r.Modseq);
-        // THREADID (and PREVIEW) come from the webmail's summaries, made now for bodies that have none yet.
-        var summaries = items.Any(i => i.Attribute is FetchAttribute.ThreadId)
-            ? (await session.Services.Summaries.ByUidsAsync(selected.Id, [.. rows.Select(r => r.Uid)], session.Cancellation).ConfigureAwait(false)).ToDictionary(l => l.Uid, l => l.Summary)
-            : null;
+        // THREADID and PREVIEW come from the webmail's summaries, made now for bodies that have none yet; PREVIEW (LAZY)
+        // alone takes only the summaries there are (RFC 8970 §3.2: NIL for the others, which the indexer is making).
+        var lazyOnly = items.Any(i => i.Attribute == FetchAttribute.Preview) && items.All(i => i.Attribute is not (FetchAttribute.ThreadId or FetchAttribute.Preview) || i.Lazy);
+        var summaries = !items.Any(i => i.Attribute is FetchAttribute.ThreadId or FetchAttribute.Preview) ? null
+            : lazyOnly ? (await session.Services.Summaries.StoredAsync([.. rows.Select(r => r.BlobHash)], session.Cancellation).ConfigureAwait(false))
+                .Join(rows, s => s.Key, r => r.BlobHash, (s, r) => (r.Uid, s.Value), StringComparer.Ordinal).ToDictionary(p => p.Uid, p => p.Value)
+            : (await session.Services.Summaries.ByUidsAsync(selected.Id, [.. rows.Select(r => r.Uid)], session.Cancellation).ConfigureAwait(false)).ToDictionary(l => l.Uid, l => l.Summary);
         var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
         var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
         var needsParts = items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false });
@@ -176,7 +179,16 @@ public sealed class FetchCommand : ImapCommand
                         session.Write(summaries!.TryGetValue(row.Uid, out var summary) ? $"THREADID ({ObjectIds.Thread(summary.ThreadKey)})" : "THREADID NIL");
                         break;
                     case FetchAttribute.InternalDate:
-                        session.Write("INTERNALDATE \"" + row.InternalDate.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + row.InternalDate.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"");
+                        session.Write("INTERNALDATE " + DateTime(row.InternalDate));
+                        break;
+                    case FetchAttribute.Preview:
+                        // RFC 8970 §3.1: at most 256 characters, no line breaks (the summary collapsed them); "" for a message
+                        // without text, NIL only for LAZY when there is no summary yet.
+                        session.Write("PREVIEW " + (summaries!.TryGetValue(row.Uid, out var previewed) ? ImapString.Quote(Truncate(previewed.Preview)) : "NIL"));
+                        break;
+                    case FetchAttribute.SaveDate:
+                        // RFC 8514 §3: NIL where a mailbox keeps no save dates; every folder here does.
+                        session.Write("SAVEDATE " + (row.SavedAt is { } saved ? DateTime(saved) : "NIL"));
                         break;
                     case FetchAttribute.Rfc822Size:
                         session.Write(string.Create(CultureInfo.InvariantCulture, $"RFC822.SIZE {row.Size}"));
@@ -218,6 +230,13 @@ public sealed class FetchCommand : ImapCommand
         }
         return expungedMeanwhile;
     }
+
+    private static string Truncate(string preview) =>
+        preview.Length <= 256 ? preview : preview[..(char.IsHighSurrogate(preview[255]) ? 255 : 256)];
+
+    /// <summary><c>date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE</c>.</summary>
+    internal static string DateTime(DateTimeOffset value) =>
+        "\"" + value.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + value.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal) + "\"";
 
     private const int SectionSlice = 256 * 1024;
 

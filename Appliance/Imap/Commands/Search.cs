@@ -9,7 +9,7 @@ namespace Appliance.Imap.Commands;
 
 /// <summary>
 /// RFC 3501 §6.4.4 SEARCH and UID SEARCH with every criterion of RFC 3501, CHARSET UTF-8 or US-ASCII,
-/// MODSEQ (RFC 7162), EMAILID and THREADID (RFC 8474), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
+/// MODSEQ (RFC 7162), EMAILID and THREADID (RFC 8474), SAVEDBEFORE, SAVEDON, SAVEDSINCE and SAVEDATESUPPORTED (RFC 8514), and ESEARCH's RETURN (MIN MAX COUNT ALL SAVE) (RFC 4731, RFC 5182).
 /// Text criteria match case-insensitively in decoded header values (FROM, TO, CC, BCC in the parsed addresses) and decoded
 /// text parts; TEXT and
 /// BODY with three characters or more are answered by the SQLite FTS5 index (<see cref="TextIndex"/>).
@@ -240,6 +240,17 @@ public sealed class SearchCommand : ImapCommand
                         SearchDateRelation.On => c => day(c) is { } d && d == date.Date,
                         _ => c => day(c) is { } d && d >= date.Date,
                     };
+                case SearchSaveDate saved:
+                    // RFC 8514 §4: a message without a save date is judged by its internal date; none lacks one here.
+                    Func<Candidate, DateOnly> savedDay = c => Day(c.Row.SavedAt ?? c.Row.InternalDate);
+                    return saved.Relation switch
+                    {
+                        SearchDateRelation.Before => c => savedDay(c) < saved.Date,
+                        SearchDateRelation.On => c => savedDay(c) == saved.Date,
+                        _ => c => savedDay(c) >= saved.Date,
+                    };
+                case SearchSaveDateSupported:
+                    return _ => true;
                 case SearchHeader header:
                     ReadsMessage = true;
                     return c => HeaderContains(c.Message, header.Field, header.Value);

@@ -44,7 +44,8 @@ public sealed class SelectCommand : ImapCommand
         // RFC 9051 §6.3.2 (Appendix E): no RECENT and no UNSEEN code for IMAP4rev2, but a LIST response with the name.
         if (session.Rev2)
         {
-            session.WriteLine($"* LIST () \"/\" {session.MailboxName(mailbox.Name)}");
+            // "The list of mailbox attributes MUST be accurate": the special use, which is known here; children are not looked up.
+            session.WriteLine($"* LIST ({state.SpecialUse}) \"/\" {session.MailboxName(mailbox.Name)}");
         }
         else
         {

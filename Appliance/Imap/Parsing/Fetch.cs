@@ -20,6 +20,10 @@ public enum FetchAttribute
     EmailId,
     /// <summary>OBJECTID's <c>"THREADID"</c> (RFC 8474 §5.2).</summary>
     ThreadId,
+    /// <summary>PREVIEW's <c>"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]</c> (RFC 8970 §3); see <see cref="FetchItem.Lazy"/>.</summary>
+    Preview,
+    /// <summary>SAVEDATE's <c>"SAVEDATE"</c> (RFC 8514 §3).</summary>
+    SaveDate,
     /// <summary>Message bytes: <c>BODY[section]</c>, <c>BODY.PEEK[section]</c>, <c>RFC822</c>, <c>RFC822.HEADER</c>, <c>RFC822.TEXT</c>.</summary>
     Section,
 }
@@ -89,8 +93,9 @@ public readonly record struct FetchPartial(long Start, long Length);
 /// <summary>
 /// One item of the answer. For sections, <see cref="Label"/> is the name the answer gives it
 /// (<c>BODY[HEADER]</c>, <c>RFC822.TEXT</c>), and <see cref="Peek"/> whether reading leaves \Seen alone.
+/// <see cref="Lazy"/> is PREVIEW's <c>preview-mod = "LAZY"</c>: NIL rather than wait for a preview not made yet.
 /// </summary>
-public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section = null, bool Peek = false, FetchPartial? Partial = null, string Label = "")
+public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section = null, bool Peek = false, FetchPartial? Partial = null, string Label = "", bool Lazy = false)
 {
     public static FetchItem Uid { get; } = new(FetchAttribute.Uid);
     public static FetchItem Flags { get; } = new(FetchAttribute.Flags);
@@ -102,6 +107,9 @@ public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section =
     public static FetchItem Modseq { get; } = new(FetchAttribute.Modseq);
     public static FetchItem EmailId { get; } = new(FetchAttribute.EmailId);
     public static FetchItem ThreadId { get; } = new(FetchAttribute.ThreadId);
+    public static FetchItem SaveDate { get; } = new(FetchAttribute.SaveDate);
+    public static FetchItem Preview { get; } = new(FetchAttribute.Preview);
+    public static FetchItem LazyPreview { get; } = new(FetchAttribute.Preview, Lazy: true);
 
     /// <summary>Reading this item without PEEK marks the message \Seen (RFC 3501 §6.4.5).</summary>
     public bool SetsSeen => Attribute == FetchAttribute.Section && !Peek;
@@ -157,7 +165,7 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
     /// <summary>
     /// <c>fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
     /// "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial]</c>,
-    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>; the macros
+    /// with RFC 7162's <c>fetch-att =/ "MODSEQ"</c> and RFC 8474's <c>fetch-att =/ "EMAILID" / "THREADID"</c>, RFC 8514's <c>fetch-att =/ "SAVEDATE"</c>, RFC 8970's PREVIEW; the macros
     /// only where they stand alone.
     /// </summary>
     internal static IEnumerable<FetchItem> FetchAtt(ImapParser args, bool allowMacro)
@@ -178,6 +186,8 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
             case "MODSEQ": return [FetchItem.Modseq];
             case "EMAILID": return [FetchItem.EmailId];
             case "THREADID": return [FetchItem.ThreadId];
+            case "SAVEDATE": return [FetchItem.SaveDate];
+            case "PREVIEW": return [PreviewModifiers(args) ? FetchItem.LazyPreview : FetchItem.Preview];
             // RFC 3501 §6.4.5: RFC822 is BODY[], RFC822.HEADER is BODY.PEEK[HEADER], RFC822.TEXT is BODY[TEXT].
             case "RFC822": return [new(FetchAttribute.Section, FetchSection.Whole, Peek: false, Label: "RFC822")];
             case "RFC822.HEADER": return [new(FetchAttribute.Section, FetchSection.Header, Peek: true, Label: "RFC822.HEADER")];
@@ -190,6 +200,30 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
             default:
                 throw new ImapSyntaxException($"Unknown FETCH item {name}");
         }
+    }
+
+    /// <summary>
+    /// <c>[SP "(" preview-mod *(SP preview-mod) ")"]</c>, <c>preview-mod = "LAZY"</c> (RFC 8970 §3.1); true for LAZY. A space
+    /// and "(" not followed by LAZY are the next item's or the command's modifiers: <c>PREVIEW (CHANGEDSINCE 5)</c>.
+    /// </summary>
+    private static bool PreviewModifiers(ImapParser args)
+    {
+        var mark = args.Position;
+        if (!args.TrySpace() || !args.TryRead('(') || !args.NextIsWord("LAZY"))
+        {
+            args.Rewind(mark);
+            return false;
+        }
+        do
+        {
+            if (args.ReadAtom() != "LAZY")
+            {
+                throw new ImapSyntaxException("Unknown PREVIEW modifier");
+            }
+        }
+        while (args.TrySpace());
+        args.Expect(')');
+        return true;
     }
 
     /// <summary><c>section = "[" [section-spec] "]"</c>.</summary>

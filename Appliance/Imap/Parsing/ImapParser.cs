@@ -25,6 +25,14 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
     public bool Utf8Mailboxes { get; init; }
 
     public int Position => _position;
+
+    /// <summary>Goes back to a position read before: a lookahead that turned out to be something else.</summary>
+    public void Rewind(int position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(position, _position);
+        _position = position;
+    }
     public bool AtEnd => _position >= _command.Length;
     private ReadOnlySpan<byte> Span => _command.Span;
     private byte Peek => _position < _command.Length ? Span[_position] : (byte)0;

@@ -70,6 +70,12 @@ public sealed record SearchText(bool BodyOnly, string Value) : SearchKey;
 /// </summary>
 public sealed record SearchModseq(long Modseq) : SearchKey;
 
+/// <summary><c>("SAVEDBEFORE" / "SAVEDON" / "SAVEDSINCE") SP date</c> on the save date (RFC 8514 §4).</summary>
+public sealed record SearchSaveDate(SearchDateRelation Relation, DateOnly Date) : SearchKey;
+
+/// <summary><c>"SAVEDATESUPPORTED"</c> (RFC 8514 §4): every message, in a mailbox that keeps save dates.</summary>
+public sealed record SearchSaveDateSupported : SearchKey;
+
 /// <summary><c>"EMAILID" SP objectid</c> and <c>"THREADID" SP objectid</c> (RFC 8474 §6).</summary>
 public sealed record SearchObjectId(bool Thread, string Id) : SearchKey;
 
@@ -215,6 +221,10 @@ public sealed record SearchArguments(bool Uid, IReadOnlyList<string>? Return, st
                 return new SearchHeader(field, args.ReadAString());
             case "BODY": args.ReadSpace(); return new SearchText(BodyOnly: true, args.ReadAString());
             case "TEXT": args.ReadSpace(); return new SearchText(BodyOnly: false, args.ReadAString());
+            case "SAVEDBEFORE": args.ReadSpace(); return new SearchSaveDate(SearchDateRelation.Before, args.ReadDate());
+            case "SAVEDON": args.ReadSpace(); return new SearchSaveDate(SearchDateRelation.On, args.ReadDate());
+            case "SAVEDSINCE": args.ReadSpace(); return new SearchSaveDate(SearchDateRelation.Since, args.ReadDate());
+            case "SAVEDATESUPPORTED": return new SearchSaveDateSupported();
             case "EMAILID": args.ReadSpace(); return new SearchObjectId(Thread: false, args.ReadObjectId());
             case "THREADID": args.ReadSpace(); return new SearchObjectId(Thread: true, args.ReadObjectId());
             case "MODSEQ":
