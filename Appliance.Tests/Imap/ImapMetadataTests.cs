@@ -70,17 +70,29 @@ public sealed class ImapMetadataTests : IAsyncLifetime
         Assert.Equal(["c7 OK SETMETADATA completed"], await carol.CommandAsync("c7", $"SETMETADATA {projects} (/shared/comment \"revised plans\")"));
         Assert.Equal(["* METADATA \"Projects\" (/shared/comment \"revised plans\")", "b9 OK GETMETADATA completed"], await bob.CommandAsync("b9", "GETMETADATA Projects /shared/comment"));
 
-        // 'l' alone: the folder is there, its entries are not hers to read or set, not even private ones.
-        await bob.CommandAsync("b10", "SETACL Projects carol@example.com l");
-        Assert.Equal("c8 NO [NOPERM] You lack the 'r' right on this mailbox", (await carol.CommandAsync("c8", $"GETMETADATA {projects} /shared/comment"))[^1]);
-        Assert.Equal("c9 NO [NOPERM] You lack the 'r' right on this mailbox", (await carol.CommandAsync("c9", $"SETMETADATA {projects} (/private/comment NIL)"))[^1]);
+        // RFC 5464 §3.3: 'l' and any one of r, s, w, i, p. With 'l' and 'i' (she may only drop messages in) she reads
+        // entries and keeps private ones; with 'l' alone the folder is there, its entries are not hers to read or set.
+        await bob.CommandAsync("b10", "SETACL Projects carol@example.com li");
+        Assert.Equal([$"* METADATA {projects} (/private/comment \"carol's note\" /shared/comment \"revised plans\")", "c8 OK GETMETADATA completed"],
+            await carol.CommandAsync("c8", $"GETMETADATA {projects} (/shared/comment /private/comment)"));
+        Assert.Equal(["c9 OK SETMETADATA completed"], await carol.CommandAsync("c9", $"SETMETADATA {projects} (/private/comment \"still mine\")"));
+        Assert.Equal("c9b NO [NOPERM] You lack the 'w' right to set shared entries on this mailbox",
+            (await carol.CommandAsync("c9b", $"SETMETADATA {projects} (/shared/comment NIL)"))[^1]);
+        await bob.CommandAsync("b10b", "SETACL Projects carol@example.com l");
+        const string noRights = "NO [NOPERM] Annotations need one of the 'r', 's', 'w', 'i' or 'p' rights on this mailbox";
+        Assert.Equal($"c9c {noRights}", (await carol.CommandAsync("c9c", $"GETMETADATA {projects} /shared/comment"))[^1]);
+        Assert.Equal($"c9d {noRights}", (await carol.CommandAsync("c9d", $"SETMETADATA {projects} (/private/comment NIL)"))[^1]);
 
         // Entries the server does not keep, and bad names.
         Assert.Equal("b11 NO [CANNOT] /private/colour is not an entry of this server; use /shared/vendor/ or /private/vendor/",
             (await bob.CommandAsync("b11", "SETMETADATA INBOX (/private/colour \"red\")"))[^1]);
         Assert.Equal("b12 NO [CANNOT] /shared/admin is not an entry of this server; use /shared/vendor/ or /private/vendor/",
             (await bob.CommandAsync("b12", "SETMETADATA INBOX (/shared/admin \"mailto:bob@example.com\")"))[^1]);
-        Assert.Equal(["b13 BAD Invalid character in entry name"], await bob.CommandAsync("b13", "GETMETADATA INBOX \"/shared/a b\""));
+        Assert.Equal(["b13 BAD Invalid character in entry name"], await bob.CommandAsync("b13", "GETMETADATA INBOX \"/shared/a%\""));
+        // A space is allowed in a name (§3.2), and the answer quotes such a name.
+        Assert.Equal(["b13b OK SETMETADATA completed"], await bob.CommandAsync("b13b", "SETMETADATA INBOX (\"/private/vendor/x/two words\" \"y\")"));
+        Assert.Equal(["* METADATA \"INBOX\" (\"/private/vendor/x/two words\" \"y\")", "b13c OK GETMETADATA completed"],
+            await bob.CommandAsync("b13c", "GETMETADATA INBOX \"/private/vendor/x/two words\""));
         Assert.Equal("b14 NO [NONEXISTENT] No such mailbox", (await bob.CommandAsync("b14", "GETMETADATA Nowhere /shared/comment"))[^1]);
         // NIL removes.
         Assert.Equal(["b15 OK SETMETADATA completed"], await bob.CommandAsync("b15", "SETMETADATA INBOX (/private/comment NIL)"));

@@ -191,6 +191,13 @@ public sealed partial class ImapNotifyTests : IAsyncLifetime
         Assert.Equal("* METADATA \"Other Users/carol@example.com/Shared\" /shared/comment", await listener.ReadLineAsync());
         await admin.CommandAsync("m2", "SETMETADATA \"\" (/shared/comment NIL)");
         Assert.Equal("* METADATA \"\" /shared/comment", await listener.ReadLineAsync());
+
+        // With 'l' alone the folder's entries are not the listener's to read, so their changes are not told.
+        await carol.CommandAsync("d6", "SETACL Shared notes@example.com l");
+        await listener.CommandAsync("a4", "NOTIFY SET (subtree \"Other Users\" (MailboxMetadataChange MessageNew MessageExpunge))");
+        await carol.CommandAsync("d7", "SETMETADATA Shared (/shared/comment \"hidden\")");
+        await AppendAsync(carol, "Shared");
+        Assert.Equal(["a5 OK NOOP completed"], await listener.CommandAsync("a5", "NOOP"));
     }
 
     [Fact]

@@ -39,4 +39,29 @@ public sealed class MailboxEventsTests
         await stopping.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     }
+
+    [Fact]
+    public void Listeners_of_every_mailbox_hear_messages_folders_and_metadata_until_disposed()
+    {
+        var events = new MailboxEvents();
+        var heard = new List<MailboxChange>();
+        var subscription = events.SubscribeEverywhere(heard.Add);
+        events.Changed(4, 4, 9);
+        events.FoldersChanged(12);
+        events.FoldersChanged(null);
+        events.MetadataChanged(null, 12, ["/shared/comment"]);
+        events.MetadataChanged(4, 12, ["/private/comment", "/shared/comment"]);
+        subscription.Dispose();
+        events.Changed(4);
+        events.FoldersChanged(12);
+
+        Assert.Equal(5, heard.Count);
+        Assert.Equal(MailboxChangeKind.Messages, heard[0].Kind);
+        Assert.Equal([4L, 9L], heard[0].MailboxIds);
+        Assert.Equal((MailboxChangeKind.Folders, (long?)12), (heard[1].Kind, heard[1].UserId));
+        Assert.Null(heard[2].UserId);
+        Assert.Equal((MailboxChangeKind.Metadata, 0, (long?)12), (heard[3].Kind, heard[3].MailboxIds.Count, heard[3].UserId));
+        Assert.Equal([4L], heard[4].MailboxIds);
+        Assert.Equal(["/private/comment", "/shared/comment"], heard[4].Entries!);
+    }
 }

@@ -318,13 +318,17 @@ public sealed class Notifications : IDisposable
         var candidates = own.Select(m => (m.Id, m.Name, Own: true)).ToList();
         if (Groups.Any(g => g.Filter is NotifyFilter.Subscribed or NotifyFilter.Subtree or NotifyFilter.Mailboxes))
         {
+            // What STATUS and GETMETADATA would refuse ('r') is not told either.
             foreach (var shared in await store.SharedWithAsync(user.Id, user.Address, cancellation).ConfigureAwait(false))
             {
-                candidates.Add((shared.Id, MailboxResolver.SharedName(shared.Owner.ToLowerInvariant(), shared.Name), false));
+                if (shared.Rights.Contains('r', StringComparison.Ordinal))
+                {
+                    candidates.Add((shared.Id, MailboxResolver.SharedName(shared.Owner.ToLowerInvariant(), shared.Name), false));
+                }
             }
-            foreach (var (name, _) in await store.PublicMailboxesAsync(user.Address, user.IsAdmin, cancellation).ConfigureAwait(false))
+            foreach (var (name, rights) in await store.PublicMailboxesAsync(user.Address, user.IsAdmin, cancellation).ConfigureAwait(false))
             {
-                if (await store.FindPublicMailboxAsync(name, cancellation).ConfigureAwait(false) is { } folder)
+                if (rights.Contains('r', StringComparison.Ordinal) && await store.FindPublicMailboxAsync(name, cancellation).ConfigureAwait(false) is { } folder)
                 {
                     candidates.Add((folder.Id, $"{MailboxResolver.SharedFolders}/{name}", false));
                 }

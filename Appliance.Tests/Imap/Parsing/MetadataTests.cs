@@ -25,6 +25,8 @@ public class MetadataTests
 
         var server = Get("(depth 1) \"\" /shared");
         Assert.Equal(("", MetadataDepth.One), (server.Mailbox, server.Depth));
+        // §3.2: only 0x00-0x19, "*", "%" and non-ASCII are out; a space or DEL is a character of the name.
+        Assert.Equal(["/private/vendor/a b\u007f"], Get("INBOX \"/Private/vendor/A B\u007f\"").Entries);
     }
 
     [Fact]
@@ -49,7 +51,7 @@ public class MetadataTests
     [InlineData("INBOX /shared//x", "Invalid character in entry name")]
     [InlineData("INBOX /shared/*", "An entry name is a path such as /shared/comment")]
     [InlineData("INBOX \"/shared/a%\"", "Invalid character in entry name")]
-    [InlineData("INBOX \"/shared/a b\"", "Invalid character in entry name")]
+    [InlineData("INBOX {10}\r\n/shared/a\u0019", "Invalid character in entry name")]
     [InlineData("INBOX \"/shared/\u00e9\"", "Invalid character in entry name")]
     [InlineData("INBOX /public/comment", "An entry name begins with /private or /shared")]
     [InlineData("INBOX /privatecomment", "An entry name begins with /private or /shared")]

@@ -10,10 +10,12 @@ namespace Appliance.Imap.Commands;
 /// may see), the rights each needs, and how entries are written.
 /// </summary>
 /// <remarks>
-/// Rights on a mailbox (§3.4 with RFC 4314): a mailbox without 'l' does not exist for the user (NONEXISTENT);
-/// reading any entry, and setting a /private/ one, needs 'r' as well; setting a /shared/ one needs 'w' too, since
-/// everyone who reads the mailbox sees it. Server entries: everyone signed in reads them and keeps their own
-/// private ones; only administrators set shared ones. Private entries are the session user's, on any mailbox.
+/// Rights on a mailbox (RFC 5464 §3.3 with RFC 4314): entries, private or shared, are read and set only on a mailbox
+/// where the user has 'l' and any one of 'r', 's', 'w', 'i' or 'p'; without 'l' the mailbox does not exist for them
+/// (NONEXISTENT), without the others NOPERM. §3.3 lets a server refuse a write on other grounds, and this one
+/// does for /shared/ entries without 'w' (as Cyrus does): everyone who may open the mailbox sees them, so changing
+/// one is changing the mailbox for all. Server entries: everyone signed in reads them and keeps their own private
+/// ones; only administrators set shared ones. Private entries are the session user's, on any mailbox.
 /// </remarks>
 internal static class Metadata
 {
@@ -26,7 +28,12 @@ internal static class Metadata
         {
             return new Target(null, "\"\"", null);
         }
-        var mailbox = await MailboxResolver.RequireAsync(session, name, 'r').ConfigureAwait(false);
+        var mailbox = await MailboxResolver.ResolveAsync(session, name).ConfigureAwait(false)
+            ?? throw new ImapNoException("NONEXISTENT", "No such mailbox");
+        if (!mailbox.Rights.Any(r => r is 'r' or 's' or 'w' or 'i' or 'p'))
+        {
+            throw new ImapNoException("NOPERM", "Annotations need one of the 'r', 's', 'w', 'i' or 'p' rights on this mailbox");
+        }
         return new Target(mailbox.State.Id, ImapSession.EncodeMailbox(mailbox.Name), mailbox);
     }
 
@@ -42,7 +49,7 @@ internal static class Metadata
 
     /// <summary>An entry name as an atom where it may be one, quoted otherwise.</summary>
     public static string Entry(string name) =>
-        name.Any(c => c is '(' or ')' or '{' or '"' or '\\' or '%' or '*') ? ImapString.Quote(name) : name;
+        name.Any(c => c is ' ' or '(' or ')' or '{' or '"' or '\\' or '%' or '*' or (char)0x7f) ? ImapString.Quote(name) : name;
 
     /// <summary>
     /// <c>value = nstring / literal8</c>: quoted when it is printable ASCII, a literal otherwise, and RFC 3516's literal8

@@ -13,7 +13,7 @@ public enum MetadataDepth
 /// <summary>
 /// RFC 5464 §3.2 entry names: <c>entry = astring</c>, a slash-separated path whose first component is "private" or
 /// "shared". Entry names are case-insensitive; they are kept in lower case. No "*" or "%", no empty component
-/// (so no "//" and no trailing "/"), and only printable US-ASCII.
+/// (so no "//" and no trailing "/"), nothing outside US-ASCII and nothing from 0x00 to 0x19.
 /// </summary>
 public static class MetadataEntryName
 {
@@ -28,7 +28,7 @@ public static class MetadataEntryName
         }
         for (var i = 0; i < bytes.Length; i++)
         {
-            if (bytes[i] is < 0x21 or > 0x7e or (byte)'*' or (byte)'%' || (bytes[i] == '/' && i > 0 && bytes[i - 1] == '/'))
+            if (bytes[i] is < 0x20 or > 0x7f or (byte)'*' or (byte)'%' || (bytes[i] == '/' && i > 0 && bytes[i - 1] == '/'))
             {
                 throw new ImapSyntaxException("Invalid character in entry name");
             }
