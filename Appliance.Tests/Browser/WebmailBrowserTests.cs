@@ -190,15 +190,24 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await alice.GetByLabel("Rights").SelectOptionAsync(new SelectOptionValue { Label = "Read" });
         await alice.GetByRole(AriaRole.Button, new() { Name = "Share folder" }).ClickAsync();
         await Expect(alice.GetByText("\"Projects\" is shared with bob@example.com.")).ToBeVisibleAsync();
+        // Per-user \Seen is on by default; the owner may have her readers share one read state, and back.
+        var privateSeen = alice.GetByLabel("Each reader keeps their own read and unread state");
+        await Expect(privateSeen).ToBeCheckedAsync();
+        await privateSeen.UncheckAsync();
+        await Expect(alice.GetByText("Readers of Projects now share one read state.")).ToBeVisibleAsync();
+        await privateSeen.CheckAsync();
+        await Expect(alice.GetByText("Each reader now keeps their own read state in Projects.")).ToBeVisibleAsync();
 
         var bob = await SignInAsync("bob@example.com");
         await Expect(bob.GetByText("Other users")).ToBeVisibleAsync();
-        await bob.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true }).ClickAsync();
+        // Alice has read "Quarterly figures"; for Bob it is unread, as his reading will be his own (per-user \Seen).
+        await bob.GetByRole(AriaRole.Button, new() { Name = "Projects, 1 unread", Exact = true }).ClickAsync();
         // His own INBOX holds "Re: Quarterly figures": wait until the list is the shared folder's.
         await Expect(bob.Locator("li[data-folder='Other Users/alice@example.com/Projects'][aria-selected='true']")).ToBeVisibleAsync();
         await Expect(bob.GetByRole(AriaRole.Row)).ToHaveCountAsync(1);
         await Row(bob, "Quarterly figures").GetByRole(AriaRole.Button).ClickAsync();
         await Expect(bob.FrameLocator("iframe.message-frame").GetByText("Blue pelican")).ToBeVisibleAsync();
+        await Expect(bob.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true })).ToBeVisibleAsync();
         // Read only: Bob cannot delete Alice's message.
         await bob.GetByRole(AriaRole.Toolbar, new() { Name = "Actions on this message" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(bob.GetByText("You do not have the right to do that")).ToBeVisibleAsync();

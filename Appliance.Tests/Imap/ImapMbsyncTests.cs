@@ -19,6 +19,7 @@ public sealed class ImapMbsyncTests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync();
         await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+        await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("alice@example.com", Password, "Alice"));
     }
 
     public async Task DisposeAsync()
@@ -73,20 +74,20 @@ public sealed class ImapMbsyncTests : IAsyncLifetime
     }
 
     /// <summary>Every folder with each message's UID, flags (without \Recent) and bytes, as one canonical text.</summary>
-    private async Task<string> ServerStateAsync(string? setUp = null)
+    private async Task<string> ServerStateAsync(string? setUp = null, string user = "bob")
     {
         var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
             import imaplib, ssl, re, hashlib
             ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
             m = imaplib.IMAP4_SSL('127.0.0.1', {{_host.ImapsPort}}, ssl_context=ctx, timeout=20)
-            m.login('bob@example.com', '{{Password}}')
+            m.login('{{user}}@example.com', '{{Password}}')
             def ok(r):
                 assert r[0] == 'OK', r
                 return r[1]
             {{setUp}}
-            names = sorted(re.match(rb'.* "/" "?([^"]*)"?$', l).group(1).decode() for l in ok(m.list('""', '*')))
+            names = sorted(re.match(rb'.* "/" "?([^"]*)"?$', l).group(1).decode() for l in ok(m.list('""', '*')) if b'\\Noselect' not in l)
             for name in names:
-                count = int(ok(m.select(name, readonly=True))[0])
+                count = int(ok(m.select('"' + name + '"', readonly=True))[0])
                 print('folder', name, count)
                 if count:
                     for d in ok(m.fetch('1:*', '(UID FLAGS BODY.PEEK[])')):
@@ -173,5 +174,66 @@ public sealed class ImapMbsyncTests : IAsyncLifetime
             """);
         await SyncAsync(config);
         Assert.Empty(LocalFiles("Projects"));
+    }
+
+    [Fact]
+    public async Task Mbsync_syncs_nested_non_ascii_and_shared_folders_and_expunges_both_ways()
+    {
+        var config = WriteConfig();
+        // Alice shares "Team" with bob: his sync takes it too, and his reading there stays his (per-user \Seen).
+        var mail = _host.Get<Appliance.Web.Mail.MailService>();
+        var alice = (await mail.UserAsync("alice@example.com"))!;
+        await mail.CreateFolderAsync(alice, "Team");
+        var team = await mail.FolderAsync(alice, "Team");
+        await _host.Get<Appliance.Mailstore.MailboxWriter>().AppendMessageAsync(team.State.Id, alice.Id, 0, Encoding.ASCII.GetBytes("Subject: rota\r\n\r\nwho does what\r\n"), "", CancellationToken.None);
+        await mail.ShareAsync(alice, "Team", "bob@example.com", Appliance.Web.Mail.ShareLevel.ReadWrite);
+        await ServerStateAsync("""
+            ok(m.create('Projects/2026'))
+            ok(m.create('Entw&APw-rfe'))
+            ok(m.append('Projects/2026', None, None, b'Subject: nested\r\n\r\ndeep\r\n'))
+            ok(m.append('Projects/2026', r'(\Flagged)', None, b'Subject: nested two\r\n\r\ndeeper\r\n'))
+            ok(m.append('Entw&APw-rfe', r'(\Draft)', None, b'Subject: draft\r\n\r\nunfinished\r\n'))
+            """);
+
+        var output = await SyncAsync(config);
+        Assert.True(LocalFiles(Path.Combine("Projects", "2026")).Count() == 2, output + "\n" + LocalState());
+        // isync 1.4 names the local folder as the server spells it (modified UTF-7); later versions decode it.
+        var drafts = new[] { "Entw&APw-rfe", "Entwürfe" }.Single(n => Directory.Exists(Path.Combine(Maildir, n)));
+        Assert.EndsWith(":2,D", Path.GetFileName(Assert.Single(LocalFiles(drafts))), StringComparison.Ordinal);
+        var shared = Path.Combine("Other Users", "alice@example.com", "Team");
+        var rota = Assert.Single(LocalFiles(shared));
+
+        // Local changes: one nested message deleted (an expunge to the server), the shared message read, the draft
+        // flagged, and a nested local folder with a message.
+        File.Delete(LocalFiles(Path.Combine("Projects", "2026")).Single(f => File.ReadAllText(f).Contains("Subject: nested two", StringComparison.Ordinal)));
+        File.Move(rota, Path.Combine(Path.GetDirectoryName(rota)!.Replace($"{Path.DirectorySeparatorChar}new", $"{Path.DirectorySeparatorChar}cur", StringComparison.Ordinal),
+            Path.GetFileName(rota).Split(":2,")[0] + ":2,S"));
+        var draft = Assert.Single(LocalFiles(drafts));
+        File.Move(draft, Path.Combine(Maildir, drafts, "cur", Path.GetFileName(draft).Split(":2,")[0] + ":2,DF"));
+        foreach (var sub in new[] { "cur", "new", "tmp" })
+        {
+            Directory.CreateDirectory(Path.Combine(Maildir, "Local", sub));
+            Directory.CreateDirectory(Path.Combine(Maildir, "Local", "Deep", sub));
+        }
+        File.WriteAllText(Path.Combine(Maildir, "Local", "Deep", "new", "1700000002.local3.client"), "Subject: deep local\n\nnested new folder\n");
+        output = await SyncAsync(config);
+
+        var server = await ServerStateAsync();
+        var lines = server.Split('\n');
+        Assert.True(server.Contains("folder Projects/2026 1", StringComparison.Ordinal), output + "\n" + server);
+        Assert.DoesNotContain("Subject: nested two", server, StringComparison.Ordinal);
+        Assert.Contains("folder Local/Deep 1", server, StringComparison.Ordinal);
+        Assert.Contains(@" \Draft \Flagged ", lines.Single(l => l.EndsWith("Subject: draft", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(@" \Seen ", lines.Single(l => l.EndsWith("Subject: rota", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("folder Entw&APw-rfe 1", server, StringComparison.Ordinal);
+        // Bob's reading of alice's folder is his: for her the message is still unread.
+        var alicesView = await ServerStateAsync(user: "alice");
+        Assert.DoesNotContain(@"\Seen", alicesView.Split('\n').Single(l => l.EndsWith("Subject: rota", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Once more: nothing to do either side.
+        var localBefore = LocalState();
+        output = await SyncAsync(config);
+        Assert.Equal(server, await ServerStateAsync());
+        Assert.True(localBefore == LocalState(), output);
     }
 }
