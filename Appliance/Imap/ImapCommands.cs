@@ -26,7 +26,7 @@ public static class ImapCommands
         new StatusCommand(), new CreateCommand(), new DeleteCommand(), new RenameCommand(), new SubscribeCommand(),
         new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
         new StoreCommand(), new CopyCommand(), new SearchCommand(), new SortCommand(), new ThreadCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
-        new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand());
+        new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand(), new CompressCommand());
 
     private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
     {
@@ -62,6 +62,10 @@ public static class ImapCommands
         }
         caps.AddRange(["SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
             "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (session.State != ImapState.NotAuthenticated && session.Services.Options.Compress && !session.IsCompressed)
+        {
+            caps.Add(CompressCommand.Capability);
+        }
         return string.Join(' ', caps);
     }
 }

@@ -37,4 +37,10 @@ public sealed class ImapOptions
     /// ordinary messages (the entry cap); without a byte budget, messages of thousands of parts each kept megabytes.
     /// </summary>
     public long StructureCacheBytes { get; set; } = 32L << 20;
+
+    /// <summary>
+    /// Offer COMPRESS=DEFLATE (RFC 4978) once signed in: mobile clients save most of their traffic with it. An idle
+    /// compressed connection keeps no zlib stream, only up to 32 KiB of what its client sent (usually a few hundred bytes).
+    /// </summary>
+    public bool Compress { get; set; } = true;
 }
