@@ -7,12 +7,16 @@
 #      over SMTP must reach every IDLE session.
 # Everything listens on 127.0.0.1, runs from /tmp/appliance-imapbench, and is stopped by process id.
 #
-# Usage (as root): bench/imap.sh [idle-connections] [messages] [size]    defaults: 10000 1000 4096
+#   3. the same idle run with COMPRESS=DEFLATE (RFC 4978) turned on by every connection after LOGIN, against a
+#      freshly started Appliance over the same data, so that both memory figures start from the same state.
+# Usage (as root): bench/imap.sh [idle-connections] [messages] [size] [idle-modes]
+#   defaults: 10000 1000 4096 "plain compress"; idle-modes is any of plain, compress (e.g. "compress" alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNECTIONS=${1:-10000}
 MESSAGES=${2:-1000}
 SIZE=${3:-4096}
+IDLE_MODES=${4:-plain compress}
 BASE=/tmp/appliance-imapbench
 PASSWORD="Bench-Pass-2026"
 USER_ADDRESS="bob@example.com"
@@ -54,17 +58,20 @@ dotnet build Appliance/Appliance.csproj -c Release -v quiet -nologo >/dev/null
 APPLIANCE=Appliance/bin/Release/net10.0/linux-x64/Appliance
 
 # --- Appliance ---
-IPORT=$(free_port); SPORT=$(free_port)
+IPORT=$(free_port); SPORT=$(free_port); HPORT=$(free_port)
 $APPLIANCE --data "$BASE/appliance" setup --hostname mail.example.com --domain example.com \
   --admin admin@example.com --admin-password "Bench-$(date +%s)-Pass" >/dev/null
 $APPLIANCE --data "$BASE/appliance" user add "$USER_ADDRESS" --password "$PASSWORD" >/dev/null
+start_appliance() {
 $APPLIANCE --data "$BASE/appliance" serve --Appliance:Listeners:Imaps="$IPORT" --Appliance:Listeners:Smtp="$SPORT" \
-  --Appliance:Listeners:Http="$(free_port)" --Appliance:Listeners:Https=0 --Appliance:Listeners:Imap=0 \
+  --Appliance:Listeners:Http="$HPORT" --Appliance:Listeners:Https=0 --Appliance:Listeners:Imap=0 \
   --Appliance:Listeners:Submission=0 --Appliance:Listeners:Smtps=0 --Appliance:Listeners:Pop3=0 --Appliance:Listeners:Pop3s=0 \
-  --Appliance:Imap:MaxConnectionsPerUser=$(( CONNECTIONS + 10 )) --Appliance:Imap:MaxConnectionsPerAddress=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerListener=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerAddress=$(( CONNECTIONS + 10 )) --Logging:LogLevel:Default=Warning >"$BASE/appliance.log" 2>&1 &
+  --Appliance:Imap:MaxConnectionsPerUser=$(( CONNECTIONS + 10 )) --Appliance:Imap:MaxConnectionsPerAddress=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerListener=$(( CONNECTIONS + 10 )) --Appliance:Connections:MaxPerAddress=$(( CONNECTIONS + 10 )) --Logging:LogLevel:Default=Warning >>"$BASE/appliance.log" 2>&1 &
 APID=$!
 pids+=($APID)
 wait_port "$IPORT"
+}
+start_appliance
 
 echo "filling both servers with $MESSAGES messages of $SIZE bytes…"
 /usr/bin/python3 bench/imap_load.py fill 127.0.0.1 "$IPORT" "$USER_ADDRESS" "$PASSWORD" "$MESSAGES" "$SIZE"
@@ -112,6 +119,14 @@ echo "== FETCH, Appliance =="
 /usr/bin/python3 bench/imap_load.py fetch 127.0.0.1 "$IPORT" "$USER_ADDRESS" "$PASSWORD"
 echo "== FETCH, Dovecot =="
 /usr/bin/python3 bench/imap_load.py fetch 127.0.0.1 "$DPORT" "$USER_ADDRESS" "$PASSWORD"
-echo
-echo "== $CONNECTIONS idle TLS connections, Appliance =="
-/usr/bin/python3 bench/imap_load.py idle 127.0.0.1 "$IPORT" "$USER_ADDRESS" "$PASSWORD" "$CONNECTIONS" "$APID" "$SPORT"
+for mode in $IDLE_MODES; do
+  # A fresh server for each mode, warmed by one FETCH round: otherwise what the runtime kept from the FETCHes above
+  # (or from the last mode) counts in one figure's "before" and not in the other's.
+  kill "$APID"; wait "$APID" 2>/dev/null || true
+  start_appliance
+  /usr/bin/python3 bench/imap_load.py fetch 127.0.0.1 "$IPORT" "$USER_ADDRESS" "$PASSWORD" >/dev/null
+  sleep 5
+  echo
+  echo "== $CONNECTIONS idle TLS connections, Appliance, $mode =="
+  /usr/bin/python3 bench/imap_load.py idle 127.0.0.1 "$IPORT" "$USER_ADDRESS" "$PASSWORD" "$CONNECTIONS" "$APID" "$SPORT" "$mode"
+done

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """IMAP load for bench/imap.sh: idle TLS connections and FETCH timings, against one server.
 
-  imap_load.py idle  HOST PORT USER PASSWORD N PID SMTPPORT   -> memory per idle connection, IDLE fan-out
+  imap_load.py idle  HOST PORT USER PASSWORD N PID SMTPPORT [compress]
+                                                  -> memory per idle connection, IDLE fan-out; with "compress"
+                                                     each connection turns on COMPRESS=DEFLATE after LOGIN
   imap_load.py fill  HOST PORT USER PASSWORD N SIZE           -> APPEND N messages of SIZE bytes
   imap_load.py fetch HOST PORT USER PASSWORD                  -> FETCH ENVELOPE / BODY[] of the whole INBOX
 
 Everything is bounded: connection attempts, waits and the whole run have time limits.
 """
-import asyncio, imaplib, smtplib, ssl, sys, time
+import asyncio, imaplib, smtplib, ssl, sys, time, zlib
 
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -22,7 +24,29 @@ def context():
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
-async def idle_client(host, port, user, password, ctx, ready, delivered, results, index):
+class Deflated:
+    """RFC 4978 from the client's side: zlib's raw deflate both ways, a sync flush after each command."""
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+        # A small window for what the client sends (the server inflates any window); 32 KiB to read the server.
+        self.out = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
+        self.inflate = zlib.decompressobj(-15)
+        self.plain = b""
+    def write(self, data):
+        self.writer.write(self.out.compress(data) + self.out.flush(zlib.Z_SYNC_FLUSH))
+    async def drain(self):
+        await self.writer.drain()
+    async def readline(self):
+        while b"\n" not in self.plain:
+            chunk = await self.reader.read(16384)
+            if not chunk:
+                line, self.plain = self.plain, b""
+                return line
+            self.plain += self.inflate.decompress(chunk)
+        line, _, self.plain = self.plain.partition(b"\n")
+        return line + b"\n"
+
+async def idle_client(host, port, user, password, ctx, ready, delivered, results, index, compress=False):
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx), 120)
     await reader.readline()  # greeting
     async def command(tag, text):
@@ -37,6 +61,9 @@ async def idle_client(host, port, user, password, ctx, ready, delivered, results
                     raise ConnectionError(line.decode(errors="replace"))
                 return
     await command("a", f'LOGIN "{user}" "{password}"')
+    if compress:
+        await command("z", "COMPRESS DEFLATE")
+        reader = writer = Deflated(reader, writer)
     await command("b", "SELECT INBOX")
     writer.write(b"c IDLE\r\n")
     await writer.drain()
@@ -55,9 +82,9 @@ async def idle_client(host, port, user, password, ctx, ready, delivered, results
         results[index] = False
     writer.write(b"DONE\r\n")
     await writer.drain()
-    writer.close()
+    (writer.writer if compress else writer).close()
 
-async def idle(host, port, user, password, n, pid, smtp_port):
+async def idle(host, port, user, password, n, pid, smtp_port, compress=False):
     ctx = context()
     before = rss_kib(pid)
     ready = asyncio.Semaphore(0)
@@ -70,7 +97,7 @@ async def idle(host, port, user, password, n, pid, smtp_port):
     opened = 0
     for start in range(0, n, wave):
         for i in range(start, min(n, start + wave)):
-            tasks.append(asyncio.create_task(idle_client(host, port, user, password, ctx, ready, delivered, results, i)))
+            tasks.append(asyncio.create_task(idle_client(host, port, user, password, ctx, ready, delivered, results, i, compress)))
         for _ in range(start, min(n, start + wave)):
             await asyncio.wait_for(ready.acquire(), 300)
             opened += 1
@@ -85,7 +112,7 @@ async def idle(host, port, user, password, n, pid, smtp_port):
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 600)
     fanout = time.monotonic() - t0
     got = sum(1 for r in results if r)
-    print(f"idle connections: {opened} opened in {setup:.1f} s")
+    print(f"idle connections{' with COMPRESS=DEFLATE' if compress else ''}: {opened} opened in {setup:.1f} s")
     print(f"server RSS: {before} KiB before, {after} KiB with them open: {(after - before) / max(opened, 1):.1f} KiB per idle connection")
     print(f"delivery seen by {got} of {opened} IDLE sessions within {fanout:.1f} s")
 
@@ -124,7 +151,8 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "idle":
         host, port, user, password, n, pid, smtp_port = sys.argv[2:9]
-        asyncio.run(asyncio.wait_for(idle(host, int(port), user, password, int(n), int(pid), int(smtp_port)), 1800))
+        compress = sys.argv[9:10] == ["compress"]
+        asyncio.run(asyncio.wait_for(idle(host, int(port), user, password, int(n), int(pid), int(smtp_port), compress), 1800))
     elif mode == "fill":
         host, port, user, password, n, size = sys.argv[2:8]
         fill(host, int(port), user, password, int(n), int(size))

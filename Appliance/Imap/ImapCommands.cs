@@ -27,7 +27,7 @@ public static class ImapCommands
         new SelectCommand(), new CloseCommand(), new ExpungeCommand(), new AppendCommand(), new FetchCommand(),
         new StoreCommand(), new CopyCommand(), new SearchCommand(), new SortCommand(), new ThreadCommand(), new IdleCommand(), new GetQuotaRootCommand(), new GetQuotaCommand(), new SetQuotaCommand(),
         new MyRightsCommand(), new GetAclCommand(), new ListRightsCommand(), new SetAclCommand(),
-        new GetMetadataCommand(), new SetMetadataCommand(), new NotifyCommand());
+        new GetMetadataCommand(), new SetMetadataCommand(), new NotifyCommand(), new CompressCommand());
 
     private static Dictionary<string, ImapCommand> Build(params ImapCommand[] commands)
     {
@@ -65,6 +65,10 @@ public static class ImapCommands
         caps.AddRange(session.Services.Options.LiteralPlus ? ["SASL-IR", "LITERAL+", "LITERAL-"] : ["SASL-IR", "LITERAL-"]);
         caps.AddRange(["ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
             "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "METADATA", "NOTIFY", "STATUS=SIZE", ImapSession.Utf8AcceptCapability, ObjectIds.Capability, "SAVEDATE", "PREVIEW", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (session.State != ImapState.NotAuthenticated && session.Services.Options.Compress && !session.IsCompressed)
+        {
+            caps.Add(CompressCommand.Capability);
+        }
         return string.Join(' ', caps);
     }
 }

@@ -76,6 +76,7 @@ public sealed partial class ImapSession
     public IPEndPoint? Remote { get; }
     public string Id { get; }
     public bool IsTls => _loop.IsTls;
+    public bool IsCompressed => _loop.IsCompressed;
     public ImapState State { get; set; } = ImapState.NotAuthenticated;
     public User? User { get; private set; }
     public SelectedMailbox? Selected { get; private set; }
@@ -457,6 +458,9 @@ public sealed partial class ImapSession
 
     /// <summary>STARTTLS: the handshake starts once the OK written before this is on the wire; what the client sent before seeing it is dropped.</summary>
     public void RequestTls() => _loop.RequestTls();
+
+    /// <summary>COMPRESS=DEFLATE: everything after the OK flushed before this is compressed, both ways.</summary>
+    public void StartCompression() => _loop.StartCompression();
 
     /// <summary>Sends what is buffered once it passes 256 KiB, so a FETCH of many bodies never holds them all in memory.</summary>
     public async Task FlushIfLargeAsync()

@@ -52,6 +52,8 @@ public sealed class SessionLoop : IAsyncDisposable
     private readonly IDuplexPipe _transport;
     private readonly TlsCertificateStore? _certificates;
     private SslStream? _tls;
+    private InflateReader? _inflate;
+    private DeflateWriter? _deflate;
     // One per connection, so that IDLE woken in the middle of an overlong line goes on dropping it afterwards.
     private readonly LineSplitter _lines = new();
 
@@ -263,9 +265,10 @@ public sealed class SessionLoop : IAsyncDisposable
     /// </summary>
     public void RequestTls()
     {
-        if (IsTls || _certificates is null)
+        if (IsTls || _certificates is null || IsCompressed)
         {
-            throw new InvalidOperationException("TLS is already active or not offered on this connection");
+            // TLS goes under compression, never over it (RFC 4978 §3): STARTTLS comes first.
+            throw new InvalidOperationException("TLS is already active or not offered on this connection, or compression is on");
         }
         TlsRequested = true;
     }
@@ -289,8 +292,29 @@ public sealed class SessionLoop : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether <see cref="StartCompression"/> has run: the connection carries raw deflate streams both ways.</summary>
+    public bool IsCompressed => _inflate is not null;
+
+    /// <summary>
+    /// From now on reads are inflated and writes deflated (IMAP COMPRESS=DEFLATE, RFC 4978), above TLS if TLS is
+    /// on. Call it once the go-ahead has been flushed: what the client sent after its command is already compressed.
+    /// </summary>
+    public void StartCompression()
+    {
+        if (IsCompressed || TlsRequested)
+        {
+            throw new InvalidOperationException("Compression is already active, or TLS is about to start");
+        }
+        _inflate = new InflateReader(Input, ZlibPool.Shared);
+        _deflate = new DeflateWriter(Output, ZlibPool.Shared);
+        (Input, Output) = (_inflate, _deflate);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        // The zlib streams go back to the pool before the connection under them goes.
+        _inflate?.Dispose();
+        _deflate?.Dispose();
         if (_tls is not null)
         {
             await _tls.DisposeAsync().ConfigureAwait(false);
