@@ -290,5 +290,19 @@ public static class Migrations
             ALTER TABLE mailboxes ADD COLUMN expunges_known_after INTEGER NOT NULL DEFAULT 0;
             UPDATE mailboxes SET expunges_known_after = highestmodseq;
             """),
+        new(13, "RFC 5256 sort keys and References in the message summaries, for IMAP SORT and THREAD", """
+            -- SORT SUBJECT and FROM compare the base subject and the first From's local part under i;ascii-casemap
+            -- (RFC 5256 §2.1, RFC 4790 §9.2), SORT DATE the Date field (Unix ms; NULL: none, the arrival date
+            -- counts); THREAD=REFERENCES links by refs (the References msg-ids, else In-Reply-To's first, space-
+            -- separated). Made with the summary, so that SQLite orders 100,000 UIDs without reading a message.
+            ALTER TABLE message_summaries ADD COLUMN sort_subject TEXT NULL;
+            ALTER TABLE message_summaries ADD COLUMN sort_from TEXT NULL;
+            ALTER TABLE message_summaries ADD COLUMN sort_date INTEGER NULL;
+            ALTER TABLE message_summaries ADD COLUMN refs TEXT NULL;
+            -- Summaries made before have no keys (sort_subject NULL) and need their message read again for refs:
+            -- the background indexer does it, and a SORT or THREAD on such a folder first does what is still queued.
+            INSERT OR IGNORE INTO index_queue(message_id)
+                SELECT m.id FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.sort_subject IS NULL;
+            """),
     ];
 }
