@@ -280,6 +280,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
 
     // A message's arrival and the Date fallback in Unix milliseconds: internal_date is ISO 8601 text with its offset.
     private const string ArrivalMs = "CAST(round(unixepoch(m.internal_date, 'subsec') * 1000) AS INTEGER)";
+    private const string ArrivalMsOfRow = "CAST(round(unixepoch(internal_date, 'subsec') * 1000) AS INTEGER)";
 
     /// <summary>
     /// Every UID of the folder in the order of <paramref name="criteria"/> (each ascending unless reversed), ties by
@@ -293,17 +294,17 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         var order = string.Join(", ", criteria.Select(c => c.Key switch
         {
             StoredSortKey.Arrival => ArrivalMs,
-            StoredSortKey.Date => $"COALESCE(s.sort_date, {ArrivalMs})",
+            StoredSortKey.Date => $"COALESCE(m.sort_date, {ArrivalMs})",
             StoredSortKey.Size => "m.size",
-            StoredSortKey.Subject => "COALESCE(s.sort_subject, '')",
-            StoredSortKey.From => "COALESCE(s.sort_from, '')",
+            StoredSortKey.Subject => "COALESCE(m.sort_subject, '')",
+            StoredSortKey.From => "COALESCE(m.sort_from, '')",
             _ => throw new ArgumentOutOfRangeException(nameof(criteria)),
         } + (c.Reverse ? " DESC" : "")));
         var uids = new List<long>();
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT m.uid FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+            SELECT m.uid FROM messages m
             WHERE m.mailbox_id = @mailboxId
             ORDER BY {order}, m.uid
             """;
@@ -623,7 +624,21 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         }
     }
 
-    private static Task InsertAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary) =>
+    private static async Task InsertAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary)
+    {
+        var sortSubject = Rfc5256SubjectKey(summary.Subject);
+        var sortFrom = Rfc5256FromKey(summary.FromAddress);
+        var sortDate = summary.SentAt?.ToUnixTimeMilliseconds();
+        await InsertSummaryAsync(connection, transaction, hash, summary, sortSubject, sortFrom, sortDate).ConfigureAwait(false);
+        // The messages of this body get SORT's keys (migration 13); the ones stored later take them by trigger.
+        await connection.ExecuteAsync($"""
+            UPDATE messages SET sort_subject = @sortSubject, sort_from = @sortFrom, sort_date = COALESCE(@sortDate, {ArrivalMsOfRow})
+            WHERE blob_hash = @hash AND sort_subject IS NULL
+            """, new { hash, sortSubject, sortFrom, sortDate }, transaction).ConfigureAwait(false);
+    }
+
+    private static Task InsertSummaryAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary,
+        string sortSubject, string sortFrom, long? sortDate) =>
         // Only while the blob exists: a summary written after its blob went would never be removed.
         // Another caller may have summarized it meanwhile: the primary key keeps one.
         connection.ExecuteAsync("""
@@ -653,9 +668,9 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             summary.ThreadKey,
             summary.HasAttachments,
             summary.Preview,
-            sortSubject = Rfc5256SubjectKey(summary.Subject),
-            sortFrom = Rfc5256FromKey(summary.FromAddress),
-            sortDate = summary.SentAt?.ToUnixTimeMilliseconds(),
+            sortSubject,
+            sortFrom,
+            sortDate,
             // msg-ids hold no white space (RFC 5322 §3.6.4), so a space separates them.
             refs = string.Join(' ', summary.References ?? []),
         }, transaction);

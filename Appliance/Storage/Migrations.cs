@@ -303,6 +303,21 @@ public static class Migrations
             -- the background indexer does it, and a SORT or THREAD on such a folder first does what is still queued.
             INSERT OR IGNORE INTO index_queue(message_id)
                 SELECT m.id FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.sort_subject IS NULL;
+            -- SORT's keys copied into each message row (sort_date there is the Date field, else the arrival), so that
+            -- ordering a folder reads its own rows: joining 100,000 of them to their summaries took 300 ms of a
+            -- 360 ms SORT. Written when the body is summarized, or by this trigger when it was already.
+            ALTER TABLE messages ADD COLUMN sort_subject TEXT NULL;
+            ALTER TABLE messages ADD COLUMN sort_from TEXT NULL;
+            ALTER TABLE messages ADD COLUMN sort_date INTEGER NULL;
+            CREATE TRIGGER messages_sort_keys AFTER INSERT ON messages
+            WHEN EXISTS (SELECT 1 FROM message_summaries WHERE hash = NEW.blob_hash AND sort_subject IS NOT NULL)
+            BEGIN
+                UPDATE messages SET (sort_subject, sort_from, sort_date) = (
+                    SELECT s.sort_subject, s.sort_from,
+                           COALESCE(s.sort_date, CAST(round(unixepoch(NEW.internal_date, 'subsec') * 1000) AS INTEGER))
+                    FROM message_summaries s WHERE s.hash = NEW.blob_hash)
+                WHERE id = NEW.id;
+            END;
             """),
     ];
 }
