@@ -11,8 +11,23 @@
 #      freshly started Appliance over the same data, so that both memory figures start from the same state.
 # Usage (as root): bench/imap.sh [idle-connections] [messages] [size] [idle-modes]
 #   defaults: 10000 1000 4096 "plain compress"; idle-modes is any of plain, compress (e.g. "compress" alone)
+#
+#   bench/imap.sh sort [data-folder] [repetitions]    defaults: /tmp/appliance-sortbench 10
+# SORT (DATE, FROM, SUBJECT, REVERSE ARRIVAL, SIZE) and THREAD (REFERENCES, ORDEREDSUBJECT) over all of a
+# 100,000-message INBOX, Appliance and Dovecot 2.3 in the same run (bench/imap_sort.py: median wall time and the
+# serving process's CPU per operation, after warm-up runs). The folder is bench/webmail.sh's seeded mail: made once
+# with WebmailBench --fill-only (about 3.5 minutes here), Appliance's data folder and the same bytes as a Maildir
+# for Dovecot, and kept for later runs (a newer build migrates the data folder when it starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=fetch-idle
+if [ "${1:-}" = sort ]; then
+  MODE=sort
+  shift
+  SORT_DATA=${1:-/tmp/appliance-sortbench}
+  REPETITIONS=${2:-10}
+  set --
+fi
 CONNECTIONS=${1:-10000}
 MESSAGES=${2:-1000}
 SIZE=${3:-4096}
@@ -31,6 +46,84 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { local until=$(( $(date +%s) + 60 )); until bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done; }
+
+# Dovecot (imaps on 127.0.0.1, Maildir, one static password) with its state under $1.
+write_dovecot_conf() {
+  local dir=$1 port=$2 password=$3 mail=$4
+  mkdir -p "$dir/run" "$dir/state"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+  cat >"$dir/dovecot.conf" <<CONF
+  base_dir = $dir/run
+  state_dir = $dir/state
+  log_path = $dir/dovecot.log
+  protocols = imap
+  ssl = required
+  ssl_cert = <$dir/cert.pem
+  ssl_key = <$dir/key.pem
+  first_valid_uid = 8
+  mail_location = maildir:$mail/%n
+  passdb {
+    driver = static
+    args = password=$password
+  }
+  userdb {
+    driver = static
+    args = uid=mail gid=mail home=$mail/%n
+  }
+  service imap-login {
+    inet_listener imap {
+      port = 0
+    }
+    inet_listener imaps {
+      address = 127.0.0.1
+      port = $port
+      ssl = yes
+    }
+  }
+CONF
+}
+
+if [ "$MODE" = sort ]; then
+  SORT_PASSWORD="Bench-Webmail-2026"   # WebmailBench's user
+  if [ ! -f "$SORT_DATA/appliance/appliance.db" ] || [ ! -d "$SORT_DATA/mail/bob/cur" ]; then
+    echo "making the 100,000-message folder in $SORT_DATA (WebmailBench --fill-only)…"
+    dotnet build bench/WebmailBench/WebmailBench.csproj -c Release -v quiet -nologo >/dev/null
+    rm -rf "$SORT_DATA"
+    mkdir -p "$SORT_DATA/mail"
+    chown mail:mail "$SORT_DATA/mail"
+    bench/WebmailBench/bin/Release/net10.0/linux-x64/WebmailBench --messages 100000 --base "$SORT_DATA" --fill-only \
+      --maildir "$SORT_DATA/mail/bob" --dovecot-password "$SORT_PASSWORD"
+  fi
+  echo "building Appliance (Release)…"
+  dotnet build Appliance/Appliance.csproj -c Release -v quiet -nologo >/dev/null
+  APPLIANCE=Appliance/bin/Release/net10.0/linux-x64/Appliance
+  IPORT=$(free_port)
+  DPORT=$(free_port)
+  APID=
+  stop_sort() {
+    [ -n "$APID" ] && kill "$APID" 2>/dev/null || true
+    [ -f "$SORT_DATA/dovecot/dovecot.conf" ] && dovecot -c "$SORT_DATA/dovecot/dovecot.conf" stop 2>/dev/null || true
+  }
+  trap stop_sort EXIT
+  $APPLIANCE --data "$SORT_DATA/appliance" serve --Appliance:Listeners:Imaps="$IPORT" --Appliance:Listeners:Http="$(free_port)" \
+    --Appliance:Listeners:Https=0 --Appliance:Listeners:Imap=0 --Appliance:Listeners:Smtp=0 --Appliance:Listeners:Submission=0 \
+    --Appliance:Listeners:Smtps=0 --Appliance:Listeners:Pop3=0 --Appliance:Listeners:Pop3s=0 \
+    --Logging:LogLevel:Default=Warning >"$SORT_DATA/appliance.log" 2>&1 &
+  APID=$!
+  # The Dovecot index (dovecot.index, its cache with the sort keys) lives in the Maildir and survives between runs.
+  [ -f "$SORT_DATA/dovecot/dovecot.conf" ] && dovecot -c "$SORT_DATA/dovecot/dovecot.conf" stop 2>/dev/null || true
+  write_dovecot_conf "$SORT_DATA/dovecot" "$DPORT" "$SORT_PASSWORD" "$SORT_DATA/mail"
+  dovecot -c "$SORT_DATA/dovecot/dovecot.conf"
+  wait_port "$IPORT"
+  wait_port "$DPORT"
+  DMASTER=$(cat "$SORT_DATA/dovecot/run/master.pid")
+  echo "SORT and THREAD over INBOX, $REPETITIONS repetitions after 2 warm-up runs each ($(nproc) cores; $(uname -r)):"
+  /usr/bin/python3 bench/imap_sort.py "$USER_ADDRESS" "$SORT_PASSWORD" 2 "$REPETITIONS" 120 \
+    "Appliance:$IPORT:$APID" "Dovecot 2.3:$DPORT:$DMASTER"
+  exit 0
+fi
 # Each idle connection is one descriptor in the client process and one in the server process.
 want=$(( CONNECTIONS + 1024 ))
 hard=$(ulimit -Hn)
@@ -39,9 +132,6 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
   exit 1
 fi
 ulimit -n "$want"
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { local until=$(( $(date +%s) + 60 )); until bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done; }
 
 pids=()
 cleanup() {
@@ -78,38 +168,9 @@ echo "filling both servers with $MESSAGES messages of $SIZE bytes…"
 
 # --- Dovecot (imaps, Maildir, static password) ---
 DPORT=$(free_port)
-mkdir -p "$BASE/dovecot/run" "$BASE/dovecot/state" "$BASE/mail"
+mkdir -p "$BASE/mail"
 chown mail:mail "$BASE/mail"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$BASE/dovecot/key.pem" -out "$BASE/dovecot/cert.pem" 2>/dev/null
-cat >"$BASE/dovecot/dovecot.conf" <<CONF
-base_dir = $BASE/dovecot/run
-state_dir = $BASE/dovecot/state
-log_path = $BASE/dovecot/dovecot.log
-protocols = imap
-ssl = required
-ssl_cert = <$BASE/dovecot/cert.pem
-ssl_key = <$BASE/dovecot/key.pem
-first_valid_uid = 8
-mail_location = maildir:$BASE/mail/%n
-passdb {
-  driver = static
-  args = password=$PASSWORD
-}
-userdb {
-  driver = static
-  args = uid=mail gid=mail home=$BASE/mail/%n
-}
-service imap-login {
-  inet_listener imap {
-    port = 0
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $DPORT
-    ssl = yes
-  }
-}
-CONF
+write_dovecot_conf "$BASE/dovecot" "$DPORT" "$PASSWORD" "$BASE/mail"
 dovecot -c "$BASE/dovecot/dovecot.conf"
 wait_port "$DPORT"
 /usr/bin/python3 bench/imap_load.py fill 127.0.0.1 "$DPORT" "$USER_ADDRESS" "$PASSWORD" "$MESSAGES" "$SIZE"

@@ -17,8 +17,21 @@ namespace Appliance.Mailstore;
 /// <param name="SentAt">The Date field, null when missing or unreadable.</param>
 /// <param name="ThreadKey">The conversation: the root's Message-ID, or the hash of a message that names none.</param>
 /// <param name="Preview">The start of the text, whitespace collapsed.</param>
+/// <param name="References">
+/// The msg-ids of References, or the first of In-Reply-To when it has none (what THREAD=REFERENCES links by, RFC 5256
+/// §3 step 1A); null when not known (read back from a row that does not keep them).
+/// </param>
 public sealed record MessageSummary(string Subject, string FromName, string FromAddress, string To, string Cc, DateTimeOffset? SentAt,
-    string? MessageId, string? InReplyTo, string ThreadKey, bool HasAttachments, string Preview);
+    string? MessageId, string? InReplyTo, string ThreadKey, bool HasAttachments, string Preview, IReadOnlyList<string>? References = null);
+
+/// <summary>The stored RFC 5256 sort keys a SORT can order by in SQL (<see cref="MessageSummaries.SortedUidsAsync"/>).</summary>
+public enum StoredSortKey { Arrival, Date, Size, Subject, From }
+
+/// <summary>
+/// What THREAD needs of one message: its UID, Message-ID, the msg-ids it links to (null when its summary predates
+/// them), subject, and sent date (the Date field, else the arrival date) in Unix milliseconds.
+/// </summary>
+public sealed record ThreadSource(long Uid, string BlobHash, string? MessageId, IReadOnlyList<string>? References, string Subject, string ThreadKey, long DateMs);
 
 /// <summary>A message in a folder: its row (flags as stored, space-separated) and its summary.</summary>
 public sealed record ListedMessage(long Uid, string Flags, long Size, DateTimeOffset InternalDate, string BlobHash, MessageSummary Summary);
@@ -106,7 +119,8 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         var from = message.From.FirstOrDefault();
         var messageId = MessageIds.First(message.MessageId);
         var inReplyTo = MessageIds.First(message.Headers.GetValue("In-Reply-To"));
-        var root = MessageIds.First(message.Headers.GetValue("References"));
+        var references = MessageIds.Parse(message.Headers.GetValue("References"));
+        var root = references.Count > 0 ? references[0] : null;
         return new MessageSummary(
             Subject: Collapse(message.Subject ?? "", max),
             // A From the address parser cannot read still names someone: show it as written.
@@ -119,7 +133,8 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             InReplyTo: inReplyTo,
             ThreadKey: root ?? inReplyTo ?? messageId ?? hash,
             HasAttachments: Attachments.Any(message),
-            Preview: Preview(message));
+            Preview: Preview(message),
+            References: references.Count > 0 ? references : inReplyTo is { } parent ? [parent] : []);
     }
 
     private static readonly MailstoreOptions DefaultLimits = new();
@@ -158,6 +173,28 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     public static string FromSortKey(string fromName, string fromAddress) =>
         (string.IsNullOrWhiteSpace(fromName) ? fromAddress : fromName).Trim().ToLowerInvariant();
 
+    /// <summary>
+    /// RFC 5256 SORT SUBJECT's key: the base subject (§2.1) under i;ascii-casemap (RFC 4790 §9.2, ASCII letters upper
+    /// case). Stored as <c>sort_subject</c>, so that SQL compares it as octets, which is what the comparator does.
+    /// </summary>
+    public static string Rfc5256SubjectKey(string subject) => AsciiCasemap(BaseSubject.Extract(subject));
+
+    /// <summary>RFC 5256 SORT FROM's key: the addr-mailbox (local part) of the first From address, i;ascii-casemap.</summary>
+    public static string Rfc5256FromKey(string fromAddress) => AsciiCasemap(SummaryAddresses.LocalPart(fromAddress));
+
+    /// <summary>The i;ascii-casemap comparator's form of a string (RFC 4790 §9.2): ASCII letters upper-cased, the rest as it is.</summary>
+    public static string AsciiCasemap(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return string.Create(text.Length, text, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterLower(source[i]) ? (char)(source[i] - 32) : source[i];
+            }
+        });
+    }
+
     /// <summary>Summarizes the bodies among <paramref name="hashes"/> that have no summary yet.</summary>
     public async Task EnsureAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
     {
@@ -167,7 +204,7 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         {
             foreach (var chunk in hashes.Distinct(StringComparer.Ordinal).Chunk(ChunkSize))
             {
-                var known = (await connection.QueryAsync<string>("SELECT hash FROM message_summaries WHERE hash IN @chunk", new { chunk }).ConfigureAwait(false))
+                var known = (await connection.QueryAsync<string>("SELECT hash FROM message_summaries WHERE hash IN @chunk AND sort_subject IS NOT NULL", new { chunk }).ConfigureAwait(false))
                     .ToHashSet(StringComparer.Ordinal);
                 missing.AddRange(chunk.Where(h => !known.Contains(h)));
             }
@@ -282,6 +319,75 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             }
         }
         return stored;
+    }
+
+    // A message's arrival and the Date fallback in Unix milliseconds: internal_date is ISO 8601 text with its offset.
+    private const string ArrivalMs = "CAST(round(unixepoch(m.internal_date, 'subsec') * 1000) AS INTEGER)";
+    private const string ArrivalMsOfRow = "CAST(round(unixepoch(internal_date, 'subsec') * 1000) AS INTEGER)";
+
+    /// <summary>
+    /// Every UID of the folder in the order of <paramref name="criteria"/> (each ascending unless reversed), ties by
+    /// UID, that is by sequence number (RFC 5256 §3): IMAP SORT over the stored keys, ordered by SQLite, without a
+    /// row per message in memory. Dates compare to the millisecond. Summarizes whatever the folder still lacks first.
+    /// </summary>
+    public async Task<List<long>> SortedUidsAsync(long mailboxId, IReadOnlyList<(StoredSortKey Key, bool Reverse)> criteria, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(criteria);
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        var order = string.Join(", ", criteria.Select(c => c.Key switch
+        {
+            StoredSortKey.Arrival => ArrivalMs,
+            StoredSortKey.Date => $"COALESCE(m.sort_date, {ArrivalMs})",
+            StoredSortKey.Size => "m.size",
+            StoredSortKey.Subject => "COALESCE(m.sort_subject, '')",
+            StoredSortKey.From => "COALESCE(m.sort_from, '')",
+            _ => throw new ArgumentOutOfRangeException(nameof(criteria)),
+        } + (c.Reverse ? " DESC" : "")));
+        var uids = new List<long>();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT m.uid FROM messages m
+            WHERE m.mailbox_id = @mailboxId
+            ORDER BY {order}, m.uid
+            """;
+        command.Parameters.AddWithValue("@mailboxId", mailboxId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            uids.Add(reader.GetInt64(0));
+        }
+        return uids;
+    }
+
+    /// <summary>What THREAD needs of every message of the folder, in UID order; summarizes whatever the folder still lacks first.</summary>
+    public async Task<List<ThreadSource>> ThreadSourcesAsync(long mailboxId, CancellationToken cancellationToken)
+    {
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        var sources = new List<ThreadSource>();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT m.uid, m.blob_hash, s.message_id, s.refs, COALESCE(s.subject, ''), COALESCE(s.thread_key, m.blob_hash),
+                   COALESCE(s.sort_date, {ArrivalMs})
+            FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+            WHERE m.mailbox_id = @mailboxId
+            ORDER BY m.uid
+            """;
+        command.Parameters.AddWithValue("@mailboxId", mailboxId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            IReadOnlyList<string>? references = null;
+            if (!reader.IsDBNull(3))
+            {
+                var refs = reader.GetString(3);
+                references = refs.Length == 0 ? [] : refs.Split(' ');
+            }
+            sources.Add(new ThreadSource(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                references, reader.GetString(4), reader.GetString(5), reader.GetInt64(6)));
+        }
+        return sources;
     }
 
     /// <summary>The UIDs of a folder's messages with this Message-ID (a reply marks them \Answered).</summary>
@@ -561,16 +667,34 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         }
     }
 
-    private static Task InsertAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary) =>
+    private static async Task InsertAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary)
+    {
+        var sortSubject = Rfc5256SubjectKey(summary.Subject);
+        var sortFrom = Rfc5256FromKey(summary.FromAddress);
+        var sortDate = summary.SentAt?.ToUnixTimeMilliseconds();
+        await InsertSummaryAsync(connection, transaction, hash, summary, sortSubject, sortFrom, sortDate).ConfigureAwait(false);
+        // The messages of this body get SORT's keys (migration 13); the ones stored later take them by trigger.
+        await connection.ExecuteAsync($"""
+            UPDATE messages SET sort_subject = @sortSubject, sort_from = @sortFrom, sort_date = COALESCE(@sortDate, {ArrivalMsOfRow})
+            WHERE blob_hash = @hash AND sort_subject IS NULL
+            """, new { hash, sortSubject, sortFrom, sortDate }, transaction).ConfigureAwait(false);
+    }
+
+    private static Task InsertSummaryAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary,
+        string sortSubject, string sortFrom, long? sortDate) =>
         // Only while the blob exists: a summary written after its blob went would never be removed.
         // Another caller may have summarized it meanwhile: the primary key keeps one.
         connection.ExecuteAsync("""
             INSERT INTO message_summaries(hash, subject, subject_sort, from_name, from_address, from_sort, to_text, cc_text,
-                                          sent_at, message_id, in_reply_to, thread_key, has_attachments, preview)
+                                          sent_at, message_id, in_reply_to, thread_key, has_attachments, preview,
+                                          sort_subject, sort_from, sort_date, refs)
             SELECT @hash, @Subject, @subjectSort, @FromName, @FromAddress, @fromSort, @To, @Cc,
-                   @SentAt, @MessageId, @InReplyTo, @ThreadKey, @HasAttachments, @Preview
+                   @SentAt, @MessageId, @InReplyTo, @ThreadKey, @HasAttachments, @Preview,
+                   @sortSubject, @sortFrom, @sortDate, @refs
             WHERE EXISTS (SELECT 1 FROM blobs WHERE hash = @hash)
-            ON CONFLICT(hash) DO NOTHING
+            ON CONFLICT(hash) DO UPDATE SET sort_subject = excluded.sort_subject, sort_from = excluded.sort_from,
+                                            sort_date = excluded.sort_date, refs = excluded.refs
+                                        WHERE message_summaries.sort_subject IS NULL
             """, new
         {
             hash,
@@ -587,6 +711,11 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             summary.ThreadKey,
             summary.HasAttachments,
             summary.Preview,
+            sortSubject,
+            sortFrom,
+            sortDate,
+            // msg-ids hold no white space (RFC 5322 §3.6.4), so a space separates them.
+            refs = string.Join(' ', summary.References ?? []),
         }, transaction);
 
     private static MessageSummary Empty(string hash) => new("", "", "", "", "", null, null, null, hash, false, "");

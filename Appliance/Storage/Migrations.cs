@@ -297,6 +297,35 @@ public static class Migrations
             ALTER TABLE messages ADD COLUMN saved_at TEXT NULL;
             UPDATE messages SET saved_at = internal_date;
             """),
+        new(13, "RFC 5256 sort keys and References in the message summaries, for IMAP SORT and THREAD", """
+            -- SORT SUBJECT and FROM compare the base subject and the first From's local part under i;ascii-casemap
+            -- (RFC 5256 §2.1, RFC 4790 §9.2), SORT DATE the Date field (Unix ms; NULL: none, the arrival date
+            -- counts); THREAD=REFERENCES links by refs (the References msg-ids, else In-Reply-To's first, space-
+            -- separated). Made with the summary, so that SQLite orders 100,000 UIDs without reading a message.
+            ALTER TABLE message_summaries ADD COLUMN sort_subject TEXT NULL;
+            ALTER TABLE message_summaries ADD COLUMN sort_from TEXT NULL;
+            ALTER TABLE message_summaries ADD COLUMN sort_date INTEGER NULL;
+            ALTER TABLE message_summaries ADD COLUMN refs TEXT NULL;
+            -- Summaries made before have no keys (sort_subject NULL) and need their message read again for refs:
+            -- the background indexer does it, and a SORT or THREAD on such a folder first does what is still queued.
+            INSERT OR IGNORE INTO index_queue(message_id)
+                SELECT m.id FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.sort_subject IS NULL;
+            -- SORT's keys copied into each message row (sort_date there is the Date field, else the arrival), so that
+            -- ordering a folder reads its own rows: joining 100,000 of them to their summaries took 300 ms of a
+            -- 360 ms SORT. Written when the body is summarized, or by this trigger when it was already.
+            ALTER TABLE messages ADD COLUMN sort_subject TEXT NULL;
+            ALTER TABLE messages ADD COLUMN sort_from TEXT NULL;
+            ALTER TABLE messages ADD COLUMN sort_date INTEGER NULL;
+            CREATE TRIGGER messages_sort_keys AFTER INSERT ON messages
+            WHEN EXISTS (SELECT 1 FROM message_summaries WHERE hash = NEW.blob_hash AND sort_subject IS NOT NULL)
+            BEGIN
+                UPDATE messages SET (sort_subject, sort_from, sort_date) = (
+                    SELECT s.sort_subject, s.sort_from,
+                           COALESCE(s.sort_date, CAST(round(unixepoch(NEW.internal_date, 'subsec') * 1000) AS INTEGER))
+                    FROM message_summaries s WHERE s.hash = NEW.blob_hash)
+                WHERE id = NEW.id;
+            END;
+            """),
         new(14, "IMAP METADATA entries of the server and of mailboxes", """
             -- RFC 5464: annotations on the server (mailbox_id NULL) or on a mailbox, which go when it is deleted and
             -- stay with its id through RENAME. A /private/ entry belongs to user_id and only that user sees it; a

@@ -137,6 +137,12 @@ Fact("database size", $"{DatabaseBytes(dataDirectory) / (1 << 20):N0} MiB (appli
 
 if (options.FillOnly)
 {
+    // A data folder for other benchmarks (bench/imap.sh sort): Dovecot's copy of the same bytes is written beside it.
+    if (options.Maildir is not null)
+    {
+        var written = Maildir.Write(options.Maildir, new MailGenerator(options.Messages, options.Seed, options.End), filled);
+        Fact("Dovecot Maildir written", $"{written:N0} files");
+    }
     await app.StopAsync();
     await app.DisposeAsync();
     return 0;

@@ -23,6 +23,11 @@ public sealed class SortCommand : ImapCommand
         var arguments = SortArguments.Parse(request.Args, request.Uid);
         SearchCommand.CheckCharset(arguments.Charset);
         var selected = session.Selected!;
+        if (Stored(arguments.Criteria) is { } stored)
+        {
+            await RunStoredAsync(session, request, arguments, stored).ConfigureAwait(false);
+            return;
+        }
         var (found, usesModseq) = await SearchCommand.MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
         var listed = await session.Services.Summaries.ByUidsAsync(selected.Id, [.. found.Select(f => f.Uid)], session.Cancellation).ConfigureAwait(false);
         var entries = listed.Select(m => (Message: m, Sequence: selected.SequenceOf(m.Uid), Keys: arguments.Criteria.Select(c => KeyOf(m, c.Key)).ToArray())).ToList();
@@ -44,12 +49,66 @@ public sealed class SortCommand : ImapCommand
         await session.OkAsync(request, request.Uid ? "UID SORT completed" : "SORT completed").ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The keys the summaries store (<see cref="MessageSummaries.SortedUidsAsync"/>): SQLite orders the folder's UIDs,
+    /// and the search, when it is not ALL, only picks which of them are answered. Null when a key is not stored.
+    /// </summary>
+    private static List<(StoredSortKey Key, bool Reverse)>? Stored(IReadOnlyList<SortCriterion> criteria)
+    {
+        var stored = new List<(StoredSortKey, bool)>(criteria.Count);
+        foreach (var criterion in criteria)
+        {
+            StoredSortKey? key = criterion.Key switch
+            {
+                SortKey.Arrival => StoredSortKey.Arrival,
+                SortKey.Date => StoredSortKey.Date,
+                SortKey.Size => StoredSortKey.Size,
+                SortKey.Subject => StoredSortKey.Subject,
+                SortKey.From => StoredSortKey.From,
+                _ => null,
+            };
+            if (key is null)
+            {
+                return null;
+            }
+            stored.Add((key.Value, criterion.Reverse));
+        }
+        return stored;
+    }
+
+    private static async Task RunStoredAsync(ImapSession session, ImapRequest request, SortArguments arguments, List<(StoredSortKey Key, bool Reverse)> criteria)
+    {
+        var selected = session.Selected!;
+        HashSet<long>? matching = null;
+        long? modseq = null;
+        // SORT ... ALL (what Roundcube sends) needs no search: the session's view decides which UIDs it answers.
+        if (arguments.Key is not SearchStateKey { State: SearchState.All })
+        {
+            var (found, usesModseq) = await SearchCommand.MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
+            matching = [.. found.Select(f => f.Uid)];
+            modseq = usesModseq && found.Count > 0 ? found.Max(f => f.Modseq) : null;
+        }
+        var ordered = await session.Services.Summaries.SortedUidsAsync(selected.Id, criteria, session.Cancellation).ConfigureAwait(false);
+        var numbers = new List<long>(ordered.Count);
+        foreach (var uid in ordered)
+        {
+            // Messages another session added or expunged that this one has not been told of are not in its view.
+            var sequence = selected.SequenceOf(uid);
+            if (sequence > 0 && (matching is null || matching.Contains(uid)))
+            {
+                numbers.Add(request.Uid ? uid : sequence);
+            }
+        }
+        session.WriteLine(arguments.Return is { } returns ? Esearch(request, returns, numbers, modseq) : Sorted(numbers, modseq));
+        await session.OkAsync(request, request.Uid ? "UID SORT completed" : "SORT completed").ConfigureAwait(false);
+    }
+
     private static string Sorted(List<long> numbers, long? modseq)
     {
         var line = new StringBuilder("* SORT");
         foreach (var number in numbers)
         {
-            line.Append(' ').Append(number.ToString(CultureInfo.InvariantCulture));
+            line.Append(CultureInfo.InvariantCulture, $" {number}");
         }
         if (modseq is { } m)
         {
@@ -104,9 +163,9 @@ public sealed class SortCommand : ImapCommand
             SortKey.Arrival => message.InternalDate.UtcTicks,
             SortKey.Date => SentDate(message).UtcTicks,
             SortKey.Size => message.Size,
-            SortKey.Subject => AsciiCasemap(BaseSubject.Extract(summary.Subject)),
+            SortKey.Subject => MessageSummaries.Rfc5256SubjectKey(summary.Subject),
             // addr-mailbox of the first address; a From the parser could not read has none.
-            SortKey.From => AsciiCasemap(SummaryAddresses.LocalPart(summary.FromAddress)),
+            SortKey.From => MessageSummaries.Rfc5256FromKey(summary.FromAddress),
             SortKey.To => AsciiCasemap(SummaryAddresses.LocalPart(SummaryAddresses.First(summary.To).AddrSpec)),
             SortKey.Cc => AsciiCasemap(SummaryAddresses.LocalPart(SummaryAddresses.First(summary.Cc).AddrSpec)),
             // RFC 5957 §3: the display name, or the addr-spec when it has none.
@@ -136,12 +195,5 @@ public sealed class SortCommand : ImapCommand
 
     private static string Display(string displayName, string addrSpec) => string.IsNullOrWhiteSpace(displayName) ? addrSpec : displayName.Trim();
 
-    /// <summary>The i;ascii-casemap comparator (RFC 4790 §9.2): ASCII letters upper-cased, then compared as they are.</summary>
-    private static string AsciiCasemap(string text) => string.Create(text.Length, text, (span, source) =>
-    {
-        for (var i = 0; i < source.Length; i++)
-        {
-            span[i] = char.IsAsciiLetterLower(source[i]) ? (char)(source[i] - 32) : source[i];
-        }
-    });
+    private static string AsciiCasemap(string text) => MessageSummaries.AsciiCasemap(text);
 }

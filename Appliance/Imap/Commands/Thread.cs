@@ -8,9 +8,8 @@ namespace Appliance.Imap.Commands;
 
 /// <summary>
 /// RFC 5256 THREAD and UID THREAD with ORDEREDSUBJECT and REFERENCES, threaded by <see cref="Threading"/>. The search
-/// is SEARCH's; subjects and dates come from the summaries (<see cref="MessageSummaries"/>). REFERENCES needs the
-/// whole References field, which the summaries do not keep: it is read from the message, but only for messages whose
-/// summary shows they name a parent (a thread key other than their own Message-ID).
+/// is SEARCH's (none for ALL); subjects, dates and the References msg-ids come from the summaries
+/// (<see cref="MessageSummaries.ThreadSourcesAsync"/>), so threading a large mailbox reads rows, not messages.
 /// </summary>
 public sealed class ThreadCommand : ImapCommand
 {
@@ -22,19 +21,32 @@ public sealed class ThreadCommand : ImapCommand
         var arguments = ThreadArguments.Parse(request.Args, request.Uid);
         SearchCommand.CheckCharset(arguments.Charset);
         var selected = session.Selected!;
-        var (found, _) = await SearchCommand.MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
-        var listed = await session.Services.Summaries.ByUidsAsync(selected.Id, [.. found.Select(f => f.Uid)], session.Cancellation).ConfigureAwait(false);
-        var messages = new List<ThreadMessage>(listed.Count);
-        foreach (var message in listed)
+        HashSet<long>? matching = null;
+        // THREAD ... ALL needs no search: the session's view decides which messages it threads.
+        if (arguments.Key is not SearchStateKey { State: SearchState.All })
         {
-            var summary = message.Summary;
-            var sequence = selected.SequenceOf(message.Uid);
-            IReadOnlyList<string> references = [];
-            if (arguments.Algorithm == ThreadAlgorithm.References && summary.ThreadKey != (summary.MessageId ?? message.BlobHash))
+            var (found, _) = await SearchCommand.MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
+            matching = [.. found.Select(f => f.Uid)];
+        }
+        var sources = await session.Services.Summaries.ThreadSourcesAsync(selected.Id, session.Cancellation).ConfigureAwait(false);
+        var messages = new List<ThreadMessage>(sources.Count);
+        foreach (var source in sources)
+        {
+            var sequence = selected.SequenceOf(source.Uid);
+            if (sequence == 0 || (matching is not null && !matching.Contains(source.Uid)))
             {
-                references = await ReferencesAsync(session, message).ConfigureAwait(false);
+                continue;
             }
-            messages.Add(new ThreadMessage(request.Uid ? message.Uid : sequence, sequence, summary.MessageId, references, summary.Subject, SortCommand.SentDate(message)));
+            IReadOnlyList<string> references = [];
+            if (arguments.Algorithm == ThreadAlgorithm.References)
+            {
+                // A summary made before the summaries kept References (migration 13) and not yet redone: a message
+                // that names a parent (a thread key other than its own) is read.
+                references = source.References
+                    ?? (source.ThreadKey != (source.MessageId ?? source.BlobHash) ? await ReferencesAsync(session, source.BlobHash).ConfigureAwait(false) : []);
+            }
+            messages.Add(new ThreadMessage(request.Uid ? source.Uid : sequence, sequence, source.MessageId, references, source.Subject,
+                DateTimeOffset.FromUnixTimeMilliseconds(source.DateMs)));
         }
         var threads = arguments.Algorithm == ThreadAlgorithm.References ? Threading.References(messages) : Threading.OrderedSubject(messages);
         var line = new StringBuilder("* THREAD");
@@ -51,9 +63,9 @@ public sealed class ThreadCommand : ImapCommand
     }
 
     /// <summary>The msg-ids of References, or the first of In-Reply-To when there are none (RFC 5256 §3, REFERENCES step 1A).</summary>
-    private static async Task<IReadOnlyList<string>> ReferencesAsync(ImapSession session, ListedMessage message)
+    private static async Task<IReadOnlyList<string>> ReferencesAsync(ImapSession session, string blobHash)
     {
-        using var loaded = await session.Services.Messages.LoadAsync(message.BlobHash, MessageLifetime.Scoped, session.Cancellation).ConfigureAwait(false);
+        using var loaded = await session.Services.Messages.LoadAsync(blobHash, MessageLifetime.Scoped, session.Cancellation).ConfigureAwait(false);
         if (loaded is null)
         {
             return [];
@@ -84,7 +96,7 @@ public sealed class ThreadCommand : ImapCommand
                 {
                     line.Append(' ');
                 }
-                line.Append(message.Number.ToString(CultureInfo.InvariantCulture));
+                line.Append(CultureInfo.InvariantCulture, $"{message.Number}");
                 first = false;
             }
             if (current.Children.Count == 1)
