@@ -31,6 +31,8 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
     private bool _innerCompleted;
     // The last inflate filled its chunk: zlib may hold more output although every input byte is taken.
     private bool _pending;
+    // Where the chunk of this read ends in the buffer, over all the segments of the input.
+    private int _limit;
 
     /// <summary>Whether an inflater is held now (false between commands at a block boundary), for tests.</summary>
     public bool HoldsInflater => _inflater is not null;
@@ -142,6 +144,7 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
         {
             throw new IOException("Compressed data after the end of the client's deflate stream");
         }
+        MakeRoom();
         var position = input.Start;
         var full = false;
         long total = 0;
@@ -177,6 +180,7 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
     private bool Drain()
     {
         var before = _end;
+        MakeRoom();
         Run([]);
         if (!_pending && !_finished)
         {
@@ -190,8 +194,7 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
     {
         var inflater = Inflater();
         var stream = inflater.Stream;
-        MakeRoom();
-        var limit = Math.Min(_buffer!.Length, _end + Chunk);
+        var limit = _limit;
         fixed (byte* input = source)
         fixed (byte* target = _buffer)
         {
@@ -292,6 +295,7 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
         var kept = _end - _start;
         if (_buffer is not null && _buffer.Length - _end >= Chunk)
         {
+            _limit = _end + Chunk;
             return;
         }
         if (_buffer is not null && _buffer.Length - kept >= Chunk)
@@ -311,6 +315,7 @@ internal sealed class InflateReader(PipeReader inner, ZlibPool pool) : PipeReade
         _examined -= _start;
         _end = kept;
         _start = 0;
+        _limit = _end + Chunk;
     }
 
     private void Release()
