@@ -108,4 +108,41 @@ public sealed class ImapSortThreadTests : IAsyncLifetime
         Assert.Equal("h6 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", (await wire.CommandAsync("h6", "THREAD REFERENCES ISO-2022-JP ALL"))[^1]);
         Assert.Equal("h7 BAD Unknown threading algorithm REFS", (await wire.CommandAsync("h7", "THREAD REFS UTF-8 ALL"))[^1]);
     }
+
+    [Fact]
+    public async Task Copies_of_summarized_messages_sort_by_their_keys_and_sort_answers_only_the_sessions_view()
+    {
+        await using var wire = await ImapWire.ConnectAsync(_imap);
+        await wire.CommandAsync("t0", "STARTTLS");
+        await wire.StartTlsAsync();
+        await wire.CommandAsync("t1", $"LOGIN bob@example.com {Password}");
+        for (var i = 0; i < Messages.Length; i++)
+        {
+            var message = Compose(i);
+            await wire.CommandAsync($"a{i}", $"APPEND INBOX \"{Messages[i].Arrival}\" {{{message.Length}+}}\r\n{message}");
+        }
+        await wire.CommandAsync("b0", "SELECT INBOX");
+        // The first SORT summarizes the bodies; copies made after take the stored keys by trigger (migration 13).
+        Assert.Equal(["* SORT 1 3 2 4", "b1 OK SORT completed"], await wire.CommandAsync("b1", "SORT (SUBJECT) UTF-8 ALL"));
+        await wire.CommandAsync("b2", "CREATE Copies");
+        await wire.CommandAsync("b3", "COPY 1:* Copies");
+        await wire.CommandAsync("b4", "SELECT Copies");
+        Assert.Equal(["* SORT 1 3 2 4", "c1 OK SORT completed"], await wire.CommandAsync("c1", "SORT (SUBJECT) UTF-8 ALL"));
+        Assert.Equal(["* SORT 2 3 1 4", "c2 OK SORT completed"], await wire.CommandAsync("c2", "SORT (FROM) UTF-8 ALL"));
+        Assert.Equal(["* SORT 2 4 3 1", "c3 OK SORT completed"], await wire.CommandAsync("c3", "SORT (DATE) UTF-8 ALL"));
+        Assert.Equal(["* THREAD (2 (4)(3))(1)", "c4 OK THREAD completed"], await wire.CommandAsync("c4", "THREAD REFERENCES UTF-8 ALL"));
+
+        // A message another session appends is not in this session's view until it is announced.
+        await using (var other = await ImapWire.ConnectAsync(_imap))
+        {
+            await other.CommandAsync("o0", "STARTTLS");
+            await other.StartTlsAsync();
+            await other.CommandAsync("o1", $"LOGIN bob@example.com {Password}");
+            var extra = Compose(1);
+            await other.CommandAsync("o2", $"APPEND Copies {{{extra.Length}+}}\r\n{extra}");
+        }
+        // (a second "Lunch", whose Date ties with message 2's: 2 5 4 3 1 once announced); the EXISTS comes after the answer.
+        Assert.Equal(["* SORT 2 4 3 1", "* 5 EXISTS", "* 5 RECENT", "c5 OK SORT completed"], await wire.CommandAsync("c5", "SORT (DATE) UTF-8 ALL"));
+        Assert.Equal(["* SORT 2 5 4 3 1", "c6 OK SORT completed"], await wire.CommandAsync("c6", "SORT (DATE) UTF-8 ALL"));
+    }
 }
