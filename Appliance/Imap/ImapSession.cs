@@ -35,7 +35,8 @@ public sealed record ImapServices(
     TextIndex TextIndex,
     MessageSummaries Summaries,
     UserService Users,
-    ILogger Logger);
+    ILogger Logger,
+    string SpoolDirectory);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>
 public sealed class ImapNoException(string? code, string message) : Exception(message)
@@ -66,7 +67,7 @@ public sealed partial class ImapSession
     {
         Services = services;
         _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
-        _reader = new ImapCommandReader(services.Options);
+        _reader = new ImapCommandReader(services.Options, services.SpoolDirectory);
         Remote = remote;
         Id = id;
         Cancellation = cancellationToken;
@@ -114,7 +115,12 @@ public sealed partial class ImapSession
         while (State != ImapState.Logout)
         {
             var frame = await _reader.ReadAsync(_loop, ContinueLiteralAsync, IdleTimeout, authenticated: User is not null).ConfigureAwait(false);
-            if (!await HandleFrameAsync(frame).ConfigureAwait(false))
+            bool more;
+            await using (frame.Spool)
+            {
+                more = await HandleFrameAsync(frame).ConfigureAwait(false);
+            }
+            if (!more)
             {
                 // A closing BYE may still be in the buffer.
                 await FlushAsync().ConfigureAwait(false);
@@ -150,7 +156,7 @@ public sealed partial class ImapSession
                 return false;
         }
 
-        var parser = new ImapParser(frame.Bytes);
+        var parser = new ImapParser(frame.Bytes, frame.Spool);
         string tag;
         try
         {

@@ -1,0 +1,125 @@
+using System.Text;
+using Appliance.Accounts;
+using Appliance.Tests.Infrastructure;
+
+namespace Appliance.Tests.Imap;
+
+/// <summary>
+/// APPEND's extensions against the running host: MULTIAPPEND (RFC 3502) stored all or nothing with APPENDUID's
+/// UID set, literal8 (RFC 3516), and the bad input around them.
+/// </summary>
+public sealed class ImapAppendTests : IAsyncLifetime
+{
+    private const string Password = "Str0ng-Passw0rd";
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Small limits so that a test can pass them: 100 KB per message, 150 KB per APPEND.
+        _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000",
+            "--Appliance:Imap:MaxLiteralSize=100000", "--Appliance:Imap:MaxAppendSize=150000");
+        await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+        await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("carol@example.com", Password, "Carol"));
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<ImapWire> SignedInAsync(string user = "bob@example.com")
+    {
+        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
+        await wire.CommandAsync("t0", "STARTTLS");
+        await wire.StartTlsAsync();
+        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user} {Password}"))[^1], StringComparison.Ordinal);
+        return wire;
+    }
+
+    private static async Task<int> CountAsync(ImapWire wire, string mailbox, string tag = "s1")
+    {
+        var status = await wire.CommandAsync(tag, $"STATUS {mailbox} (MESSAGES)");
+        var line = Assert.Single(status, l => l.StartsWith("* STATUS", StringComparison.Ordinal));
+        return int.Parse(line[(line.LastIndexOf(' ') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Multiappend_stores_every_message_and_answers_APPENDUID_with_a_uid_set()
+    {
+        await using var wire = await SignedInAsync();
+        Assert.Contains(" MULTIAPPEND ", wire.Greeting + " " + string.Join(' ', await wire.CommandAsync("c1", "CAPABILITY")) + " ", StringComparison.Ordinal);
+        await wire.CommandAsync("c2", "CREATE Multi");
+        // The middle one is large enough to be spooled to disk on the way in.
+        var large = "Subject: large\r\n\r\n" + new string('x', 90000);
+        await wire.SendAsync("a1 APPEND Multi (\\Seen) {16}\r\n");
+        Assert.StartsWith("+ ", await wire.ReadLineAsync(), StringComparison.Ordinal);
+        await wire.SendAsync($"Subject: one\r\n\r\n \"01-Dec-2026 09:05:00 +0000\" {{{large.Length}+}}\r\n{large} {{16+}}\r\nSubject: 3rd\r\n\r\n\r\n");
+        var answer = await wire.UntilTaggedAsync("a1");
+        Assert.Matches(@"^a1 OK \[APPENDUID \d+ 1:3\] APPEND completed$", answer[^1]);
+        var select = await wire.CommandAsync("a2", "SELECT Multi");
+        Assert.Contains("* 3 EXISTS", select);
+        var fetched = await wire.CommandAsync("a3", "FETCH 1:3 (FLAGS INTERNALDATE RFC822.SIZE)");
+        Assert.Contains(fetched, l => l.StartsWith("* 1 FETCH (FLAGS (\\Seen", StringComparison.Ordinal) && l.Contains("RFC822.SIZE 16)", StringComparison.Ordinal));
+        Assert.Contains(fetched, l => l.StartsWith("* 2 FETCH (FLAGS (\\Recent)", StringComparison.Ordinal) && l.Contains("\"01-Dec-2026 09:05:00 +0000\"", StringComparison.Ordinal) && l.Contains($"RFC822.SIZE {large.Length})", StringComparison.Ordinal));
+        var body = await wire.CommandAsync("a4", "FETCH 2 BODY.PEEK[]");
+        Assert.EndsWith(large + ")", body[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multiappend_past_the_append_size_limit_is_TOOBIG_and_stores_nothing()
+    {
+        await using var wire = await SignedInAsync();
+        await wire.CommandAsync("c1", "CREATE Limit");
+        var message = "Subject: big\r\n\r\n" + new string('y', 80000);
+        await wire.SendAsync($"a1 APPEND Limit {{{message.Length}+}}\r\n{message} {{{message.Length}}}\r\n");
+        Assert.Equal("a1 NO [TOOBIG] Literal too large (the limit is 100000 octets)", await wire.ReadLineAsync());
+        // A single message over MaxLiteralSize is refused the same way, before its data.
+        await wire.SendAsync("a2 APPEND Limit {100001}\r\n");
+        Assert.StartsWith("a2 NO [TOOBIG]", await wire.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(wire, "Limit"));
+    }
+
+    [Fact]
+    public async Task Multiappend_over_quota_stores_nothing()
+    {
+        await _host.Get<UserService>().UpdateAsync(Actor.CommandLine, "carol@example.com", new UserChanges(QuotaBytes: 1024));
+        await using var wire = await SignedInAsync("carol@example.com");
+        var half = "Subject: half\r\n\r\n" + new string('z', 600);
+        var answer = await wire.CommandAsync("a1", $"APPEND INBOX {{{half.Length}+}}\r\n{half} {{{half.Length}+}}\r\n{half}");
+        Assert.Equal("a1 NO [OVERQUOTA] Quota exceeded", answer[^1]);
+        Assert.Equal(0, await CountAsync(wire, "INBOX"));
+        Assert.StartsWith("a2 OK [APPENDUID", (await wire.CommandAsync("a2", $"APPEND INBOX {{{half.Length}+}}\r\n{half}"))[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_that_vanishes_mid_multiappend_stores_nothing_and_leaves_no_spool()
+    {
+        await using (var wire = await SignedInAsync())
+        {
+            await wire.CommandAsync("c1", "CREATE Vanish");
+            var first = "Subject: first\r\n\r\n" + new string('v', 70000);
+            // The first message is whole and spooled; the second, a literal8, is cut off halfway.
+            await wire.SendAsync($"a1 APPEND Vanish {{{first.Length}+}}\r\n{first} ~{{70000+}}\r\nSubject: second\r\n\r\n" + new string('w', 30000));
+        }
+        var spool = Path.Combine(_host.DataDirectory, "blobs", "tmp");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists(spool) && Directory.EnumerateFiles(spool, "imap-*").Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.False(Directory.Exists(spool) && Directory.EnumerateFiles(spool, "imap-*").Any(), "the spool file outlived the session");
+        await using var again = await SignedInAsync();
+        Assert.Equal(0, await CountAsync(again, "Vanish"));
+    }
+
+    [Fact]
+    public async Task A_NUL_in_a_normal_literal_is_BAD_and_in_a_literal8_is_stored()
+    {
+        await using var wire = await SignedInAsync();
+        await wire.CommandAsync("c1", "CREATE Binary");
+        var answer = await wire.CommandAsync("a1", "APPEND Binary {12+}\r\nSubject: \0\r\n");
+        Assert.Equal("a1 BAD A NUL octet in a literal; send it as literal8 (~{n}, RFC 3516)", answer[^1]);
+        answer = await wire.CommandAsync("a2", "APPEND Binary ~{14+}\r\nSubject: \0\r\n\r\n");
+        Assert.StartsWith("a2 OK [APPENDUID", answer[^1], StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(wire, "Binary"));
+        // The session stays in step after the BAD.
+        Assert.Equal("a3 OK NOOP completed", (await wire.CommandAsync("a3", "NOOP"))[^1]);
+    }
+}
