@@ -123,3 +123,56 @@ public sealed class ImapAppendTests : IAsyncLifetime
         Assert.Equal("a3 OK NOOP completed", (await wire.CommandAsync("a3", "NOOP"))[^1]);
     }
 }
+
+/// <summary>FETCH BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) on a message whose parts use each transfer encoding.</summary>
+public sealed class ImapBinaryTests : IAsyncLifetime
+{
+    private const string Password = "Str0ng-Passw0rd";
+    private RunningHost _host = null!;
+
+    internal const string Message =
+        "Subject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
+        "--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQFBgcICQ==\r\n" +
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 cr=\r\n=C3=A8me\r\n" +
+        "--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n" +
+        "--B--\r\n";
+
+    public async Task InitializeAsync()
+    {
+        _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
+        await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Binary_decodes_base64_and_quoted_printable_and_refuses_an_unknown_encoding()
+    {
+        await using var wire = await ImapWire.ConnectAsync(_host.ImapPort);
+        await wire.CommandAsync("t0", "STARTTLS");
+        await wire.StartTlsAsync();
+        await wire.CommandAsync("t1", $"LOGIN bob@example.com {Password}");
+        Assert.Contains(" BINARY", string.Join(' ', await wire.CommandAsync("c1", "CAPABILITY")), StringComparison.Ordinal);
+        Assert.StartsWith("a1 OK", (await wire.CommandAsync("a1", $"APPEND INBOX {{{Message.Length}+}}\r\n{Message}"))[^1], StringComparison.Ordinal);
+        await wire.CommandAsync("a2", "SELECT INBOX");
+
+        // Base64 with NULs comes back as a literal8; the decoded size is ten octets.
+        var answer = await wire.CommandAsync("b1", "FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])");
+        Assert.Equal("* 1 FETCH (BINARY.SIZE[1] 10 BINARY[1] ~{10}\r\n\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t)", answer[0]);
+        // Quoted-printable without NULs is a plain literal; soft line breaks and hex escapes are undone.
+        answer = await wire.CommandAsync("b2", "FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2])");
+        Assert.Equal("* 1 FETCH (BINARY[2] {12}\r\nCafé crème BINARY.SIZE[2] 12)", answer[0]);
+        // A partial range is of the decoded bytes.
+        answer = await wire.CommandAsync("b3", "FETCH 1 BINARY.PEEK[2]<3.4>");
+        Assert.Equal("* 1 FETCH (BINARY[2]<3> {4}\r\né c)", answer[0]);
+        // BINARY[] is the whole message as stored.
+        answer = await wire.CommandAsync("b4", "FETCH 1 BINARY.SIZE[]");
+        Assert.Equal($"* 1 FETCH (BINARY.SIZE[] {Message.Length})", answer[0]);
+        Assert.Equal("b5 NO [UNKNOWN-CTE] BINARY[3] has a content transfer encoding this server cannot decode", (await wire.CommandAsync("b5", "FETCH 1 BINARY.PEEK[3]"))[^1]);
+        Assert.Contains(await wire.CommandAsync("b6", "FETCH 1 FLAGS"), l => l == "* 1 FETCH (FLAGS (\\Recent))");
+        // Without PEEK, reading marks the message \Seen.
+        answer = await wire.CommandAsync("b7", "FETCH 1 BINARY[2]");
+        Assert.Contains("FLAGS (\\Seen \\Recent)", answer[0], StringComparison.Ordinal);
+        Assert.Equal("b8 BAD Expected a number", (await wire.CommandAsync("b8", "FETCH 1 BINARY[1.MIME]"))[^1]);
+    }
+}

@@ -60,7 +60,7 @@ public static class ImapCommands
                 caps.Add("LOGINDISABLED");
             }
         }
-        caps.AddRange(["SASL-IR", "LITERAL+", "MULTIAPPEND", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
+        caps.AddRange(["SASL-IR", "LITERAL+", "MULTIAPPEND", "BINARY", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
             "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return string.Join(' ', caps);
     }
