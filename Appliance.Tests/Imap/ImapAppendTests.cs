@@ -176,3 +176,58 @@ public sealed class ImapBinaryTests : IAsyncLifetime
         Assert.Equal("b8 BAD Expected a number", (await wire.CommandAsync("b8", "FETCH 1 BINARY[1.MIME]"))[^1]);
     }
 }
+
+/// <summary>Python's imaplib drives MULTIAPPEND (raw, with LITERAL+) and BINARY fetches against the real host.</summary>
+public sealed class ImapAppendImaplibTests : IAsyncLifetime
+{
+    private const string Password = "Str0ng-Passw0rd";
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RunningHost.StartWithImapAsync();
+        await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Imaplib_multiappends_and_fetches_binary_parts()
+    {
+        var message = ImapBinaryTests.Message.Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\r\n", "\\r\\n", StringComparison.Ordinal);
+        var script = $$"""
+            import imaplib, ssl, re
+            ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+            m = imaplib.IMAP4('127.0.0.1', {{_host.ImapPort}}, timeout=20)
+            m.starttls(ctx)
+            for cap in ['MULTIAPPEND', 'BINARY', 'LITERAL+']:
+                assert cap in m.capabilities, (cap, m.capabilities)
+            typ, _ = m.login('bob@example.com', '{{Password}}'); assert typ == 'OK'
+            parts = b"{{message}}"
+            big = b'Subject: big\r\n\r\n' + b'q' * 200000
+            small = b'Subject: small\r\n\r\nhi\r\n'
+            tag = m._new_tag()
+            m.send(tag + b' APPEND INBOX (\\Seen) {%d+}\r\n' % len(parts) + parts
+                   + b' {%d+}\r\n' % len(big) + big + b' "01-Dec-2026 09:05:00 +0000" {%d+}\r\n' % len(small) + small + b'\r\n')
+            typ, data = m._command_complete('APPEND', tag)
+            assert typ == 'OK', (typ, data)
+            found = re.match(rb'\[APPENDUID (\d+) 1:3\]', data[0])
+            assert found, data
+            typ, data = m.select('INBOX'); assert typ == 'OK' and data == [b'3'], data
+            typ, data = m.fetch('2', '(RFC822.SIZE BODY.PEEK[])')
+            assert typ == 'OK' and data[0][1] == big and b'RFC822.SIZE %d' % len(big) in data[0][0], data[0][0]
+            typ, data = m.fetch('1', '(BINARY.PEEK[1] BINARY.SIZE[2])')
+            assert typ == 'OK' and data[0][1] == bytes(range(10)), data
+            assert b'BINARY.SIZE[2] 12' in data[1], data
+            typ, data = m.fetch('1', '(BINARY.PEEK[2])')
+            assert data[0][1] == 'Café crème'.encode('utf-8'), data
+            typ, data = m.fetch('1', '(BINARY.PEEK[3])')
+            assert typ == 'NO' and b'UNKNOWN-CTE' in data[0], (typ, data)
+            m.logout()
+            print('done')
+            """;
+        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", script], timeoutSeconds: 90);
+        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
+        Assert.Contains("done", output, StringComparison.Ordinal);
+    }
+}
