@@ -495,8 +495,9 @@ internal sealed class RawImap : IAsyncDisposable
     /// <summary>Runs a command that must end OK and returns its untagged responses.</summary>
     public Task<List<Sexp>> OkAsync(string command) => OkAsync(Encoding.ASCII.GetBytes(command), []);
 
+    /// <summary>A message with NUL octets goes as a literal8 (RFC 3516 §4.3): CHAR8 in a plain literal excludes NUL.</summary>
     public Task<List<Sexp>> AppendAsync(string mailbox, byte[] message) =>
-        OkAsync(Encoding.ASCII.GetBytes($"APPEND {mailbox} {{{message.Length}+}}\r\n"), message);
+        OkAsync(Encoding.ASCII.GetBytes($"APPEND {mailbox} {(message.Contains((byte)0) ? "~" : "")}{{{message.Length}+}}\r\n"), message);
 
     private async Task<List<Sexp>> OkAsync(byte[] command, byte[] literal)
     {

@@ -37,7 +37,8 @@ public sealed class ImapTextSearchTests : IAsyncLifetime
         {
             var bytes = await File.ReadAllBytesAsync(file);
             texts.Add(TextIndex.Extract(MimeMessage.Parse(bytes)));
-            await wire.SendAsync($"a APPEND INBOX {{{bytes.Length}+}}\r\n");
+            // NUL octets need a literal8 (RFC 3516 §4.3).
+            await wire.SendAsync($"a APPEND INBOX {(bytes.Contains((byte)0) ? "~" : "")}{{{bytes.Length}+}}\r\n");
             await wire.SendAsync([.. bytes, .. "\r\n"u8.ToArray()]);
             Assert.StartsWith("a OK", (await wire.UntilTaggedAsync("a"))[^1], StringComparison.Ordinal);
         }

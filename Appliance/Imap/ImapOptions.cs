@@ -18,6 +18,13 @@ public sealed class ImapOptions
     /// </summary>
     public bool LiteralPlus { get; set; } = true;
 
+    /// <summary>
+    /// Octets all literals of one APPEND may add up to: MULTIAPPEND (RFC 3502) sends several messages in one command,
+    /// which is stored whole or not at all, so it is read whole first. Default 200 MiB, four messages of the largest
+    /// size; they wait in a spool file in the blob store's tmp folder, not in memory. Bigger gets NO [TOOBIG].
+    /// </summary>
+    public long MaxAppendSize { get; set; } = 200L * 1024 * 1024;
+
     /// <summary>Minutes an idle or silent session is kept. RFC 3501 §5.4: at least 30.</summary>
     public int IdleTimeoutMinutes { get; set; } = 30;
 

@@ -28,6 +28,7 @@ public sealed class ImapServer(
     TextIndex textIndex,
     MessageSummaries summaries,
     UserService users,
+    IOptions<StorageOptions> storage,
     ILogger<ImapServer> logger)
 {
     /// <summary>
@@ -40,7 +41,7 @@ public sealed class ImapServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, summaries, users, logger);
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, summaries, users, logger, Path.Combine(storage.Value.BlobDirectory, "tmp"));
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))
@@ -76,6 +77,7 @@ public static class ImapServiceCollectionExtensions
         services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.Section)
             .Validate(o => o.MaxLineLength is >= 8192 and <= 1024 * 1024, "Appliance:Imap:MaxLineLength must be between 8192 and 1048576.")
             .Validate(o => o.MaxLiteralSize is >= 64 * 1024 and <= 2L * 1024 * 1024 * 1024, "Appliance:Imap:MaxLiteralSize must be between 65536 and 2147483648.")
+            .Validate(o => o.MaxAppendSize >= o.MaxLiteralSize && o.MaxAppendSize <= 64L * 1024 * 1024 * 1024, "Appliance:Imap:MaxAppendSize must be at least Appliance:Imap:MaxLiteralSize and at most 68719476736.")
             .Validate(o => o.IdleTimeoutMinutes is >= 1 and <= 24 * 60, "Appliance:Imap:IdleTimeoutMinutes must be between 1 and 1440 (RFC 3501 asks for at least 30).")
             .Validate(o => o.PreAuthTimeoutMinutes is >= 1 and <= 60, "Appliance:Imap:PreAuthTimeoutMinutes must be between 1 and 60.")
             .Validate(o => o.MaxAuthFailures is >= 1 and <= 100, "Appliance:Imap:MaxAuthFailures must be between 1 and 100.")

@@ -35,7 +35,8 @@ public sealed record ImapServices(
     TextIndex TextIndex,
     MessageSummaries Summaries,
     UserService Users,
-    ILogger Logger);
+    ILogger Logger,
+    string SpoolDirectory);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>
 public sealed class ImapNoException(string? code, string message) : Exception(message)
@@ -66,7 +67,7 @@ public sealed partial class ImapSession
     {
         Services = services;
         _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
-        _reader = new ImapCommandReader(services.Options);
+        _reader = new ImapCommandReader(services.Options, services.SpoolDirectory);
         Remote = remote;
         Id = id;
         Cancellation = cancellationToken;
@@ -154,7 +155,12 @@ public sealed partial class ImapSession
                 throw new SessionIdleException();
             }
             lastHeard = DateTimeOffset.UtcNow;
-            if (!await HandleFrameAsync(frame).ConfigureAwait(false))
+            bool more;
+            await using (frame.Spool)
+            {
+                more = await HandleFrameAsync(frame).ConfigureAwait(false);
+            }
+            if (!more)
             {
                 // A closing BYE may still be in the buffer.
                 await FlushAsync().ConfigureAwait(false);
@@ -194,7 +200,7 @@ public sealed partial class ImapSession
                 return false;
         }
 
-        var parser = new ImapParser(frame.Bytes) { Utf8Mailboxes = Utf8Names };
+        var parser = new ImapParser(frame.Bytes, frame.Spool) { Utf8Mailboxes = Utf8Names };
         string tag;
         try
         {

@@ -79,6 +79,48 @@ public static class ImapSection
     }
 
     /// <summary>
+    /// RFC 3516 BINARY[section-part]: the part's body with its content transfer encoding undone (base64,
+    /// quoted-printable; 7bit, 8bit and binary as they are). No part numbers: the whole message as stored. False for
+    /// an encoding this server cannot undo (the UNKNOWN-CTE answer); true with empty bytes for a part that does not exist.
+    /// </summary>
+    public static bool TryGetBinary(MimeMessage message, IReadOnlyList<int> part, out ReadOnlyMemory<byte> bytes)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(part);
+        bytes = ReadOnlyMemory<byte>.Empty;
+        var root = message.Root;
+        if (part.Count == 0)
+        {
+            bytes = root.Source[root.Start..root.End];
+            return true;
+        }
+        if (Resolve(root, [.. part]) is not { } entity)
+        {
+            return true;
+        }
+        // A multipart or an encapsulated message is not decoded (its encoding may only be 7bit, 8bit or binary, RFC 2045 §6.4).
+        if (entity.IsMultipart || entity.Message is not null)
+        {
+            bytes = entity.RawBody;
+            return true;
+        }
+        switch (entity.ContentTransferEncoding)
+        {
+            case "7bit" or "8bit" or "binary":
+                bytes = entity.RawBody;
+                return true;
+            case "base64":
+                bytes = Base64Transfer.Decode(entity.RawBody.Span);
+                return true;
+            case "quoted-printable":
+                bytes = QuotedPrintable.Decode(entity.RawBody.Span);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
     /// Walks the part numbers. "Every message has at least one part number. Non-[MIME-IMB] messages, and non-multipart
     /// [MIME-IMB] messages with no encapsulated message, only have a part 1"; the parts of a message/rfc822 part are
     /// numbered as the parts of the message it encapsulates.

@@ -194,6 +194,35 @@ public sealed class SessionLoop : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Hands exactly <paramref name="count"/> octets to <paramref name="sink"/> as they arrive, without collecting them
+    /// (IMAP's APPEND literals go to a spool file). False when the connection ended first.
+    /// </summary>
+    public async ValueTask<bool> ReadExactlyAsync(Func<ReadOnlyMemory<byte>, ValueTask> sink, long count, TimeSpan idleTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        using var timer = StartIdleTimer(idleTimeout);
+        var remaining = count;
+        async ValueTask<ReadOnlySequence<byte>> Take(ReadOnlySequence<byte> buffer)
+        {
+            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+            foreach (var segment in take)
+            {
+                await sink(segment).ConfigureAwait(false);
+            }
+            remaining -= take.Length;
+            return buffer.Slice(take.End);
+        }
+        while (remaining > 0)
+        {
+            if (await ReadOnceAsync(Take, null, timer?.Token ?? Cancellation).ConfigureAwait(false) == SessionRead.Ended && remaining > 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Null for an infinite timeout (tests of framing), so that no timer is made per read.</summary>
     private CancellationTokenSource? StartIdleTimer(TimeSpan idleTimeout)
     {

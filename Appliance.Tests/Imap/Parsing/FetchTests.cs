@@ -108,7 +108,6 @@ public class FetchTests
     [InlineData("1 ", "Missing argument")]
     [InlineData("0 FLAGS", "Zero is not allowed here")]
     [InlineData("1 BOGUS", "Unknown FETCH item BOGUS")]
-    [InlineData("1 BINARY[]", "Unknown FETCH item BINARY")]
     [InlineData("1 (FLAGS ALL)", "The FETCH macro ALL cannot be in a list")]
     [InlineData("1 (FLAGS", "Missing ')'")]
     [InlineData("1 (FLAGS]", "Expected ')'")]
@@ -157,7 +156,29 @@ public class FetchTests
         { "1:* (EMAILID THREADID SAVEDATE)", [] },
         { "1 PREVIEW (LAZY)", ["1 PREVIEW"] },
         { "1:* (PREVIEW (LAZY) UID)", [] },
+        { "4 (BINARY[1.2]<0.10> BINARY.PEEK[] BINARY.SIZE[3])", [] },
+        { "4 BINARY.PEEK[2]", [] },
     };
+
+    [Fact]
+    public void Binary_items_of_rfc_3516()
+    {
+        var items = Parse("1 (BINARY[1.2]<5.10> BINARY.PEEK[] BINARY.SIZE[3])").Items;
+        Assert.Equal(FetchAttribute.Binary, items[0].Attribute);
+        Assert.Equal("BINARY[1.2]", items[0].Label);
+        Assert.Equal([1, 2], items[0].Section!.Part);
+        Assert.Equal(new FetchPartial(5, 10), items[0].Partial);
+        Assert.True(items[0].SetsSeen);
+        Assert.Equal("BINARY[]", items[1].Label);
+        Assert.False(items[1].SetsSeen);
+        Assert.Equal(FetchAttribute.BinarySize, items[2].Attribute);
+        Assert.Equal("BINARY.SIZE[3]", items[2].Label);
+        Assert.False(items[2].SetsSeen);
+        // section-binary has part numbers only: no HEADER, TEXT or MIME.
+        Assert.Throws<ImapSyntaxException>(() => Parse("1 BINARY[1.TEXT]"));
+        Assert.Throws<ImapSyntaxException>(() => Parse("1 BINARY[HEADER]"));
+        Assert.Throws<ImapSyntaxException>(() => Parse("1 BINARY.SIZE[1]<0.5>"));
+    }
 
     /// <summary>
     /// Every proper prefix is what a parser is handed when a client is cut off or hostile: it is a syntax error,

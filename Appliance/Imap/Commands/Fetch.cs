@@ -9,7 +9,7 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 3501 §6.4.5 FETCH and UID FETCH: UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
 /// BODYSTRUCTURE, BODY[section]&lt;partial&gt;, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT, the macros
-/// ALL, FAST and FULL, CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162), OBJECTID's
+/// ALL, FAST and FULL, BINARY[section]&lt;partial&gt;, BINARY.PEEK and BINARY.SIZE (RFC 3516), CONDSTORE's MODSEQ item and CHANGEDSINCE modifier and QRESYNC's VANISHED (RFC 7162), OBJECTID's
 /// EMAILID and THREADID (RFC 8474) SAVEDATE (RFC 8514) and PREVIEW (RFC 8970).
 /// Reading a body without PEEK sets \Seen in a read-write mailbox, and the new flags are sent along.
 /// </summary>
@@ -120,9 +120,10 @@ public sealed class FetchCommand : ImapCommand
             : lazyOnly ? (await session.Services.Summaries.StoredAsync([.. rows.Select(r => r.BlobHash)], session.Cancellation).ConfigureAwait(false))
                 .Join(rows, s => s.Key, r => r.BlobHash, (s, r) => (r.Uid, s.Value), StringComparer.Ordinal).ToDictionary(p => p.Uid, p => p.Value)
             : (await session.Services.Summaries.ByUidsAsync(selected.Id, [.. rows.Select(r => r.Uid)], session.Cancellation).ConfigureAwait(false)).ToDictionary(l => l.Uid, l => l.Summary);
-        var needsBytes = items.Any(i => i.Attribute == FetchAttribute.Section);
+        var needsBytes = items.Any(i => i.Attribute is FetchAttribute.Section or FetchAttribute.Binary or FetchAttribute.BinarySize);
         var needsStructure = items.Any(i => i.Attribute is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure);
         var needsParts = items.Any(i => i.Section is { Part.Count: > 0 } or { IsWhole: false });
+        var binaries = items.Where(i => i.Attribute is FetchAttribute.Binary or FetchAttribute.BinarySize).ToList();
         foreach (var row in rows)
         {
             var sequence = selected.SequenceOf(row.Uid);
@@ -149,6 +150,17 @@ public sealed class FetchCommand : ImapCommand
                 {
                     structure = session.Services.Structures.Add(row.BlobHash, message!);
                 }
+            }
+            // Decoded before the answer starts: an encoding that cannot be undone fails the command (RFC 3516 §4.2).
+            Dictionary<FetchItem, ReadOnlyMemory<byte>>? decoded = null;
+            foreach (var item in binaries)
+            {
+                var content = bytes;
+                if (item.Section!.Part.Count > 0 && !ImapSection.TryGetBinary(message!, item.Section.Part, out content))
+                {
+                    throw new ImapNoException("UNKNOWN-CTE", $"BINARY[{item.Section.Spec}] has a content transfer encoding this server cannot decode");
+                }
+                (decoded ??= [])[item] = content;
             }
             session.Write(string.Create(CultureInfo.InvariantCulture, $"* {sequence} FETCH ("));
             var first = true;
@@ -208,6 +220,12 @@ public sealed class FetchCommand : ImapCommand
                     case FetchAttribute.Section:
                         await WriteSectionAsync(session, item, bytes, message).ConfigureAwait(false);
                         break;
+                    case FetchAttribute.Binary:
+                        await WriteContentAsync(session, item, decoded![item], binary: true).ConfigureAwait(false);
+                        break;
+                    case FetchAttribute.BinarySize:
+                        session.Write(string.Create(CultureInfo.InvariantCulture, $"{item.Label} {decoded![item].Length}"));
+                        break;
                 }
             }
             // Flags that changed because of this FETCH are sent even when not asked for.
@@ -256,6 +274,15 @@ public sealed class FetchCommand : ImapCommand
         {
             content = ReadOnlyMemory<byte>.Empty;
         }
+        await WriteContentAsync(session, item, content, binary: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A section's bytes as a literal, cut to the item's partial range. BINARY's decoded bytes go as RFC 3516's
+    /// <c>literal8</c> (<c>~{n}</c>) only when they hold a NUL; otherwise a plain literal does (RFC 3516 §4.2).
+    /// </summary>
+    private static async Task WriteContentAsync(ImapSession session, FetchItem item, ReadOnlyMemory<byte> content, bool binary)
+    {
         var label = item.Label;
         if (item.Partial is { } partial)
         {
@@ -264,7 +291,8 @@ public sealed class FetchCommand : ImapCommand
             var length = (int)Math.Min(partial.Length, content.Length - from);
             content = content.Slice(from, length);
         }
-        session.Write(string.Create(CultureInfo.InvariantCulture, $"{label} {{{content.Length}}}\r\n"));
+        var tilde = binary && content.Span.Contains((byte)0) ? "~" : "";
+        session.Write(string.Create(CultureInfo.InvariantCulture, $"{label} {tilde}{{{content.Length}}}\r\n"));
         // In slices, each sent once the buffer is large: a 50 MB body never sits whole in the output pipe.
         for (var offset = 0; offset < content.Length; offset += SectionSlice)
         {

@@ -26,6 +26,10 @@ public enum FetchAttribute
     SaveDate,
     /// <summary>Message bytes: <c>BODY[section]</c>, <c>BODY.PEEK[section]</c>, <c>RFC822</c>, <c>RFC822.HEADER</c>, <c>RFC822.TEXT</c>.</summary>
     Section,
+    /// <summary>RFC 3516's <c>BINARY[section-binary]</c> and <c>BINARY.PEEK</c>: a part with its transfer encoding undone.</summary>
+    Binary,
+    /// <summary>RFC 3516's <c>BINARY.SIZE[section-binary]</c>: the length of that decoded part.</summary>
+    BinarySize,
 }
 
 /// <summary>The text part of a section: <c>section-text = section-msgtext / "MIME"</c>, or nothing (the whole part).</summary>
@@ -112,7 +116,7 @@ public sealed record FetchItem(FetchAttribute Attribute, FetchSection? Section =
     public static FetchItem LazyPreview { get; } = new(FetchAttribute.Preview, Lazy: true);
 
     /// <summary>Reading this item without PEEK marks the message \Seen (RFC 3501 §6.4.5).</summary>
-    public bool SetsSeen => Attribute == FetchAttribute.Section && !Peek;
+    public bool SetsSeen => Attribute is FetchAttribute.Section or FetchAttribute.Binary && !Peek;
 }
 
 /// <summary>
@@ -193,6 +197,14 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
             case "RFC822.HEADER": return [new(FetchAttribute.Section, FetchSection.Header, Peek: true, Label: "RFC822.HEADER")];
             case "RFC822.TEXT": return [new(FetchAttribute.Section, FetchSection.BodyText, Peek: false, Label: "RFC822.TEXT")];
             case "BODY" when !args.NextIs('['): return [FetchItem.Body];
+            // RFC 3516 §4.2: fetch-att =/ "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary.
+            case "BINARY" or "BINARY.PEEK":
+                var binary = SectionBinary(args);
+                var binaryPartial = args.NextIs('<') ? Partial(args) : (FetchPartial?)null;
+                return [new(FetchAttribute.Binary, binary, Peek: name == "BINARY.PEEK", binaryPartial, $"BINARY[{binary.Spec}]")];
+            case "BINARY.SIZE":
+                var sized = SectionBinary(args);
+                return [new(FetchAttribute.BinarySize, sized, Label: $"BINARY.SIZE[{sized.Spec}]")];
             case "BODY" or "BODY.PEEK":
                 var section = Section(args);
                 var partial = args.NextIs('<') ? Partial(args) : (FetchPartial?)null;
@@ -262,6 +274,23 @@ public sealed record FetchArguments(SequenceSet Set, bool Uid, IReadOnlyList<Fet
         }
         args.Expect(']');
         return new FetchSection(part, text, fields);
+    }
+
+    /// <summary><c>section-binary = "[" [section-part] "]"</c> (RFC 3516 §4.2).</summary>
+    private static FetchSection SectionBinary(ImapParser args)
+    {
+        args.Expect('[');
+        var part = new List<int>();
+        if (!args.NextIs(']'))
+        {
+            do
+            {
+                part.Add((int)args.ReadNzNumber(int.MaxValue));
+            }
+            while (args.TryRead('.'));
+        }
+        args.Expect(']');
+        return part.Count == 0 ? FetchSection.Whole : new FetchSection(part, SectionText.Whole, []);
     }
 
     /// <summary><c>section-text = section-msgtext / "MIME"</c>; MIME only after a part number.</summary>

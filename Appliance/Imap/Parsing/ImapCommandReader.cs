@@ -28,16 +28,20 @@ public enum FrameKind
     TimedOut,
 }
 
-public readonly record struct ImapFrame(FrameKind Kind, ReadOnlyMemory<byte> Bytes, string? Tag);
+/// <summary>One frame; <see cref="Spool"/> holds an APPEND's literals kept on disk, to be disposed after the command.</summary>
+public readonly record struct ImapFrame(FrameKind Kind, ReadOnlyMemory<byte> Bytes, string? Tag, LiteralSpool? Spool = null);
 
 /// <summary>
 /// Reads whole commands from the connection: a line, and when it ends with a literal's size
-/// (<c>{n}</c> or RFC 7888's <c>{n+}</c>) the n octets that follow and the rest of the command, as
-/// often as it takes. For a synchronizing literal it asks the session to send the continuation
+/// (<c>{n}</c>, RFC 7888's <c>{n+}</c>, RFC 3516's <c>~{n}</c>) the n octets that follow and the rest of the
+/// command, as often as it takes. For a synchronizing literal it asks the session to send the continuation
 /// request first. Limits: <see cref="ImapOptions.MaxLineLength"/> per line, <see cref="ImapOptions.MaxLiteralSize"/>
-/// per literal and in all.
+/// per literal and in all, except in APPEND, whose literals may add up to <see cref="ImapOptions.MaxAppendSize"/>
+/// (MULTIAPPEND, RFC 3502). An APPEND's literals above <see cref="SpoolThreshold"/>, and all of them once the
+/// command holds <see cref="InMemoryLimit"/> in memory, go to a <see cref="LiteralSpool"/> on disk.
 /// </summary>
-public sealed class ImapCommandReader(ImapOptions options)
+/// <param name="spoolDirectory">Where APPEND literals are spooled; null keeps everything in memory (tests of framing).</param>
+public sealed class ImapCommandReader(ImapOptions options, string? spoolDirectory = null)
 {
     /// <summary>Literals of a client that has not signed in: a user name and a password, never a message.</summary>
     public const long PreAuthLiteralLimit = 8192;
@@ -45,55 +49,111 @@ public sealed class ImapCommandReader(ImapOptions options)
     /// <summary>RFC 7888 §5: the largest non-synchronizing literal LITERAL- allows.</summary>
     public const long LiteralMinusLimit = 4096;
 
+    /// <summary>An APPEND literal above this goes to disk: 64 KiB keeps short messages and mailbox names in memory.</summary>
+    public const int SpoolThreshold = 64 * 1024;
+
+    /// <summary>Literal octets one APPEND may keep in memory before even small ones are spooled: many small messages stay bounded too.</summary>
+    public const int InMemoryLimit = 1024 * 1024;
+
     /// <param name="idleTimeout">How long the client may be silent, for each line and each literal (the session's idle timer).</param>
     /// <param name="wake">Ends the wait for a command's first line when it finishes first (<see cref="FrameKind.Woken"/>); never in the middle of one.</param>
     public async Task<ImapFrame> ReadAsync(SessionLoop loop, Func<Task> continueLiteral, TimeSpan idleTimeout, bool authenticated = true, Task? wake = null)
     {
-        var limit = authenticated ? options.MaxLiteralSize : Math.Min(PreAuthLiteralLimit, options.MaxLiteralSize);
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(continueLiteral);
         var command = new ArrayBufferWriter<byte>();
         long literals = 0;
-        while (true)
+        long inMemory = 0;
+        LiteralSpool? spool = null;
+        var limit = authenticated ? options.MaxLiteralSize : Math.Min(PreAuthLiteralLimit, options.MaxLiteralSize);
+        var total = limit;
+        try
         {
-            var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout, command.WrittenCount == 0 ? wake : null).ConfigureAwait(false);
-            if (line.Status == LineStatus.Woken)
+            while (true)
             {
-                return new ImapFrame(FrameKind.Woken, default, null);
-            }
-            if (line.Status == LineStatus.Ended)
-            {
-                return new ImapFrame(FrameKind.End, default, null);
-            }
-            if (line.Bytes is not { } bytes)
-            {
-                return new ImapFrame(FrameKind.LineTooLong, default, command.WrittenCount > 0 ? TagOf(command.WrittenSpan) : null);
-            }
-            command.Write(bytes);
-            if (!TryLiteralSize(bytes, out var size, out var synchronizing))
-            {
-                return new ImapFrame(FrameKind.Command, command.WrittenMemory, null);
-            }
-            command.Write("\r\n"u8);
-            literals += size;
-            if (size > limit || literals > limit)
-            {
-                var tag = TagOf(command.WrittenSpan);
-                return new ImapFrame(synchronizing ? FrameKind.LiteralTooLarge : FrameKind.FatalLiteralTooLarge, default, tag);
-            }
-            if (!synchronizing && !options.LiteralPlus && size > LiteralMinusLimit)
-            {
-                return await DiscardAsync(loop, TagOf(command.WrittenSpan), size, limit - literals, idleTimeout).ConfigureAwait(false);
-            }
-            if (synchronizing)
-            {
-                await continueLiteral().ConfigureAwait(false);
-            }
-            if (!await loop.ReadExactlyAsync(command, size, idleTimeout).ConfigureAwait(false))
-            {
-                return new ImapFrame(FrameKind.End, default, null);
+                var line = await loop.ReadLineAsync(options.MaxLineLength, idleTimeout, command.WrittenCount == 0 ? wake : null).ConfigureAwait(false);
+                if (line.Status == LineStatus.Woken)
+                {
+                    return new ImapFrame(FrameKind.Woken, default, null);
+                }
+                if (line.Status == LineStatus.Ended)
+                {
+                    return new ImapFrame(FrameKind.End, default, null);
+                }
+                if (line.Bytes is not { } bytes)
+                {
+                    return new ImapFrame(FrameKind.LineTooLong, default, command.WrittenCount > 0 ? TagOf(command.WrittenSpan) : null);
+                }
+                if (command.WrittenCount == 0 && authenticated && spoolDirectory is not null && IsAppend(bytes))
+                {
+                    spool = new LiteralSpool(spoolDirectory);
+                    total = Math.Max(options.MaxAppendSize, limit);
+                }
+                command.Write(bytes);
+                if (!TryLiteralSize(bytes, out var size, out var synchronizing))
+                {
+                    var frame = new ImapFrame(FrameKind.Command, command.WrittenMemory, null, spool);
+                    spool = null;
+                    return frame;
+                }
+                command.Write("\r\n"u8);
+                literals += size;
+                if (size > limit || literals > total)
+                {
+                    var tag = TagOf(command.WrittenSpan);
+                    return new ImapFrame(synchronizing ? FrameKind.LiteralTooLarge : FrameKind.FatalLiteralTooLarge, default, tag);
+                }
+                if (!synchronizing && !options.LiteralPlus && size > LiteralMinusLimit)
+                {
+                    return await DiscardAsync(loop, TagOf(command.WrittenSpan), size, total - literals, idleTimeout).ConfigureAwait(false);
+                }
+                if (synchronizing)
+                {
+                    await continueLiteral().ConfigureAwait(false);
+                }
+                if (spool is not null && (size > SpoolThreshold || inMemory + size > InMemoryLimit))
+                {
+                    var start = spool.Begin();
+                    var hasNul = false;
+                    async ValueTask Sink(ReadOnlyMemory<byte> chunk)
+                    {
+                        hasNul |= chunk.Span.Contains((byte)0);
+                        await spool.WriteAsync(chunk, loop.Cancellation).ConfigureAwait(false);
+                    }
+                    if (!await loop.ReadExactlyAsync(Sink, size, idleTimeout).ConfigureAwait(false))
+                    {
+                        return new ImapFrame(FrameKind.End, default, null);
+                    }
+                    spool.End(start, hasNul, command.WrittenCount);
+                    continue;
+                }
+                inMemory += size;
+                if (!await loop.ReadExactlyAsync(command, size, idleTimeout).ConfigureAwait(false))
+                {
+                    return new ImapFrame(FrameKind.End, default, null);
+                }
             }
         }
+        finally
+        {
+            // Whatever did not reach a command (a client that vanished mid-MULTIAPPEND, a refused literal) is deleted here.
+            if (spool is not null)
+            {
+                await spool.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether a command's first line is <c>tag SP "APPEND" SP</c>.</summary>
+    private static bool IsAppend(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        if (space < 0)
+        {
+            return false;
+        }
+        var rest = line[(space + 1)..];
+        return rest.Length > 7 && System.Text.Ascii.EqualsIgnoreCase(rest[..6], "APPEND"u8) && rest[6] == ' ';
     }
 
     /// <summary>

@@ -7,15 +7,26 @@ namespace Appliance.Imap.Parsing;
 /// <summary>A command that does not follow RFC 3501's grammar; its text becomes the BAD response.</summary>
 public sealed class ImapSyntaxException(string message) : Exception(message);
 
+/// <summary>A message literal of APPEND: its bytes in the command, or where the reader spooled them; <see cref="Binary"/> for a literal8.</summary>
+public readonly record struct ImapLiteral(ReadOnlyMemory<byte> Bytes, SpooledLiteral? Spooled, bool Binary)
+{
+    public long Length => Spooled?.Length ?? Bytes.Length;
+
+    public bool HasNul => Spooled?.HasNul ?? Bytes.Span.Contains((byte)0);
+}
+
 /// <summary>
 /// A cursor over one complete command as the client sent it: the line with its literals inline
 /// (<c>{n}</c> CRLF and then n raw octets, which <see cref="ImapCommandReader"/> has already
 /// collected). Pure: no I/O, and any input, however cut short or hostile, ends in
 /// <see cref="ImapSyntaxException"/>, never another exception.
 /// </summary>
-public sealed class ImapParser(ReadOnlyMemory<byte> command)
+public sealed class ImapParser(ReadOnlyMemory<byte> command, LiteralSpool? spool = null)
 {
     private readonly ReadOnlyMemory<byte> _command = command;
+
+    /// <summary>The APPEND literals the reader kept on disk; their data is not in the command.</summary>
+    public LiteralSpool? Spool => spool;
     private int _position;
 
     /// <summary>
@@ -310,12 +321,56 @@ public sealed class ImapParser(ReadOnlyMemory<byte> command)
         {
             throw new ImapSyntaxException("A literal's size must end its line");
         }
+        if (spool is not null && spool.TryGet(_position, out _))
+        {
+            throw new ImapSyntaxException("Literal too large for this argument");
+        }
         if (length > _command.Length - _position)
         {
             throw new ImapSyntaxException("Literal shorter than announced");
         }
         var literal = _command.Slice(_position, (int)length);
         _position += (int)length;
+        return literal;
+    }
+
+    /// <summary>
+    /// APPEND's message data: <c>literal</c>, or RFC 3516's <c>literal8 = "~{" number ["+"] "}" CRLF *OCTET</c>.
+    /// A NUL is allowed in a literal8 only (RFC 3501 §9 <c>CHAR8 = %x01-ff</c>). The data may be on disk.
+    /// </summary>
+    public ImapLiteral ReadMessageLiteral(bool literal8Only = false)
+    {
+        var binary = TryRead('~');
+        if (literal8Only && !binary)
+        {
+            throw new ImapSyntaxException("Expected a literal8 (~{n})");
+        }
+        Expect('{');
+        var length = ReadNumber();
+        TryRead('+');
+        Expect('}');
+        if (!TryRead('\r') || !TryRead('\n'))
+        {
+            throw new ImapSyntaxException("A literal's size must end its line");
+        }
+        ImapLiteral literal;
+        if (spool is not null && spool.TryGet(_position, out var spooled))
+        {
+            literal = new ImapLiteral(default, spooled, binary);
+        }
+        else
+        {
+            if (length > _command.Length - _position)
+            {
+                throw new ImapSyntaxException("Literal shorter than announced");
+            }
+            literal = new ImapLiteral(_command.Slice(_position, (int)length), null, binary);
+            _position += (int)length;
+        }
+        if (!binary && literal.HasNul)
+        {
+            throw new ImapSyntaxException("A NUL octet in a literal; send it as literal8 (~{n}, RFC 3516)");
+        }
         return literal;
     }
 
