@@ -63,7 +63,7 @@ public static class ImapCommands
         }
         // RFC 7888: LITERAL+ takes any size; LITERAL- (also part of IMAP4rev2) up to 4096 octets.
         caps.AddRange(session.Services.Options.LiteralPlus ? ["SASL-IR", "LITERAL+", "LITERAL-"] : ["SASL-IR", "LITERAL-"]);
-        caps.AddRange(["MULTIAPPEND", "BINARY", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
+        caps.AddRange(["MULTIAPPEND", "CATENATE", "BINARY", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN",
             "SPECIAL-USE", "ACL", "RIGHTS=kxte", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "METADATA", "NOTIFY", "STATUS=SIZE", ImapSession.Utf8AcceptCapability, ObjectIds.Capability, "SAVEDATE", "PREVIEW", "APPENDLIMIT=" + session.Services.Options.MaxLiteralSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (session.State != ImapState.NotAuthenticated && session.Services.Options.Compress && !session.IsCompressed)
         {

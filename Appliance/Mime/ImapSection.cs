@@ -13,9 +13,16 @@ public static class ImapSection
     /// The bytes a server returns for <paramref name="section"/> (the text between the brackets). False when the
     /// section does not parse; true with empty bytes when it names a part that does not exist.
     /// </summary>
-    public static bool TryGetSection(MimeMessage message, string section, out ReadOnlyMemory<byte> bytes)
+    public static bool TryGetSection(MimeMessage message, string section, out ReadOnlyMemory<byte> bytes) =>
+        TryGetSection(message, section, out bytes, out _);
+
+    /// <summary>As above, with <paramref name="exists"/> false where the section names a part the message lacks (CATENATE's BADURL, RFC 4469 §3).</summary>
+    public static bool TryGetSection(MimeMessage message, string section, out ReadOnlyMemory<byte> bytes, out bool exists)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(section);
         bytes = ReadOnlyMemory<byte>.Empty;
+        exists = false;
         var pos = 0;
         var path = new List<int>();
         while (pos < section.Length && char.IsAsciiDigit(section[pos]))
@@ -53,6 +60,7 @@ public static class ImapSection
         {
             return true;
         }
+        exists = true;
         if (kind == SectionKind.Body)
         {
             bytes = path.Count == 0 ? entity.Source[entity.Start..entity.End] : entity.RawBody;
@@ -67,6 +75,7 @@ public static class ImapSection
         var target = path.Count == 0 ? entity : entity.Message?.Root;
         if (target is null)
         {
+            exists = false;
             return true;
         }
         bytes = kind switch

@@ -10,6 +10,7 @@ namespace Appliance.Imap.Commands;
 /// (RFC 4315) with the UID set of every message. All the messages are stored or none: the blobs are fsynced,
 /// then one transaction checks the quota for their sum and commits every row, before the OK. Over quota is
 /// NO [OVERQUOTA] (RFC 9208), a missing folder NO [TRYCREATE], a message over the size limit NO [TOOBIG].
+/// CATENATE (RFC 4469) builds a message from TEXT literals and URLs of messages already here (<see cref="Catenate"/>).
 /// </summary>
 public sealed class AppendCommand : ImapCommand
 {
@@ -29,19 +30,24 @@ public sealed class AppendCommand : ImapCommand
         var mayFlag = resolved.Has('w') || resolved.Has('s') || resolved.Has('t');
         var now = DateTimeOffset.UtcNow;
         var spool = request.Args.Spool;
+        // CATENATE's messages are assembled in a spool of their own (the command's may hold none), gone after the command.
+        await using var catenated = arguments.Messages.Any(m => m.Catenate) ? new LiteralSpool(session.Services.SpoolDirectory) : null;
         var messages = new List<NewMessage>(arguments.Messages.Count);
         foreach (var message in arguments.Messages)
         {
+            var flags = mayFlag ? MessageFlags.Format(message.Flags) : "";
             if (message.Catenate)
             {
-                throw new ImapSyntaxException("CATENATE is not offered");
+                // Every URL is resolved before anything is stored: one BADURL and no message of the command is (RFC 3502 §6.3.11).
+                var assembled = await Catenate.AssembleAsync(session, message, spool, catenated!, session.Services.Options.MaxAppendSize - catenated!.Length).ConfigureAwait(false);
+                messages.Add(new NewMessage(() => catenated.OpenRead(assembled), assembled.Length, flags, message.InternalDate ?? now));
+                continue;
             }
             var literal = message.Literal;
             if (literal.Length > session.Services.Options.MaxLiteralSize)
             {
                 throw new ImapNoException("TOOBIG", "Message too large");
             }
-            var flags = mayFlag ? MessageFlags.Format(message.Flags) : "";
             messages.Add(new NewMessage(() => Open(literal, spool), literal.Length, flags, message.InternalDate ?? now));
         }
         // Over quota comes back as MailboxException OVERQUOTA, which the session writes as NO [OVERQUOTA].
