@@ -11,11 +11,16 @@ namespace Appliance.Imap;
 /// </summary>
 public sealed class SelectedMailbox : IDisposable
 {
-    private readonly List<long> _uids = [];
-    // Flags of the message at the same index as its UID in _uids. Parallel lists rather than a dictionary,
-    // and one string per distinct flag set: with thousands of idle sessions this view is most of what a
+    private readonly UidList _uids = new();
+    // The flag set of the message at the same index as its UID in _uids, as an index into _flagSets: parallel lists
+    // rather than a dictionary, four bytes a message for its UID and four for its flags (there were eight and eight),
+    // and one shared string per distinct flag set. With thousands of idle sessions this view is most of what a
     // session costs beyond its socket.
-    private readonly List<string> _flags = [];
+    private readonly List<int> _flags = [];
+    // The distinct flag sets of this view ("" first), and where each is in it: also the flag sets already looked at for
+    // new keywords, so that the look is one hash lookup per changed message.
+    private readonly List<string> _flagSets = [""];
+    private readonly Dictionary<string, int> _flagSetIndex = new(StringComparer.Ordinal);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_flagSets = new(StringComparer.Ordinal);
 
     private static string Shared(string flags)
@@ -26,10 +31,8 @@ public sealed class SelectedMailbox : IDisposable
         return s_flagSets.Count < 10_000 ? s_flagSets.GetOrAdd(flags, flags) : flags;
     }
     private readonly HashSet<long> _recent = [];
-    // Keywords in use in the mailbox, in the order first announced (RFC 3501 §7.2.6 FLAGS), and the flag sets already
-    // looked at for new ones: few distinct sets, so the look is one hash lookup per changed message.
+    // Keywords in use in the mailbox, in the order first announced (RFC 3501 §7.2.6 FLAGS).
     private readonly List<string> _keywords = [];
-    private readonly HashSet<string> _knownFlagSets = new(StringComparer.Ordinal);
     private bool _keywordsChanged;
     private readonly IDisposable _subscription;
     private volatile bool _dirty;
@@ -82,7 +85,7 @@ public sealed class SelectedMailbox : IDisposable
         foreach (var entry in await store.EntriesAsync(state.Id, seenReader, cancellationToken).ConfigureAwait(false))
         {
             selected._uids.Add(entry.Uid);
-            selected._flags.Add(Shared(entry.Flags));
+            selected._flags.Add(selected.Intern(entry.Flags));
             if (entry.Uid >= firstRecent)
             {
                 selected._recent.Add(entry.Uid);
@@ -90,10 +93,6 @@ public sealed class SelectedMailbox : IDisposable
         }
         selected._uids.TrimExcess();
         selected._flags.TrimExcess();
-        foreach (var flags in selected._flags)
-        {
-            selected.NoteKeywords(flags);
-        }
         selected._keywords.Sort(StringComparer.Ordinal);
         selected._keywordsChanged = false;
         selected.HighestModseq = state.Highestmodseq;
@@ -135,13 +134,27 @@ public sealed class SelectedMailbox : IDisposable
         }
     }
 
-    /// <summary>Adds the keywords of a flag set not seen before; true when one is new to the mailbox.</summary>
+    /// <summary>The index of a flag set in <see cref="_flagSets"/>; a set not seen before is added and its new keywords noted.</summary>
+    private int Intern(string flags)
+    {
+        if (flags.Length == 0)
+        {
+            return 0;
+        }
+        if (_flagSetIndex.TryGetValue(flags, out var index))
+        {
+            return index;
+        }
+        index = _flagSets.Count;
+        _flagSets.Add(Shared(flags));
+        _flagSetIndex.Add(_flagSets[index], index);
+        NoteKeywords(flags);
+        return index;
+    }
+
+    /// <summary>Adds the keywords of a flag set not seen before to those in use.</summary>
     private void NoteKeywords(string flags)
     {
-        if (flags.Length == 0 || !_knownFlagSets.Add(flags))
-        {
-            return;
-        }
         foreach (var flag in MessageFlags.Parse(flags))
         {
             if (!flag.StartsWith('\\') && !_keywords.Contains(flag, StringComparer.OrdinalIgnoreCase))
@@ -176,7 +189,7 @@ public sealed class SelectedMailbox : IDisposable
     public string FlagsOf(long uid)
     {
         var index = _uids.BinarySearch(uid);
-        return index >= 0 ? _flags[index] : "";
+        return index >= 0 ? _flagSets[_flags[index]] : "";
     }
 
     /// <summary>The flag list as a client sees it, \Recent included unless <see cref="ShowsRecent"/> is off.</summary>
@@ -243,8 +256,7 @@ public sealed class SelectedMailbox : IDisposable
             var index = _uids.BinarySearch(change.Uid);
             if (index >= 0)
             {
-                _flags[index] = Shared(change.Flags);
-                NoteKeywords(_flags[index]);
+                _flags[index] = Intern(change.Flags);
             }
             HighestModseq = Math.Max(HighestModseq, change.Modseq);
         }
@@ -319,17 +331,16 @@ public sealed class SelectedMailbox : IDisposable
         foreach (var entry in entries)
         {
             var index = entry.Uid <= last ? _uids.BinarySearch(entry.Uid) : -1;
-            if (index >= 0 && _flags[index] != entry.Flags)
+            if (index >= 0 && _flagSets[_flags[index]] != entry.Flags)
             {
-                _flags[index] = Shared(entry.Flags);
-                NoteKeywords(_flags[index]);
+                _flags[index] = Intern(entry.Flags);
                 fetches.Add(string.Create(CultureInfo.InvariantCulture, $"* {SequenceOf(entry.Uid)} FETCH (UID {entry.Uid} FLAGS {FlagList(entry.Uid)}{ModseqItem(session, entry.Modseq)})"));
             }
             HighestModseq = Math.Max(HighestModseq, entry.Modseq);
         }
         foreach (var entry in added)
         {
-            NoteKeywords(entry.Flags);
+            Intern(entry.Flags);
         }
         AnnounceNewKeywords(session);
         if (gone.Count > 0 && !allowExpunge && fetches.Count > 0 && Qresync.IsEnabled(session)
@@ -352,7 +363,7 @@ public sealed class SelectedMailbox : IDisposable
             foreach (var entry in added)
             {
                 _uids.Add(entry.Uid);
-                _flags.Add(Shared(entry.Flags));
+                _flags.Add(Intern(entry.Flags));
                 if (entry.Uid >= firstRecent)
                 {
                     _recent.Add(entry.Uid);
@@ -374,4 +385,81 @@ public sealed class SelectedMailbox : IDisposable
     public void Touch() => _dirty = true;
 
     public void Dispose() => _subscription.Dispose();
+}
+
+/// <summary>
+/// The UIDs of a view in ascending order, four bytes each: RFC 3501 §2.3.1.1 makes a UID a 32-bit number. A list given
+/// a larger one (never from this server's store in practice) turns into eight bytes a UID rather than fail.
+/// </summary>
+internal sealed class UidList : IReadOnlyList<long>
+{
+    private List<uint>? _narrow = [];
+    private List<long>? _wide;
+
+    public int Count => _narrow?.Count ?? _wide!.Count;
+
+    public long this[int index] => _narrow is { } narrow ? narrow[index] : _wide![index];
+
+    public void Add(long uid)
+    {
+        if (_narrow is { } narrow)
+        {
+            if (uid is >= 0 and <= uint.MaxValue)
+            {
+                narrow.Add((uint)uid);
+                return;
+            }
+            _wide = [.. narrow.Select(u => (long)u)];
+            _narrow = null;
+        }
+        _wide!.Add(uid);
+    }
+
+    /// <summary>The index of <paramref name="uid"/>, or a negative number when it is not in the list.</summary>
+    public int BinarySearch(long uid)
+    {
+        if (_narrow is { } narrow)
+        {
+            return uid is >= 0 and <= uint.MaxValue ? narrow.BinarySearch((uint)uid) : -1;
+        }
+        return _wide!.BinarySearch(uid);
+    }
+
+    public void RemoveAt(int index)
+    {
+        if (_narrow is { } narrow)
+        {
+            narrow.RemoveAt(index);
+        }
+        else
+        {
+            _wide!.RemoveAt(index);
+        }
+    }
+
+    public void TrimExcess()
+    {
+        _narrow?.TrimExcess();
+        _wide?.TrimExcess();
+    }
+
+    public IEnumerator<long> GetEnumerator()
+    {
+        if (_narrow is { } narrow)
+        {
+            foreach (var uid in narrow)
+            {
+                yield return uid;
+            }
+        }
+        else
+        {
+            foreach (var uid in _wide!)
+            {
+                yield return uid;
+            }
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
