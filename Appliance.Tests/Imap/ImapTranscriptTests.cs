@@ -193,6 +193,35 @@ public sealed class ImapTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task More_than_256_distinct_flag_sets_in_one_view_keep_every_message_s_flags()
+    {
+        // The view keeps a message's flag set as a one-byte index while there are at most 256 sets; past that it widens.
+        await using var wire = await SignedInAsync();
+        const int count = 300;
+        for (var i = 0; i < count; i++)
+        {
+            var message = $"Subject: {i}\r\n\r\nbody\r\n";
+            Assert.StartsWith($"w{i} OK [APPENDUID", (await wire.CommandAsync($"w{i}", $"APPEND INBOX (\\Flagged kw{i}) {{{message.Length}+}}\r\n{message}"))[^1], StringComparison.Ordinal);
+        }
+        await using var other = await SignedInAsync();
+        Assert.Equal("x1 OK [READ-WRITE] SELECT completed", (await other.CommandAsync("x1", "SELECT INBOX"))[^1]);
+        var fetch = await other.CommandAsync("x2", "FETCH 1:* (UID FLAGS)");
+        Assert.Equal(count + 1, fetch.Count);
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal($"* {i + 1} FETCH (UID {i + 1} FLAGS (\\Flagged kw{i} \\Recent))", fetch[i]);
+        }
+        // A change by another session reaches this view at the right message, and the view's own STORE keeps in step.
+        Assert.Equal("y1 OK [READ-WRITE] SELECT completed", (await wire.CommandAsync("y1", "SELECT INBOX"))[^1]);
+        Assert.Equal(["* 5 FETCH (FLAGS (\\Seen kw4))", "y2 OK STORE completed"], await wire.CommandAsync("y2", "STORE 5 FLAGS (\\Seen kw4)"));
+        var noop = await other.CommandAsync("x3", "NOOP");
+        Assert.Contains("* 5 FETCH (UID 5 FLAGS (\\Seen kw4 \\Recent))", noop);
+        Assert.Equal(["* 299 FETCH (FLAGS (kw1 kw298 \\Recent))", "x4 OK STORE completed"], (await other.CommandAsync("x4", "STORE 299 FLAGS (kw298 kw1)")).Where(l => !l.StartsWith("* FLAGS", StringComparison.Ordinal) && !l.StartsWith("* OK [PERMANENTFLAGS", StringComparison.Ordinal)).ToList());
+        Assert.Equal(["* 299 FETCH (FLAGS (kw1 kw298 \\Recent))", "x5 OK FETCH completed"], await other.CommandAsync("x5", "FETCH 299 FLAGS"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged kw0 \\Recent))", "* 300 FETCH (FLAGS (\\Flagged kw299 \\Recent))", "x6 OK FETCH completed"], await other.CommandAsync("x6", "FETCH 1,300 FLAGS"));
+    }
+
+    [Fact]
     public async Task Authenticate_plain_with_and_without_initial_response()
     {
         await using var wire = await ImapWire.ConnectAsync(_imap);

@@ -39,3 +39,32 @@ public class ImapUidListTests
         Assert.Equal((long)uint.MaxValue + 5, list[0]);
     }
 }
+
+/// <summary>The view's per-message flag-set index: a byte while it fits, widened past 255 without losing any.</summary>
+public class ImapFlagIndexListTests
+{
+    [Fact]
+    public void Widens_past_a_byte_and_keeps_every_index()
+    {
+        var list = new FlagIndexList();
+        for (var i = 0; i < 300; i++)
+        {
+            list.Add(i % 7);
+        }
+        list[10] = 255;
+        Assert.Equal(255, list[10]);
+        list[11] = 256;
+        Assert.Equal(256, list[11]);
+        list.Add(70_000);
+        list.RemoveAt(0);
+        list.TrimExcess();
+        Assert.Equal(300, list.Count);
+        Assert.Equal(255, list[9]);
+        Assert.Equal(256, list[10]);
+        Assert.Equal(70_000, list[^1]);
+        for (var i = 11; i < 299; i++)
+        {
+            Assert.Equal((i + 1) % 7, list[i]);
+        }
+    }
+}

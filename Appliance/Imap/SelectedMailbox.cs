@@ -13,10 +13,10 @@ public sealed class SelectedMailbox : IDisposable
 {
     private readonly UidList _uids = new();
     // The flag set of the message at the same index as its UID in _uids, as an index into _flagSets: parallel lists
-    // rather than a dictionary, four bytes a message for its UID and four for its flags (there were eight and eight),
-    // and one shared string per distinct flag set. With thousands of idle sessions this view is most of what a
-    // session costs beyond its socket.
-    private readonly List<int> _flags = [];
+    // rather than a dictionary, four bytes a message for its UID and one for its flags while the view has at most 256
+    // distinct flag sets (there were eight and eight), and one shared string per distinct flag set. With thousands of
+    // idle sessions this view is the part of a session that grows with the mailbox.
+    private readonly FlagIndexList _flags = new();
     // The distinct flag sets of this view ("" first), and where each is in it: also the flag sets already looked at for
     // new keywords, so that the look is one hash lookup per changed message.
     private readonly List<string> _flagSets = [""];
@@ -462,4 +462,68 @@ internal sealed class UidList : IReadOnlyList<long>
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
+/// Each message's index into its view's distinct flag sets: one byte each while every index is under 256 (a mailbox
+/// has a handful of flag combinations unless keywords vary per message), four once one is not.
+/// </summary>
+internal sealed class FlagIndexList
+{
+    private List<byte>? _narrow = [];
+    private List<int>? _wide;
+
+    public int Count => _narrow?.Count ?? _wide!.Count;
+
+    public int this[int index]
+    {
+        get => _narrow is { } narrow ? narrow[index] : _wide![index];
+        set
+        {
+            if (_narrow is { } narrow && value is >= 0 and <= byte.MaxValue)
+            {
+                narrow[index] = (byte)value;
+                return;
+            }
+            Widen()[index] = value;
+        }
+    }
+
+    public void Add(int value)
+    {
+        if (_narrow is { } narrow && value is >= 0 and <= byte.MaxValue)
+        {
+            narrow.Add((byte)value);
+            return;
+        }
+        Widen().Add(value);
+    }
+
+    private List<int> Widen()
+    {
+        if (_narrow is { } narrow)
+        {
+            _wide = [.. narrow.Select(b => (int)b)];
+            _narrow = null;
+        }
+        return _wide!;
+    }
+
+    public void RemoveAt(int index)
+    {
+        if (_narrow is { } narrow)
+        {
+            narrow.RemoveAt(index);
+        }
+        else
+        {
+            _wide!.RemoveAt(index);
+        }
+    }
+
+    public void TrimExcess()
+    {
+        _narrow?.TrimExcess();
+        _wide?.TrimExcess();
+    }
 }
