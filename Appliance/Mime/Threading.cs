@@ -261,17 +261,40 @@ public static class Threading
         }
     }
 
-    private static void SortChildren(IEnumerable<ThreadNode> nodes)
+    private static void SortChildren(List<ThreadNode> nodes)
     {
         foreach (var node in nodes)
         {
             SortChildren(node.Children);
-            var sorted = SortByDate(node.Children);
-            node.Children.Clear();
-            node.Children.AddRange(sorted);
+            SortInPlace(node.Children);
         }
     }
 
-    private static List<ThreadNode> SortByDate(IEnumerable<ThreadNode> nodes) =>
-        [.. nodes.OrderBy(n => n.SortKey.Date).ThenBy(n => n.SortKey.Order)];
+    private static List<ThreadNode> SortByDate(List<ThreadNode> nodes)
+    {
+        List<ThreadNode> sorted = [.. nodes];
+        SortInPlace(sorted);
+        return sorted;
+    }
+
+    /// <summary>
+    /// By date, then mailbox order. Every key is distinct (a dummy takes its first child's, and no message is in two
+    /// places), so the unstable sort gives LINQ's stable order; a leaf's empty list costs nothing (100,000 of them).
+    /// </summary>
+    private static void SortInPlace(List<ThreadNode> nodes)
+    {
+        if (nodes.Count < 2)
+        {
+            return;
+        }
+        var keys = new (DateTimeOffset Date, long Order)[nodes.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = nodes[i].SortKey;
+        }
+        var items = nodes.ToArray();
+        Array.Sort(keys, items);
+        nodes.Clear();
+        nodes.AddRange(items);
+    }
 }
