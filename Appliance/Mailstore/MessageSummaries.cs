@@ -31,7 +31,7 @@ public enum StoredSortKey { Arrival, Date, Size, Subject, From }
 /// What THREAD needs of one message: its UID, Message-ID, the msg-ids it links to (null when its summary predates
 /// them), subject, and sent date (the Date field, else the arrival date) in Unix milliseconds.
 /// </summary>
-public sealed record ThreadSource(long Uid, string BlobHash, string? MessageId, IReadOnlyList<string>? References, string Subject, string ThreadKey, long DateMs);
+public sealed record ThreadSource(long Uid, string? BlobHash, string? MessageId, IReadOnlyList<string>? References, string Subject, bool NamesParent, long DateMs);
 
 /// <summary>A message in a folder: its row (flags as stored, space-separated) and its summary.</summary>
 public sealed record ListedMessage(long Uid, string Flags, long Size, DateTimeOffset InternalDate, string BlobHash, MessageSummary Summary);
@@ -368,8 +368,8 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT m.uid, m.blob_hash, s.message_id, s.refs, COALESCE(s.subject, ''), COALESCE(s.thread_key, m.blob_hash),
-                   COALESCE(s.sort_date, {ArrivalMs})
+            SELECT m.uid, CASE WHEN s.refs IS NULL THEN m.blob_hash END, s.message_id, s.refs, COALESCE(s.subject, ''),
+                   COALESCE(s.thread_key, m.blob_hash) IS NOT COALESCE(s.message_id, m.blob_hash), COALESCE(s.sort_date, {ArrivalMs})
             FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
             WHERE m.mailbox_id = @mailboxId
             ORDER BY m.uid
@@ -384,8 +384,10 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
                 var refs = reader.GetString(3);
                 references = refs.Length == 0 ? [] : refs.Split(' ');
             }
-            sources.Add(new ThreadSource(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                references, reader.GetString(4), reader.GetString(5), reader.GetInt64(6)));
+            // The blob hash only where References must be read from the message, and whether the thread key names a parent
+            // computed in SQL: two 64-character strings fewer per row (100,000 rows, bench/imap.sh sort).
+            sources.Add(new ThreadSource(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                references, reader.GetString(4), reader.GetInt64(5) != 0, reader.GetInt64(6)));
         }
         return sources;
     }

@@ -43,7 +43,7 @@ public sealed class ThreadCommand : ImapCommand
                 // A summary made before the summaries kept References (migration 13) and not yet redone: a message
                 // that names a parent (a thread key other than its own) is read.
                 references = source.References
-                    ?? (source.ThreadKey != (source.MessageId ?? source.BlobHash) ? await ReferencesAsync(session, source.BlobHash).ConfigureAwait(false) : []);
+                    ?? (source.NamesParent && source.BlobHash is { } blobHash ? await ReferencesAsync(session, blobHash).ConfigureAwait(false) : []);
             }
             messages.Add(new ThreadMessage(request.Uid ? source.Uid : sequence, sequence, source.MessageId, references, source.Subject,
                 DateTimeOffset.FromUnixTimeMilliseconds(source.DateMs)));
