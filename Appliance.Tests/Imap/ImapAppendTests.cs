@@ -24,14 +24,7 @@ public sealed class ImapAppendTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string user = "bob@example.com")
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user} {Password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string user = "bob@example.com") => ImapWire.SignedInAsync(_host.ImapPort, user, Password);
 
     private static async Task<int> CountAsync(ImapWire wire, string mailbox, string tag = "s1")
     {

@@ -29,14 +29,7 @@ public sealed class ImapCatenateTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string user = "bob@example.com")
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user} {Password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string user = "bob@example.com") => ImapWire.SignedInAsync(_host.ImapPort, user, Password);
 
     /// <summary>The server's own name, as its greeting gives it: "* OK [CAPABILITY ...] host IMAP4rev1 ...".</summary>
     private static string HostOf(ImapWire wire)

@@ -25,14 +25,7 @@ public sealed class ImapMetadataTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string address, string password = Password)
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {address} {password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string address, string password = Password) => ImapWire.SignedInAsync(_host.ImapPort, address, password);
 
     [Fact]
     public async Task Private_entries_are_each_users_own_and_shared_ones_follow_the_rights()

@@ -30,14 +30,7 @@ public sealed partial class ImapPrivateSeenTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string user, string password = Password)
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user}@example.com {password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string user, string password = Password) => ImapWire.SignedInAsync(_host.ImapPort, $"{user}@example.com", password);
 
     /// <summary>Responses without \Recent, which depends on which session saw a message first.</summary>
     private static List<string> Plain(IEnumerable<string> lines) =>

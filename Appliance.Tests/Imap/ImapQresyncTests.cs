@@ -27,14 +27,7 @@ public sealed partial class ImapQresyncTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string user)
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user}@example.com {Password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string user) => ImapWire.SignedInAsync(_host.ImapPort, $"{user}@example.com", Password);
 
     private static async Task AppendAsync(ImapWire wire, string mailbox, int count)
     {

@@ -24,14 +24,7 @@ public sealed class ImapRenameSharedTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<ImapWire> SignedInAsync(string user, string password = Password)
-    {
-        var wire = await ImapWire.ConnectAsync(_host.ImapPort);
-        await wire.CommandAsync("t0", "STARTTLS");
-        await wire.StartTlsAsync();
-        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {user}@example.com {password}"))[^1], StringComparison.Ordinal);
-        return wire;
-    }
+    private Task<ImapWire> SignedInAsync(string user, string password = Password) => ImapWire.SignedInAsync(_host.ImapPort, $"{user}@example.com", password);
 
     /// <summary>The subscribed names, only those of other users' and public folders unless <paramref name="all"/>.</summary>
     private static async Task<List<string>> SubscribedAsync(ImapWire wire, string tag, bool all = false) =>

@@ -30,6 +30,16 @@ internal sealed class ImapWire : IAsyncDisposable
         return wire;
     }
 
+    /// <summary>Connected, through STARTTLS and signed in with LOGIN (which must succeed): where most tests start.</summary>
+    public static async Task<ImapWire> SignedInAsync(int port, string address, string password)
+    {
+        var wire = await ConnectAsync(port);
+        await wire.CommandAsync("t0", "STARTTLS");
+        await wire.StartTlsAsync();
+        Assert.StartsWith("t1 OK", (await wire.CommandAsync("t1", $"LOGIN {address} {password}"))[^1], StringComparison.Ordinal);
+        return wire;
+    }
+
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
     public async Task SendAsync(byte[] bytes)
