@@ -20,7 +20,7 @@ public sealed class ImapRev2Tests : IAsyncLifetime
     {
         _host = await RunningHost.StartWithImapAsync("--Appliance:Imap:MaxBadCommands=1000");
         var users = _host.Get<UserService>();
-        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "status", "objectid", "savedate", "preview" })
+        foreach (var user in new[] { "enable", "recent", "oldname", "utf8", "utf8append", "status", "objectid", "savedate", "preview" })
         {
             await users.AddAsync(Actor.CommandLine, new NewUser($"{user}@example.com", Password, user));
         }
@@ -150,6 +150,27 @@ public sealed class ImapRev2Tests : IAsyncLifetime
         Assert.Contains("* LIST (\\HasChildren) \"/\" \"Entw&APw-rfe\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Entw&APw-rfe/&ANw-ber\"", list);
         Assert.Contains("* LIST (\\HasNoChildren) \"/\" \"Tom&-Jerry\"", list);
+    }
+
+    /// <summary>
+    /// RFC 6855 §4: once UTF8=ACCEPT is enabled, APPEND takes a message with UTF-8 header fields as <c>UTF8 (literal8)</c>
+    /// and stores exactly its bytes; before ENABLE that form is BAD, and a plain literal inside it is BAD too.
+    /// </summary>
+    [Fact]
+    public async Task Utf8_append_stores_a_utf8_message_once_enabled_and_is_bad_before()
+    {
+        await using var wire = await SignedInAsync("utf8append");
+        var message = "Subject: Grüße aus Köln\r\nFrom: Jürgen <jürgen@example.com>\r\n\r\nHallo\r\n";
+        var octets = Encoding.UTF8.GetByteCount(message);
+        Assert.Equal(["a1 BAD UTF8 data needs ENABLE UTF8=ACCEPT first (RFC 6855)"], await wire.CommandAsync("a1", $"APPEND INBOX UTF8 (~{{{octets}+}}\r\n{message})"));
+        Assert.Equal(["* ENABLED UTF8=ACCEPT", "a2 OK ENABLE completed"], await wire.CommandAsync("a2", "ENABLE UTF8=ACCEPT"));
+        Assert.StartsWith("a3 BAD", Assert.Single(await wire.CommandAsync("a3", $"APPEND INBOX UTF8 ({{{octets}+}}\r\n{message})")), StringComparison.Ordinal);
+        Assert.StartsWith("a4 OK [APPENDUID", (await wire.CommandAsync("a4", $"APPEND INBOX UTF8 (~{{{octets}+}}\r\n{message})"))[^1], StringComparison.Ordinal);
+        await wire.CommandAsync("a5", "SELECT INBOX");
+        var fetch = await wire.CommandAsync("a6", "FETCH 1 (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+        Assert.Contains(fetch, l => l.Contains($"RFC822.SIZE {octets} ", StringComparison.Ordinal));
+        Assert.Contains(fetch, l => l.Contains("Subject: Grüße aus Köln\r\n", StringComparison.Ordinal));
+        Assert.Equal("a6 OK FETCH completed", fetch[^1]);
     }
 
     private static string Literal(string message) => $"{{{Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}";
