@@ -197,6 +197,7 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await Expect(alice.GetByText("Readers of Projects now share one read state.")).ToBeVisibleAsync();
         await privateSeen.CheckAsync();
         await Expect(alice.GetByText("Each reader now keeps their own read state in Projects.")).ToBeVisibleAsync();
+        await alice.ScreenshotForDocsAsync("webmail-folder-sharing");
 
         var bob = await SignInAsync("bob@example.com");
         await Expect(bob.GetByText("Other users")).ToBeVisibleAsync();
