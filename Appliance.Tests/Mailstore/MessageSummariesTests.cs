@@ -282,20 +282,23 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         var deep = await AddAsync(_inbox, Mail(subject: "Re: Plan", headers: "Message-ID: <r2@x>\r\nIn-Reply-To: <r1@x>\r\nReferences: <root@x> <r1@x>\r\n"), Day.AddDays(3), @"\Seen \Flagged");
         var otherReply = await AddAsync(_inbox, Mail(subject: "Re: Other", headers: "Message-ID: <o1@x>\r\nIn-Reply-To: <other@x>\r\n"), Day.AddDays(4));
         // A copy of the root in another folder is not part of this folder's conversation.
-        await AddAsync(_archive, Mail(subject: "Plan", headers: "Message-ID: <root@x>\r\n"), Day);
+        var archived = await AddAsync(_archive, Mail(subject: "Plan", headers: "Message-ID: <root@x>\r\n"), Day);
 
         var threads = await Summaries.ThreadsAsync(_inbox, 0, 10, default);
-        Assert.Equal(["<other@x>", "<root@x>"], threads.Select(t => t.ThreadKey));
+        // A conversation is named by its lowest UID.
+        Assert.Equal([$"{other}", $"{root}"], threads.Select(t => t.ThreadKey));
         Assert.Equal((otherReply, 2, 1), (threads[0].Latest.Uid, threads[0].Count, threads[0].Unread));
         Assert.Equal((deep, 3, 1), (threads[1].Latest.Uid, threads[1].Count, threads[1].Unread));
         Assert.Equal("Re: Plan", threads[1].Latest.Summary.Subject);
         Assert.Equal(@"\Seen \Flagged", threads[1].Latest.Flags);
 
-        Assert.Equal(["<root@x>"], (await Summaries.ThreadsAsync(_inbox, 1, 10, default)).Select(t => t.ThreadKey));
+        Assert.Equal([$"{root}"], (await Summaries.ThreadsAsync(_inbox, 1, 10, default)).Select(t => t.ThreadKey));
         Assert.Equal(2, await Summaries.ThreadCountAsync(_inbox, default));
-        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, "<root@x>", default)).Select(m => m.Uid));
-        Assert.Equal([other, otherReply], (await Summaries.ThreadAsync(_inbox, "<other@x>", default)).Select(m => m.Uid));
-        Assert.Single(await Summaries.ThreadAsync(_archive, "<root@x>", default));
+        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, $"{root}", default)).Select(m => m.Uid));
+        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, $"{deep}", default)).Select(m => m.Uid));
+        Assert.Equal([other, otherReply], (await Summaries.ThreadAsync(_inbox, $"{other}", default)).Select(m => m.Uid));
+        Assert.Single(await Summaries.ThreadAsync(_archive, $"{archived}", default));
+        Assert.Empty(await Summaries.ThreadAsync(_inbox, "<root@x>", default));
     }
 
     [Fact]
