@@ -8,9 +8,10 @@ namespace Appliance.Mailstore;
 public enum FolderThreading { References, OrderedSubject }
 
 /// <summary>
-/// Threads of a whole folder, one routine for IMAP THREAD and the webmail's conversations: <see cref="Threading"/>
-/// over the summaries' rows (<see cref="ThreadSourcesAsync"/>), kept as a <see cref="ThreadForest"/> for the folder's
-/// state. A conversation of the webmail is a thread of REFERENCES, so the two never disagree on what belongs together.
+/// Whole folders sorted and threaded, kept for the folder's state (<see cref="FolderResultCache"/>). Threads are one
+/// routine for IMAP THREAD and the webmail's conversations: <see cref="Threading"/> over the summaries' rows
+/// (<see cref="ThreadSourcesAsync"/>), kept as a <see cref="ThreadForest"/>. A conversation of the webmail is a thread
+/// of REFERENCES, so the two never disagree on what belongs together.
 /// </summary>
 public sealed partial class MessageSummaries
 {
@@ -133,15 +134,50 @@ public sealed partial class MessageSummaries
     private static string Key(long uid) => uid.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The folder's REFERENCES threads as the folder is now.</summary>
-    private async Task<ThreadForest> FolderForestAsync(long mailboxId, CancellationToken cancellationToken)
+    private async Task<ThreadForest> FolderForestAsync(long mailboxId, CancellationToken cancellationToken) =>
+        await ForestAsync(mailboxId, FolderThreading.References, await StateAsync(mailboxId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The folder's count of messages and highest UID now: which messages it holds (<see cref="ThreadForest.Covers"/>).</summary>
+    private async Task<(int Count, long MaxUid)> StateAsync(long mailboxId, CancellationToken cancellationToken)
     {
-        (int Count, long MaxUid) state;
-        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleAsync<(int, long)>(
+            "SELECT COUNT(*), COALESCE(MAX(uid), 0) FROM messages WHERE mailbox_id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every UID of the folder as it is now, ordered by <paramref name="orderBy"/> (SQL over <c>messages m</c>, and
+    /// <c>message_summaries s</c> when <paramref name="joinSummaries"/>): the order kept as <paramref name="kind"/> for
+    /// the folder's state, or made after summarizing whatever the folder still lacks, and kept.
+    /// </summary>
+    private async Task<long[]> FolderOrderAsync(long mailboxId, string kind, string orderBy, bool joinSummaries, CancellationToken cancellationToken)
+    {
+        var state = await StateAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        if (_results.Get<long[]>(mailboxId, kind, state.Count, state.MaxUid) is { } kept)
         {
-            state = await connection.QuerySingleAsync<(int, long)>(
-                "SELECT COUNT(*), COALESCE(MAX(uid), 0) FROM messages WHERE mailbox_id = @mailboxId", new { mailboxId }).ConfigureAwait(false);
+            return kept;
         }
-        return await ForestAsync(mailboxId, FolderThreading.References, state, cancellationToken).ConfigureAwait(false);
+        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        var uids = new List<long>(state.Count);
+        long maxUid = 0;
+        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using (var command = connection.CreateCommand())
+        {
+            var join = joinSummaries ? " LEFT JOIN message_summaries s ON s.hash = m.blob_hash" : "";
+            command.CommandText = $"SELECT m.uid FROM messages m{join} WHERE m.mailbox_id = @mailboxId ORDER BY {orderBy}";
+            command.Parameters.AddWithValue("@mailboxId", mailboxId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var uid = reader.GetInt64(0);
+                uids.Add(uid);
+                maxUid = Math.Max(maxUid, uid);
+            }
+        }
+        // One statement reads one state of the folder: the order is kept for that state.
+        long[] ordered = [.. uids];
+        _results.Put(mailboxId, kind, ordered.Length, maxUid, ordered, 8L * ordered.Length);
+        return ordered;
     }
 
     /// <summary>Which of these messages of the folder the reader has not read.</summary>
