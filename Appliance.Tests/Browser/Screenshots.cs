@@ -21,10 +21,7 @@ public static class Screenshots
         var (width, height) = size is null ? (1280, 900) : (size.Width, size.Height);
         try
         {
-            await Axe.ShowThemeAsync(page, ColorScheme.Light);
-            await ShootAsync(page, name);
-            await Axe.ShowThemeAsync(page, ColorScheme.Dark);
-            await ShootAsync(page, name + "-dark");
+            await SaveThemesAsync(page, name);
             await Axe.ShowThemeAsync(page, ColorScheme.Light);
             await page.SetViewportSizeAsync(Phone.Width, Phone.Height);
             if (ready is not null)
@@ -36,6 +33,23 @@ public static class Screenshots
         finally
         {
             await page.SetViewportSizeAsync(width, height);
+            await Axe.ShowThemeAsync(page, null);
+        }
+    }
+
+    /// <summary>The page at its present size, as <c>name.png</c> (light) and <c>name-dark.png</c>: for a state only one size shows.</summary>
+    public static async Task SaveThemesAsync(IPage page, string name)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        try
+        {
+            await Axe.ShowThemeAsync(page, ColorScheme.Light);
+            await ShootAsync(page, name);
+            await Axe.ShowThemeAsync(page, ColorScheme.Dark);
+            await ShootAsync(page, name + "-dark");
+        }
+        finally
+        {
             await Axe.ShowThemeAsync(page, null);
         }
     }

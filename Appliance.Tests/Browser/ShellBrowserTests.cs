@@ -127,7 +127,7 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await page.Keyboard.PressAsync("Escape");
         await Expect(drawer).ToBeHiddenAsync();
         await menuButton.ClickAsync();
-        await Screenshots.SaveAsync(page, "shell-drawer-phone-open");
+        await Screenshots.SaveThemesAsync(page, "shell-drawer-phone");
         await AssertNoSidewaysScrollAsync(page);
         await drawer.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(Root + "/admin/users");
@@ -139,6 +139,43 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await Expect(signOut).ToBeInViewportAsync();
         await signOut.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+    }
+
+    [Fact]
+    public async Task The_Inbox_has_no_serious_accessibility_violation_in_either_theme()
+    {
+        // An Inbox as people see it: one unread message in the list.
+        var mail = _host.Get<Appliance.Web.Mail.MailService>();
+        var alice = (await mail.UserAsync("alice@example.com"))!;
+        var inbox = await mail.FolderAsync(alice, "INBOX");
+        var message = "From: Bob Keller <bob@example.com>\r\nTo: alice@example.com\r\nSubject: Lunch on Friday\r\nDate: Thu, 03 Dec 2026 09:00:00 +0000\r\n\r\nShall we?\r\n"u8.ToArray();
+        await _host.Get<Appliance.Mailstore.MailboxWriter>().AppendMessageAsync(inbox.State.Id, alice.Id, 0, message, "", CancellationToken.None);
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Root + "/mail");
+        await SignInAsync(page, "alice@example.com", Password);
+        await page.WaitForCircuitAsync();
+        await Expect(Inbox(page)).ToBeVisibleAsync();
+        await Expect(page.GetByText("Lunch on Friday")).ToBeVisibleAsync();
+        await page.AssertAccessibleAsync("the Inbox");
+    }
+
+    [Fact]
+    public async Task The_dashboard_has_no_serious_accessibility_violation_in_either_theme_and_fits_a_phone()
+    {
+        var admin = await browser.NewPageAsync();
+        await admin.GotoAsync(Root + "/");
+        await SignInAsync(admin, "admin@example.com", TestServices.AdminPassword);
+        await admin.WaitForCircuitAsync();
+        await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Expect(admin.GetByTestId("dash-queue-total")).ToHaveTextAsync("0");
+        await Expect(admin.GetByTestId("dash-disk-folder")).ToContainTextAsync("MiB", new() { Timeout = 10_000 });
+        await Expect(admin.GetByTestId("dash-certificate-expiry")).ToContainTextAsync("days");
+        await Expect(admin.GetByTestId("dash-errors-none")).ToBeVisibleAsync();
+        await admin.AssertAccessibleAsync("the admin dashboard");
+        await Screenshots.SaveAsync(admin, "admin-dashboard");
+        await admin.SetViewportSizeAsync(Screenshots.Phone.Width, Screenshots.Phone.Height);
+        await AssertNoSidewaysScrollAsync(admin);
     }
 
     /// <summary>The webmail with its Inbox open: the folder tree's selected item.</summary>
