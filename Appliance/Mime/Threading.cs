@@ -21,15 +21,16 @@ public sealed class ThreadNode
     internal (DateTimeOffset Date, long Order) SortKey =>
         Message is { } m ? (m.Date, m.Order) : Children.Count > 0 ? Children[0].SortKey : (DateTimeOffset.MinValue, 0);
 
+    /// <summary>
+    /// Whether <paramref name="other"/> is this node or below it: a walk up from <paramref name="other"/>, as long as
+    /// its depth, where walking down this node's subtree cost as much as the thread is big, for every reply linked
+    /// under a popular root (quadratic in a long thread).
+    /// </summary>
     internal bool Reaches(ThreadNode other)
     {
-        if (ReferenceEquals(this, other))
+        for (var node = other; node is not null; node = node.Parent)
         {
-            return true;
-        }
-        foreach (var child in Children)
-        {
-            if (child.Reaches(other))
+            if (ReferenceEquals(node, this))
             {
                 return true;
             }
@@ -81,7 +82,7 @@ public static class Threading
         // (1) The id table: a container per msg-id seen, a message in the one of its own Message-ID.
         var table = new Dictionary<string, ThreadNode>(StringComparer.Ordinal);
         var unique = 0;
-        foreach (var message in messages.OrderBy(m => m.Order))
+        foreach (var message in InOrder(messages))
         {
             // (1B) A message without a Message-ID, or with one an earlier message took, gets an id of its own.
             ThreadNode container;
@@ -138,11 +139,34 @@ public static class Threading
         return SortByDate(roots);
     }
 
+    /// <summary>The messages by <see cref="ThreadMessage.Order"/>, sorted only when they are not already (a folder read in UID order is).</summary>
+    private static IEnumerable<ThreadMessage> InOrder(IEnumerable<ThreadMessage> messages)
+    {
+        var list = messages as IReadOnlyList<ThreadMessage> ?? [.. messages];
+        for (var i = 1; i < list.Count; i++)
+        {
+            if (list[i - 1].Order > list[i].Order)
+            {
+                return list.OrderBy(m => m.Order);
+            }
+        }
+        return list;
+    }
+
     private static List<ThreadNode> Prune(List<ThreadNode> nodes, bool root)
     {
-        var kept = new List<ThreadNode>();
+        var kept = new List<ThreadNode>(nodes.Count);
         foreach (var node in nodes)
         {
+            if (node.Children.Count == 0)
+            {
+                // A message without children stays as it is, and a dummy without children goes (4A): no lists to make.
+                if (node.Message is not null)
+                {
+                    kept.Add(node);
+                }
+                continue;
+            }
             var children = Prune([.. node.Children], root: false);
             node.Children.Clear();
             foreach (var child in children)
