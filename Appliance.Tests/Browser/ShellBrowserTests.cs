@@ -141,6 +141,49 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
     }
 
+    [Theory]
+    [InlineData(1920, 1080, true)]
+    [InlineData(1024, 768, false)]
+    public async Task Wide_screens_show_the_drawer_with_names_middling_ones_a_rail_of_icons_and_the_keyboard_shows_where_it_is(int width, int height, bool names)
+    {
+        var page = await browser.NewPageAsync();
+        await page.SetViewportSizeAsync(width, height);
+        await page.GotoAsync(Root + "/");
+        await SignInAsync(page, "admin@example.com", TestServices.AdminPassword);
+        await Expect(page).ToHaveURLAsync(Root + "/admin/status");
+
+        var drawer = Nav(page);
+        await Expect(drawer).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Navigation menu" })).ToBeHiddenAsync();
+        var box = await drawer.BoundingBoxAsync();
+        Assert.True(names ? box!.Width > 200 : box!.Width < 100, $"the drawer is {box!.Width} px wide at {width} px");
+        // In the rail the names are gone from view but not from the links.
+        await Expect(drawer.GetByRole(AriaRole.Link, new() { Name = "Message log", Exact = true })).ToHaveAttributeAsync("title", "Message log");
+        await AssertNoSidewaysScrollAsync(page);
+
+        // Tab from one entry to the next: the focused link shows an outline.
+        await drawer.GetByRole(AriaRole.Link, new() { Name = "Mail", Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(drawer.GetByRole(AriaRole.Link, new() { Name = "Preferences", Exact = true })).ToBeFocusedAsync();
+        var outline = await page.EvaluateAsync<string>("getComputedStyle(document.activeElement).outlineStyle");
+        Assert.NotEqual("none", outline);
+        if (!names)
+        {
+            await Screenshots.SaveThemesAsync(page, "shell-rail");
+        }
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_with_its_language_and_theme_menu_open_has_no_serious_accessibility_violation()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Root + "/account/login");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Language and theme" }).ClickAsync();
+        await Expect(page.Locator("#shell-menu")).ToBeVisibleAsync();
+        await page.AssertAccessibleAsync("the sign-in page with its menu open");
+        await Screenshots.SaveAsync(page, "sign-in");
+    }
+
     [Fact]
     public async Task The_Inbox_has_no_serious_accessibility_violation_in_either_theme()
     {

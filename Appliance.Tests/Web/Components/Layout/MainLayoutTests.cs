@@ -74,10 +74,11 @@ public sealed class MainLayoutTests : ComponentTestContext
     public void A_user_sees_the_apps_that_exist_the_search_and_the_account_menu_but_no_administration()
     {
         SignedIn("alice@example.com", WebConsoleExtensions.UserRole);
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/preferences/password");
 
         var layout = RenderLayout();
 
-        Assert.Equal(["/mail", "/preferences/password"], Hrefs(layout, "nav#shell-nav a"));
+        Assert.Equal(["/mail", "/preferences"], Hrefs(layout, "nav#shell-nav a"));
         Assert.Empty(layout.FindAll("#shell-nav-admin"));
         var search = layout.Find("form[role=search]");
         Assert.Equal(("get", "/mail"), (search.GetAttribute("method"), search.GetAttribute("action")));
@@ -85,7 +86,21 @@ public sealed class MainLayoutTests : ComponentTestContext
         Assert.Equal("Account menu of alice@example.com", layout.Find("button.shell-menu-button").GetAttribute("aria-label"));
         Assert.Equal("alice@example.com", layout.Find("#shell-menu .who").TextContent);
         Assert.Single(layout.FindAll("#shell-menu form[method=post][action='/account/logout'] input[name=__RequestVerificationToken]"));
-        Assert.Equal(["/preferences/password"], Hrefs(layout, "#shell-menu .shell-menu-actions a"));
+        Assert.Equal(["/preferences"], Hrefs(layout, "#shell-menu .shell-menu-actions a"));
+    }
+
+    [Fact]
+    public void In_the_webmail_the_top_bar_leaves_the_search_to_the_webmails_own_box()
+    {
+        SignedIn("alice@example.com", WebConsoleExtensions.UserRole);
+        var navigation = Services.GetRequiredService<BunitNavigationManager>();
+
+        navigation.NavigateTo("/mail?folder=Sent");
+        Assert.Empty(RenderLayout().FindAll("form[role=search]"));
+        navigation.NavigateTo("/mail/compose");
+        Assert.Empty(RenderLayout().FindAll("form[role=search]"));
+        navigation.NavigateTo("/mailinglists");
+        Assert.Single(RenderLayout().FindAll("form[role=search]"));
     }
 
     [Fact]
@@ -121,9 +136,9 @@ public sealed class MainLayoutTests : ComponentTestContext
         layout = RenderLayout();
         Assert.Equal(["/mail"], Hrefs(layout, "nav#shell-nav a[aria-current=page]"));
 
-        navigation.NavigateTo("/preferences/signature");
+        navigation.NavigateTo("/preferences/password");
         layout = RenderLayout();
-        Assert.Equal(["/preferences/password"], Hrefs(layout, "nav#shell-nav a[aria-current=page]"));
+        Assert.Equal(["/preferences"], Hrefs(layout, "nav#shell-nav a[aria-current=page]"));
     }
 
     [Theory]

@@ -22,15 +22,18 @@ public sealed record NavEntry(string Href, string Icon, string TextKey, string? 
 /// </summary>
 public static class ShellNavigation
 {
+    /// <summary>The webmail, first of the apps.</summary>
+    public static NavEntry Mail { get; } = new("/mail", "mail", "Nav.Mail");
+
     public static IReadOnlyList<NavEntry> Apps { get; } =
     [
-        new("/mail", "mail", "Nav.Mail"),
+        Mail,
         new("/calendar", "calendar_month", "Nav.Calendar", Available: false),
         new("/contacts", "contacts", "Nav.Contacts", Available: false),
         new("/tasks", "task_alt", "Nav.Tasks", Available: false),
         new("/notes", "sticky_note_2", "Nav.Notes", Available: false),
-        // The only preference page so far is the password; the entry covers every page under /preferences.
-        new("/preferences/password", "settings", "Nav.Preferences", Section: "/preferences"),
+        // The overview of the preference pages; the entry stays current on every page under /preferences.
+        new("/preferences", "settings", "Nav.Preferences"),
     ];
 
     public static IReadOnlyList<NavEntry> Administration { get; } =
