@@ -154,7 +154,7 @@ public sealed partial class WebmailBrowserTests
         await page.ScreenshotForDocsAsync("webmail-phone-inbox");
         await page.GetByRole(AriaRole.Button, new() { Name = "Folders" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sent", Exact = true })).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Inbox, 1 unread", Exact = true }).ClickAsync();
         await Expect(page.Locator(".mail-folders")).ToBeHiddenAsync();
 
         // The message alone, with a way back.

@@ -72,6 +72,17 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
     /// <summary>The row's own button, the one that opens the message (the others are its hover actions).</summary>
     private static ILocator Opener(IPage page, string subject) => Row(page, subject).Locator("button.row-open");
 
+    /// <summary>
+    /// Ticks a row's box and waits for the page to show it ticked: the box is a Radzen checkbox, whose state comes back
+    /// from the server, too late for Playwright's CheckAsync, which looks right after its click.
+    /// </summary>
+    private static async Task TickAsync(ILocator row)
+    {
+        var box = row.GetByRole(AriaRole.Checkbox);
+        await box.ClickAsync();
+        await Expect(box).ToBeCheckedAsync();
+    }
+
     /// <summary>An address field as the user sees it: its chips, then what is being typed.</summary>
     internal static Task<string> FieldTextAsync(IPage page, string id) =>
         page.EvaluateAsync<string>("""
@@ -207,7 +218,7 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await alice.GetByRole(AriaRole.Button, new() { Name = "Create folder" }).ClickAsync();
         await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Projects", Exact = true })).ToBeVisibleAsync();
         await alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true }).ClickAsync();
-        await Row(alice, "Quarterly figures").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await TickAsync(Row(alice, "Quarterly figures"));
         await alice.GetByRole(AriaRole.Toolbar, new() { Name = "Message actions" }).GetByRole(AriaRole.Button, new() { Name = "Move to…" }).ClickAsync();
         await alice.GetByRole(AriaRole.Menuitem, new() { Name = "Projects" }).ClickAsync();
         await Expect(Row(alice, "Quarterly figures")).ToHaveCountAsync(0);
@@ -223,9 +234,13 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         // Per-user \Seen is on by default; the owner may have her readers share one read state, and back.
         var privateSeen = alice.GetByLabel("Each reader keeps their own read and unread state");
         await Expect(privateSeen).ToBeCheckedAsync();
-        await privateSeen.UncheckAsync();
+        // Its input is hidden for screen readers' sake; a person clicks the switch drawn around it.
+        var switchDrawn = privateSeen.Locator("xpath=..");
+        await switchDrawn.ClickAsync();
+        await Expect(privateSeen).Not.ToBeCheckedAsync();
         await Expect(alice.GetByText("Readers of Projects now share one read state.")).ToBeVisibleAsync();
-        await privateSeen.CheckAsync();
+        await switchDrawn.ClickAsync();
+        await Expect(privateSeen).ToBeCheckedAsync();
         await Expect(alice.GetByText("Each reader now keeps their own read state in Projects.")).ToBeVisibleAsync();
         await alice.ScreenshotForDocsAsync("webmail-folder-sharing");
 
@@ -275,11 +290,11 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true })).ToBeVisibleAsync();
 
         // Delete moves to Trash; deleting there removes it for good.
-        await Row(alice, "Arrived while watching").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await TickAsync(Row(alice, "Arrived while watching"));
         await alice.GetByRole(AriaRole.Toolbar, new() { Name = "Message actions" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(Row(alice, "Arrived while watching")).ToHaveCountAsync(0);
         await alice.GetByRole(AriaRole.Button, new() { Name = "Trash", Exact = true }).ClickAsync();
-        await Row(alice, "Arrived while watching").GetByRole(AriaRole.Checkbox).CheckAsync();
+        await TickAsync(Row(alice, "Arrived while watching"));
         await alice.GetByRole(AriaRole.Toolbar, new() { Name = "Message actions" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(Row(alice, "Arrived while watching")).ToHaveCountAsync(0);
         await PythonAsync("""
