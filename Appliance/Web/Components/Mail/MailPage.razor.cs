@@ -28,6 +28,8 @@ public sealed partial class MailPage
     [SupplyParameterFromQuery(Name = "folder")] public string? FolderQuery { get; set; }
     [SupplyParameterFromQuery(Name = "notice")] public string? Notice { get; set; }
     [SupplyParameterFromQuery(Name = "sent")] public string? SentQuery { get; set; }
+    /// <summary>The top bar's search: the body text searched in all folders.</summary>
+    [SupplyParameterFromQuery(Name = "q")] public string? Query { get; set; }
 
     private MailUser? user;
     private IReadOnlyList<FolderNode> folders = [];
@@ -101,6 +103,10 @@ public sealed partial class MailPage
         {
             folder = "INBOX";
             current = folders.FirstOrDefault(f => f.Path == folder);
+        }
+        if (Query is { Length: > 0 } q && !string.IsNullOrWhiteSpace(q))
+        {
+            await SearchAsync((null, new MessageQuery(Body: q.Trim()))).ConfigureAwait(true);
         }
         if (Guid.TryParse(SentQuery, out var id) && Held.Find(user, id) is { } held)
         {
