@@ -87,7 +87,8 @@ public sealed partial class WebmailBrowserTests
         var alice = await SignInAsync("alice@example.com");
         await Expect(alice.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
         await Expect(Row(alice, "Hover target")).ToHaveClassAsync(new Regex(@"\bunread\b"));
-        await alice.ScreenshotForDocsAsync("webmail-inbox");
+        await alice.AssertAccessibleAsync("the Inbox");
+        await Screenshots.SaveAsync(alice, "webmail-inbox");
 
         // Hover actions: named after the message, shown on hover.
         await Row(alice, "Hover target").HoverAsync();
@@ -151,7 +152,6 @@ public sealed partial class WebmailBrowserTests
         // The list alone; the folders behind a button.
         await Expect(Row(page, "From the train")).ToBeVisibleAsync();
         await Expect(page.Locator(".mail-folders")).ToBeHiddenAsync();
-        await page.ScreenshotForDocsAsync("webmail-phone-inbox");
         await page.GetByRole(AriaRole.Button, new() { Name = "Folders" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sent", Exact = true })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Inbox, 1 unread", Exact = true }).ClickAsync();
@@ -161,7 +161,6 @@ public sealed partial class WebmailBrowserTests
         await Opener(page, "From the train").ClickAsync();
         await Expect(page.FrameLocator("iframe.message-frame").GetByText("see you at ten")).ToBeVisibleAsync();
         await Expect(page.Locator(".mail-list")).ToBeHiddenAsync();
-        await page.ScreenshotForDocsAsync("webmail-phone-reading");
         await page.GetByRole(AriaRole.Button, new() { Name = "Back to the list" }).ClickAsync();
         await Expect(Row(page, "From the train")).ToBeVisibleAsync();
         await Opener(page, "From the train").ClickAsync();
@@ -174,7 +173,6 @@ public sealed partial class WebmailBrowserTests
         await page.Keyboard.TypeAsync("No problem, I will wait.");
         var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
         Assert.True(width <= 375, $"the compose page is {width} px wide on a 375 px screen");
-        await page.ScreenshotForDocsAsync("webmail-phone-compose");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Your message was sent.")).ToBeVisibleAsync();
         await PythonAsync("""

@@ -127,7 +127,8 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
         await Expect(frame.GetByText("Blue pelican")).ToBeVisibleAsync();
         await Expect(alice.Locator(".reading-headers .from")).ToContainTextAsync("bob@example.com");
         await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "Inbox", Exact = true })).ToBeVisibleAsync();
-        await alice.ScreenshotForDocsAsync("webmail-reading");
+        await alice.AssertAccessibleAsync("the reading pane");
+        await Screenshots.SaveAsync(alice, "webmail-reading");
 
         // Reply, with a file attached.
         await alice.GetByRole(AriaRole.Button, new() { Name = "Reply", Exact = true }).ClickAsync();
@@ -145,7 +146,8 @@ public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsync
             Buffer = "line,amount\nrent,1200\n"u8.ToArray(),
         });
         await Expect(alice.GetByRole(AriaRole.List, new() { Name = "Attachments" })).ToContainTextAsync("budget.csv");
-        await alice.ScreenshotForDocsAsync("webmail-compose");
+        await alice.AssertAccessibleAsync("compose");
+        await Screenshots.SaveAsync(alice, "webmail-compose");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         await alice.Locator(".mail[data-ready='true']").WaitForAsync();
         await Expect(alice.GetByText("Your message was sent.")).ToBeVisibleAsync();

@@ -56,14 +56,28 @@ public sealed partial class HeldSends(MailService mail, IOptions<WebmailOptions>
         MailService.Recipients(model);
         var delay = TimeSpan.FromSeconds(options.Value.UndoSendSeconds);
         var message = new HeldMessage(Guid.NewGuid(), user.Id, model, time.GetUtcNow() + delay);
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                model.DraftUid = await mail.SaveDraftAsync(user, model, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MailActionException e)
+            {
+                // No room in Drafts (over quota): holding it would risk it, so it goes now, as with no hold.
+                Log.NotHeld(logger, user.Address, e.Key);
+                delay = TimeSpan.Zero;
+            }
+        }
         if (delay == TimeSpan.Zero)
         {
             await mail.SendAsync(user, model, client, cancellationToken).ConfigureAwait(false);
             message.State = 1;
             message.Done.SetResult(new SendOutcome(Sent: true, Undone: false));
+            held[message.Id] = message;
+            _ = ForgetLaterAsync(message.Id);
             return message;
         }
-        model.DraftUid = await mail.SaveDraftAsync(user, model, cancellationToken).ConfigureAwait(false);
         held[message.Id] = message;
         running[message.Id] = RunAsync(user, message, client, delay);
         Log.Held(logger, user.Address, message.Id, options.Value.UndoSendSeconds);
@@ -161,6 +175,9 @@ public sealed partial class HeldSends(MailService mail, IOptions<WebmailOptions>
 
         [LoggerMessage(EventId = 8503, Level = LogLevel.Information, Message = "Webmail: held message {Id} of {User} went to submission")]
         public static partial void Sent(ILogger logger, string user, Guid id);
+
+        [LoggerMessage(EventId = 8505, Level = LogLevel.Warning, Message = "Webmail: a message of {User} could not be saved to Drafts ({Reason}) and was sent without a hold")]
+        public static partial void NotHeld(ILogger logger, string user, string reason);
 
         [LoggerMessage(EventId = 8504, Level = LogLevel.Warning, Message = "Webmail: held message {Id} of {User} was refused ({Reason}); it stays in Drafts")]
         public static partial void Refused(ILogger logger, string user, Guid id, string reason);

@@ -120,9 +120,9 @@ public sealed partial class MailPage
         sending = held;
         sendOutcome = held.Outcome.IsCompleted ? held.Outcome.Result : null;
         if (sendOutcome is not null) return;
-        _ = held.Outcome.ContinueWith(done => InvokeAsync(() =>
+        _ = held.Outcome.ContinueWith(done => disposed ? Task.CompletedTask : InvokeAsync(() =>
         {
-            if (sending == held)
+            if (!disposed && sending == held)
             {
                 sendOutcome = done.Result;
                 StateHasChanged();
@@ -598,8 +598,11 @@ public sealed partial class MailPage
         scrollToOpen = true;
     }
 
+    private volatile bool disposed;
+
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
         watch?.Dispose();
         if (module is not null)
         {
