@@ -488,4 +488,65 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         Assert.Equal([aaron, bert, carol], await Page(MessageSort.From, false, 0, 10));
         Assert.Equal([bert, carol, aaron], await Page(MessageSort.Subject, false, 0, 10));
     }
+
+    [Fact]
+    public async Task Migration_16_gives_every_summarized_message_its_thread_row_and_the_rows_follow_copies_renames_and_expunges()
+    {
+        await using var services = await TestServices.CreateAsync(migrate: false);
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(15, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 15).ToList()));
+        var blob = await services.Get<BlobStore>().PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(
+            Mail(subject: "Re: Before", headers: "Message-ID: <b@x>\r\nReferences: <a@x>\r\nDate: Sun, 1 Mar 2026 08:00:00 +0000\r\n"))));
+        long inbox;
+        long userId;
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            (inbox, userId) = await connection.QuerySingleAsync<(long, long)>("""
+                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
+                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
+                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
+                INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at) SELECT id, 'INBOX', 7, 2, '2026-01-01' FROM users;
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags)
+                    SELECT id, 1, @Hash, @Size, '2026-03-02T00:00:00.0000000+00:00', '' FROM mailboxes;
+                SELECT id, user_id FROM mailboxes;
+                """, new { blob.Hash, blob.Size });
+        }
+        // Summarized before the migration, as the indexer did since migration 13 (with sort keys and refs).
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO message_summaries(hash, subject, subject_sort, from_name, from_address, from_sort, to_text, cc_text, sent_at,
+                                              message_id, in_reply_to, thread_key, has_attachments, preview, sort_subject, sort_from, sort_date, refs)
+                VALUES (@Hash, 'Re: Before', 'before', 'Alice', 'alice@example.org', 'alice', 'Bob', '', '2026-03-01T08:00:00+00:00',
+                        '<b@x>', NULL, '<a@x>', 0, 'Hi', 'BEFORE', 'ALICE', @sent, '<a@x>');
+                DELETE FROM index_queue;
+                """, new { blob.Hash, sent = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() });
+        }
+        Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.MigrateAsync());
+
+        async Task<List<(long Mailbox, long Uid, string Id, string Refs, string Subject, long Sent, long Arrival)>> RowsAsync()
+        {
+            await using var connection = await services.Get<Database>().OpenAsync();
+            return [.. await connection.QueryAsync<(long, long, string, string, string, long, long)>(
+                "SELECT mailbox_id, uid, message_id, refs, subject, sent_ms, arrival_ms FROM message_threads ORDER BY mailbox_id, uid")];
+        }
+        var sent = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var arrival = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        Assert.Equal([(inbox, 1L, "<b@x>", "<a@x>", "Re: Before", sent, arrival)], await RowsAsync());
+
+        // A copy takes a row by trigger; RENAME INBOX moves the rows with the messages; an expunge takes them away.
+        var store = services.Get<MailStore>();
+        await store.CreateMailboxAsync(userId, "Archive");
+        var archive = (await store.FindMailboxAsync(userId, "Archive"))!.Id;
+        await store.CopyAsync(inbox, [1], archive, move: false, quotaBytes: 0, userId);
+        Assert.Equal([inbox, archive], (await RowsAsync()).Select(r => r.Mailbox));
+        await store.RenameMailboxAsync(userId, "INBOX", "Old mail");
+        var old = (await store.FindMailboxAsync(userId, "Old mail"))!.Id;
+        Assert.Equal(new[] { archive, old }.Order(), (await RowsAsync()).Select(r => r.Mailbox).Order());
+        var threads = await services.Get<MessageSummaries>().ThreadSourcesAsync(old, default);
+        Assert.Equal(("<b@x>", "<a@x>", "Re: Before"), (threads.Single().MessageId, threads.Single().References!.Single(), threads.Single().Subject));
+        await store.StoreFlagsAsync(archive, [1], '+', [MessageFlags.Deleted], null);
+        await store.ExpungeAsync(archive);
+        Assert.Equal([old], (await RowsAsync()).Select(r => r.Mailbox));
+    }
 }
