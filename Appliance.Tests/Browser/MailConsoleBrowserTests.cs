@@ -45,6 +45,9 @@ public sealed class MailConsoleBrowserTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Retry someone@remote.example now" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Delivery to someone@remote.example will be tried now.");
         await Eventually.HoldsAsync(() => Task.FromResult(receiver.Messages.Count == 1), "delivered after the retry");
+        await Eventually.HoldsAsync(async () => (await queue.ListAsync(null, 0, 10)).Total == 0, "the delivered recipient left the queue");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+        await Expect(page.GetByText("The queue is empty.")).ToBeVisibleAsync();
 
         await page.GotoAsync(root + "/admin/log");
         await page.WaitForCircuitAsync();
