@@ -15,7 +15,8 @@
 #   bench/imap.sh sort [data-folder] [repetitions]    defaults: /tmp/appliance-sortbench 10
 # SORT (DATE, FROM, SUBJECT, REVERSE ARRIVAL, SIZE) and THREAD (REFERENCES, ORDEREDSUBJECT) over all of a
 # 100,000-message INBOX, Appliance and Dovecot 2.3 in the same run (bench/imap_sort.py: median wall time and the
-# serving process's CPU per operation, after warm-up runs). The folder is bench/webmail.sh's seeded mail: made once
+# serving process's CPU per operation, after warm-up runs; then again with one new message before every run, so that
+# neither server can answer from what it computed for the folder before). The folder is bench/webmail.sh's seeded mail: made once
 # with WebmailBench --fill-only (about 3.5 minutes here), Appliance's data folder and the same bytes as a Maildir
 # for Dovecot, and kept for later runs (a newer build migrates the data folder when it starts).
 set -euo pipefail
@@ -121,6 +122,10 @@ if [ "$MODE" = sort ]; then
   DMASTER=$(cat "$SORT_DATA/dovecot/run/master.pid")
   echo "SORT and THREAD over INBOX, $REPETITIONS repetitions after 2 warm-up runs each ($(nproc) cores; $(uname -r)):"
   /usr/bin/python3 bench/imap_sort.py "$USER_ADDRESS" "$SORT_PASSWORD" 2 "$REPETITIONS" 120 \
+    "Appliance:$IPORT:$APID" "Dovecot 2.3:$DPORT:$DMASTER"
+  echo
+  echo "The same, each run the first after one new message (appended on a second connection, expunged at the end):"
+  /usr/bin/python3 bench/imap_sort.py --after-new-mail "$USER_ADDRESS" "$SORT_PASSWORD" 2 "$REPETITIONS" 120 \
     "Appliance:$IPORT:$APID" "Dovecot 2.3:$DPORT:$DMASTER"
   exit 0
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """SORT and THREAD over a whole folder, Appliance and Dovecot in the same run (bench/imap.sh sort).
 
-usage: imap_sort.py USER PASSWORD WARMUPS REPETITIONS BUDGET_SECONDS NAME:PORT:PID [NAME:PORT:PID ...]
+usage: imap_sort.py [--after-new-mail] USER PASSWORD WARMUPS REPETITIONS BUDGET_SECONDS NAME:PORT:PID [NAME:PORT:PID ...]
 
 For each server, one implicit-TLS connection logs in and EXAMINEs INBOX (not timed). Then, for each operation,
 WARMUPS untimed runs (Dovecot builds its sort and thread indexes on first use, Appliance warms its JIT and the
@@ -11,6 +11,12 @@ system, from /proc/PID/stat) over the same span. PID is the server's process; fo
 the process measured is the imap child that serves this connection. Every answer is checked to name every
 message of the folder once, and both servers must agree on how many there are.
 Prints a Markdown table: median wall time (ms), p90, and CPU ms per operation (the mean over the repetitions).
+
+With --after-new-mail, before every run (warm-ups too) a second connection APPENDs one small reply to INBOX and the
+measured connection sees it with NOOP (not timed), so that each SORT or THREAD is the first over a changed folder, as
+after every new message in a busy office: no server can answer it from what it computed before, and what it keeps
+must be brought up to date (Dovecot updates its index and sort and thread data; Appliance summarizes the message and
+sorts or threads the folder afresh). The messages added are expunged at the end.
 """
 import imaplib
 import os
@@ -73,6 +79,29 @@ def connect(port, user, password):
     return imap, int(data[0])
 
 
+ADDED_MARK = "X-Bench-Added: imap_sort"
+
+
+def add_message(adder, serial):
+    """One small reply to an earlier bench message, appended by the second connection."""
+    text = (f"From: Bench <bench@example.com>\r\nTo: bob@example.com\r\nSubject: Re: bench {serial}\r\n"
+            f"Date: Thu, 3 Dec 2026 12:00:00 +0000\r\nMessage-ID: <added-{serial}@bench.example>\r\n"
+            f"References: <added-{serial - 1}@bench.example>\r\n{ADDED_MARK}\r\n\r\nnew mail {serial}\r\n")
+    typ, data = adder.append("INBOX", None, None, text.encode())
+    if typ != "OK":
+        raise SystemExit(f"APPEND: {typ} {data}")
+
+
+def remove_added(adder):
+    adder.select("INBOX")
+    typ, data = adder.uid("SEARCH", "HEADER", "X-Bench-Added", "imap_sort")
+    uids = data[0].split() if typ == "OK" and data and data[0] else []
+    if uids:
+        adder.uid("STORE", b",".join(uids).decode(), "+FLAGS.SILENT", "(\\Deleted)")
+        adder.expunge()
+    return len(uids)
+
+
 def run(imap, command, exists):
     typ, data = imap.uid(*command)
     if typ != "OK":
@@ -83,12 +112,22 @@ def run(imap, command, exists):
         raise SystemExit(f"{command}: {len(numbers)} numbers ({len(set(numbers))} distinct) for {exists} messages")
 
 
-def measure(imap, pid, command, exists, warmups, repetitions, budget):
+def measure(imap, pid, command, state, warmups, repetitions, budget):
+    """state: [exists, adder connection or None, serial of the last message added]."""
+    def prepare():
+        if state[1] is not None:
+            state[2] += 1
+            add_message(state[1], state[2])
+            imap.noop()
+            state[0] += 1
+        return state[0]
+
     for _ in range(warmups):
-        run(imap, command, exists)
+        run(imap, command, prepare())
     walls, cpu = [], 0.0
     start = time.monotonic()
     while len(walls) < repetitions and (len(walls) < 3 or time.monotonic() - start < budget):
+        exists = prepare()
         before = cpu_ms(pid)
         t = time.perf_counter()
         run(imap, command, exists)
@@ -100,15 +139,30 @@ def measure(imap, pid, command, exists, warmups, repetitions, budget):
 
 
 def main():
-    user, password = sys.argv[1], sys.argv[2]
-    warmups, repetitions, budget = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    args = sys.argv[1:]
+    after_new_mail = bool(args) and args[0] == "--after-new-mail"
+    if after_new_mail:
+        args = args[1:]
+    user, password = args[0], args[1]
+    warmups, repetitions, budget = int(args[2]), int(args[3]), float(args[4])
     servers = []
-    for spec in sys.argv[6:]:
+    states = {}
+    for spec in args[5:]:
         name, port, pid = spec.split(":")
         imap, exists = connect(int(port), user, password)
         pid = int(pid)
         if name.lower().startswith("dovecot"):
             pid = dovecot_imap_child(pid)
+        adder = None
+        if after_new_mail:
+            # Logged in after the measured connection, so that Dovecot's measured imap process is found first.
+            adder = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=imap.ssl_context, timeout=600)
+            adder.login(user, password)
+            removed = remove_added(adder)
+            if removed:
+                imap.noop()
+                exists -= removed
+        states[name] = [exists, adder, 0]
         servers.append((name, imap, pid, exists))
     counts = {name: exists for name, _, _, exists in servers}
     if len(set(counts.values())) != 1:
@@ -117,11 +171,12 @@ def main():
     results = {}
     for label, command in OPERATIONS:
         for name, imap, pid, _ in servers:
-            results[(label, name)] = measure(imap, pid, command, exists, warmups, repetitions, budget)
+            results[(label, name)] = measure(imap, pid, command, states[name], warmups, repetitions, budget)
             median, p90, cpu, n = results[(label, name)]
             print(f"  {label}, {name}: {median:.1f} ms (p90 {p90:.1f}), CPU {cpu:.1f} ms, n={n}", file=sys.stderr)
     names = [name for name, _, _, _ in servers]
-    print(f"\n{exists:,} messages in INBOX; median wall ms (p90) · server CPU ms per operation\n")
+    when = ", each the first after one new message" if after_new_mail else ""
+    print(f"\n{exists:,} messages in INBOX{when}; median wall ms (p90) · server CPU ms per operation\n")
     print("| operation | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for label, _ in OPERATIONS:
@@ -130,8 +185,11 @@ def main():
             median, p90, cpu, n = results[(label, name)]
             cells.append(f"{median:,.1f} ({p90:,.1f}) · CPU {cpu:,.1f}")
         print(f"| {label} | " + " | ".join(cells) + " |")
-    for _, imap, _, _ in servers:
+    for name, imap, _, _ in servers:
         imap.logout()
+        if states[name][1] is not None:
+            remove_added(states[name][1])
+            states[name][1].logout()
 
 
 main()

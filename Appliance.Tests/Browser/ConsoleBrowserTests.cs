@@ -58,7 +58,9 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await SignIn(page, "admin@example.com", "wrong password");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Wrong mail address or password");
         await SignIn(page, "admin@example.com", AdminPassword);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        // An administrator lands on the dashboard.
+        await Expect(page).ToHaveURLAsync(root + "/admin/status");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
 
         // Domain.
         await page.GotoAsync(root + "/admin/domains");
@@ -113,10 +115,13 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         Assert.Equal(2L << 30, (await host.Get<UserService>().FindAsync("bob@example.org"))!.QuotaBytes);
 
         // A plain user signs in and cannot reach any admin page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Account menu of admin@example.com" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
         await SignIn(page, "bob@example.org", "Str0ng-Passw0rd");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        // A plain user lands in the Inbox, with no administration in the drawer.
+        await Expect(page).ToHaveURLAsync(root + "/mail");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main menu" }).GetByRole(AriaRole.Link, new() { Name = "Mail" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
         foreach (var adminPage in new[] { "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/audit" })
         {
@@ -139,6 +144,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         var germanTitle = await page.GetByRole(AriaRole.Heading).First.TextContentAsync();
         Assert.NotEqual("Sign in", germanTitle);
 
+        // Signed out, language and theme sit behind the button at the right of the top bar.
+        await page.Locator("button[popovertarget=shell-menu]").ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Français" }).ClickAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
         Assert.EndsWith("/account/login", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
@@ -170,7 +177,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password has been changed.");
 
         await page.GotoAsync(root + "/");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        await Expect(page).ToHaveURLAsync(root + "/mail");
         Assert.Equal(SignInOutcome.Success, (await host.Get<Authenticator>().SignInAsync("carol@example.com", "N3w-Passw0rd!")).Outcome);
     }
 
@@ -273,7 +280,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GotoAsync(root + "/admin/status");
         await SignIn(page, "admin@example.com", AdminPassword);
         await page.WaitForCircuitAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Server status" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
 
         var limits = host.Get<Appliance.Protocols.ConnectionLimiter>().Limits;
         var imapRow = page.Locator("tr[data-listener=Imap]");

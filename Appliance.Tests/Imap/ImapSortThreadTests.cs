@@ -1,4 +1,5 @@
 using Appliance.Accounts;
+using Appliance.Mailstore;
 using Appliance.Tests.Infrastructure;
 
 namespace Appliance.Tests.Imap;
@@ -144,5 +145,48 @@ public sealed class ImapSortThreadTests : IAsyncLifetime
         // (a second "Lunch", whose Date ties with message 2's: 2 5 4 3 1 once announced); the EXISTS comes after the answer.
         Assert.Equal(["* SORT 2 4 3 1", "* 5 EXISTS", "* 5 RECENT", "c5 OK SORT completed"], await wire.CommandAsync("c5", "SORT (DATE) UTF-8 ALL"));
         Assert.Equal(["* SORT 2 5 4 3 1", "c6 OK SORT completed"], await wire.CommandAsync("c6", "SORT (DATE) UTF-8 ALL"));
+    }
+
+    [Fact]
+    public async Task Thread_follows_mail_appended_and_expunged_elsewhere_and_the_webmail_conversations_are_its_threads()
+    {
+        await using var wire = await ImapWire.SignedInAsync(_imap, "bob@example.com", Password);
+        for (var i = 0; i < Messages.Length; i++)
+        {
+            var message = Compose(i);
+            await wire.CommandAsync($"a{i}", $"APPEND INBOX \"{Messages[i].Arrival}\" {{{message.Length}+}}\r\n{message}");
+        }
+        await wire.CommandAsync("b0", "SELECT INBOX");
+        Assert.Equal(["* THREAD (2 (4)(3))(1)", "b1 OK UID THREAD completed"], await wire.CommandAsync("b1", "UID THREAD REFERENCES UTF-8 ALL"));
+        // Asked again of the same messages: the kept forest gives the same answer.
+        Assert.Equal(["* THREAD (2 (4)(3))(1)", "b2 OK UID THREAD completed"], await wire.CommandAsync("b2", "UID THREAD REFERENCES UTF-8 ALL"));
+        Assert.Equal(["* THREAD (2 4)(3 1)", "b3 OK THREAD completed"], await wire.CommandAsync("b3", "THREAD ORDEREDSUBJECT UTF-8 ALL"));
+
+        // Another session adds a reply to "Re: Budget" (UID 5) and expunges "Fwd: lunch" (UID 4).
+        await using (var other = await ImapWire.SignedInAsync(_imap, "bob@example.com", Password))
+        {
+            var reply = "From: carol@example.org\r\nSubject: Re: Budget\r\nDate: Wed, 4 Nov 2026 10:00:00 +0000\r\n"
+                + "Message-ID: <budget2@example.org>\r\nReferences: <budget@example.org>\r\n\r\nok\r\n";
+            await other.CommandAsync("o0", $"APPEND INBOX {{{reply.Length}+}}\r\n{reply}");
+            await other.CommandAsync("o1", "SELECT INBOX");
+            await other.CommandAsync("o2", "UID STORE 4 +FLAGS.SILENT (\\Deleted)");
+            Assert.StartsWith("o3 OK", (await other.CommandAsync("o3", "EXPUNGE"))[^1], StringComparison.Ordinal);
+        }
+        await wire.CommandAsync("c0", "NOOP");
+        Assert.Equal(["* THREAD (2 3)(1 5)", "c1 OK UID THREAD completed"], await wire.CommandAsync("c1", "UID THREAD REFERENCES UTF-8 ALL"));
+        // Sequence numbers: UID 5 is now the fourth message.
+        Assert.Equal(["* THREAD (2 3)(1 4)", "c2 OK THREAD completed"], await wire.CommandAsync("c2", "THREAD REFERENCES UTF-8 ALL"));
+        // A search threads only what it finds: without message 1 (arrived 1 Nov), its reply 5 stands alone.
+        Assert.Equal(["* THREAD (2 3)(5)", "c3 OK UID THREAD completed"], await wire.CommandAsync("c3", "UID THREAD REFERENCES UTF-8 SINCE 2-Nov-2026"));
+
+        // The webmail's conversations are the same threads, the one with the newest arrival first.
+        var bob = await _host.Get<UserService>().FindAsync("bob@example.com");
+        var inbox = await _host.Get<MailStore>().FindMailboxAsync(bob!.Id, "INBOX");
+        var summaries = _host.Get<MessageSummaries>();
+        var conversations = await summaries.ThreadsAsync(inbox!.Id, 0, 10, null);
+        Assert.Equal([(5L, 2), (3L, 2)], conversations.Select(c => (c.Latest.Uid, c.Count)));
+        Assert.Equal(2, await summaries.ThreadCountAsync(inbox.Id, default));
+        Assert.Equal([1L, 5L], (await summaries.ThreadAsync(inbox.Id, conversations[0].ThreadKey, null)).Select(m => m.Uid));
+        Assert.Equal([2L, 3L], (await summaries.ThreadAsync(inbox.Id, conversations[1].ThreadKey, null)).Select(m => m.Uid));
     }
 }

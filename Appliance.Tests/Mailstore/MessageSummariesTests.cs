@@ -282,20 +282,23 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         var deep = await AddAsync(_inbox, Mail(subject: "Re: Plan", headers: "Message-ID: <r2@x>\r\nIn-Reply-To: <r1@x>\r\nReferences: <root@x> <r1@x>\r\n"), Day.AddDays(3), @"\Seen \Flagged");
         var otherReply = await AddAsync(_inbox, Mail(subject: "Re: Other", headers: "Message-ID: <o1@x>\r\nIn-Reply-To: <other@x>\r\n"), Day.AddDays(4));
         // A copy of the root in another folder is not part of this folder's conversation.
-        await AddAsync(_archive, Mail(subject: "Plan", headers: "Message-ID: <root@x>\r\n"), Day);
+        var archived = await AddAsync(_archive, Mail(subject: "Plan", headers: "Message-ID: <root@x>\r\n"), Day);
 
         var threads = await Summaries.ThreadsAsync(_inbox, 0, 10, default);
-        Assert.Equal(["<other@x>", "<root@x>"], threads.Select(t => t.ThreadKey));
+        // A conversation is named by its lowest UID.
+        Assert.Equal([$"{other}", $"{root}"], threads.Select(t => t.ThreadKey));
         Assert.Equal((otherReply, 2, 1), (threads[0].Latest.Uid, threads[0].Count, threads[0].Unread));
         Assert.Equal((deep, 3, 1), (threads[1].Latest.Uid, threads[1].Count, threads[1].Unread));
         Assert.Equal("Re: Plan", threads[1].Latest.Summary.Subject);
         Assert.Equal(@"\Seen \Flagged", threads[1].Latest.Flags);
 
-        Assert.Equal(["<root@x>"], (await Summaries.ThreadsAsync(_inbox, 1, 10, default)).Select(t => t.ThreadKey));
+        Assert.Equal([$"{root}"], (await Summaries.ThreadsAsync(_inbox, 1, 10, default)).Select(t => t.ThreadKey));
         Assert.Equal(2, await Summaries.ThreadCountAsync(_inbox, default));
-        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, "<root@x>", default)).Select(m => m.Uid));
-        Assert.Equal([other, otherReply], (await Summaries.ThreadAsync(_inbox, "<other@x>", default)).Select(m => m.Uid));
-        Assert.Single(await Summaries.ThreadAsync(_archive, "<root@x>", default));
+        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, $"{root}", default)).Select(m => m.Uid));
+        Assert.Equal([root, reply, deep], (await Summaries.ThreadAsync(_inbox, $"{deep}", default)).Select(m => m.Uid));
+        Assert.Equal([other, otherReply], (await Summaries.ThreadAsync(_inbox, $"{other}", default)).Select(m => m.Uid));
+        Assert.Single(await Summaries.ThreadAsync(_archive, $"{archived}", default));
+        Assert.Empty(await Summaries.ThreadAsync(_inbox, "<root@x>", default));
     }
 
     [Fact]
@@ -452,5 +455,98 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         var plan = string.Join('\n', (await check.QueryAsync(
             "EXPLAIN QUERY PLAN SELECT uid FROM messages WHERE mailbox_id = 1 ORDER BY internal_date DESC LIMIT 50")).Select(row => (string)row.detail));
         Assert.Contains("messages_mailbox_date", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pages_by_sender_and_subject_are_slices_of_one_kept_order_that_new_mail_and_expunges_renew()
+    {
+        var carol = await AddAsync(_inbox, Mail(from: "Carol <c@example.org>", subject: "Re: Beta"), Day);
+        var alice = await AddAsync(_inbox, Mail(from: "Alice <a@example.org>", subject: "Gamma"), Day);
+        var bert = await AddAsync(_inbox, Mail(from: "bert@example.org", subject: "AW: alpha"), Day);
+        async Task<long[]> Page(MessageSort sort, bool descending, int offset, int count) =>
+            [.. (await Summaries.PageAsync(_inbox, sort, descending, offset, count, null)).Select(m => m.Uid)];
+
+        Assert.Equal([alice, bert, carol], await Page(MessageSort.From, false, 0, 10));
+        var kept = Summaries.KeptResults;
+        // The next pages of the same order come from the order kept, not a new one.
+        Assert.Equal([bert], await Page(MessageSort.From, false, 1, 1));
+        Assert.Equal([carol], await Page(MessageSort.From, false, 2, 5));
+        Assert.Empty(await Page(MessageSort.From, false, 3, 5));
+        Assert.Equal(kept, Summaries.KeptResults);
+        Assert.Equal([carol, bert, alice], await Page(MessageSort.From, true, 0, 10));
+        Assert.Equal([bert, carol, alice], await Page(MessageSort.Subject, false, 0, 10));
+
+        // New mail: the order is made again and holds it; so after an expunge.
+        var aaron = await AddAsync(_inbox, Mail(from: "Aaron <aa@example.org>", subject: "Delta"), Day);
+        Assert.Equal([aaron, alice, bert, carol], await Page(MessageSort.From, false, 0, 10));
+        Assert.Equal([bert, carol, aaron, alice], await Page(MessageSort.Subject, false, 0, 10));
+        var store = _services.Get<MailStore>();
+        await store.StoreFlagsAsync(_inbox, [alice], '+', [MessageFlags.Deleted], null);
+        // A flag is no key: the kept order still answers, and the page shows the new flag.
+        Assert.Contains(MessageFlags.Deleted, (await Summaries.PageAsync(_inbox, MessageSort.From, false, 1, 1, null)).Single().Flags, StringComparison.Ordinal);
+        await store.ExpungeAsync(_inbox);
+        Assert.Equal([aaron, bert, carol], await Page(MessageSort.From, false, 0, 10));
+        Assert.Equal([bert, carol, aaron], await Page(MessageSort.Subject, false, 0, 10));
+    }
+
+    [Fact]
+    public async Task Migration_16_gives_every_summarized_message_its_thread_row_and_the_rows_follow_copies_renames_and_expunges()
+    {
+        await using var services = await TestServices.CreateAsync(migrate: false);
+        var migrator = services.Get<Migrator>();
+        Assert.Equal(15, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 15).ToList()));
+        var blob = await services.Get<BlobStore>().PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(
+            Mail(subject: "Re: Before", headers: "Message-ID: <b@x>\r\nReferences: <a@x>\r\nDate: Sun, 1 Mar 2026 08:00:00 +0000\r\n"))));
+        long inbox;
+        long userId;
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            (inbox, userId) = await connection.QuerySingleAsync<(long, long)>("""
+                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
+                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
+                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
+                INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at) SELECT id, 'INBOX', 7, 2, '2026-01-01' FROM users;
+                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags)
+                    SELECT id, 1, @Hash, @Size, '2026-03-02T00:00:00.0000000+00:00', '' FROM mailboxes;
+                SELECT id, user_id FROM mailboxes;
+                """, new { blob.Hash, blob.Size });
+        }
+        // Summarized before the migration, as the indexer did since migration 13 (with sort keys and refs).
+        await using (var connection = await services.Get<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO message_summaries(hash, subject, subject_sort, from_name, from_address, from_sort, to_text, cc_text, sent_at,
+                                              message_id, in_reply_to, thread_key, has_attachments, preview, sort_subject, sort_from, sort_date, refs)
+                VALUES (@Hash, 'Re: Before', 'before', 'Alice', 'alice@example.org', 'alice', 'Bob', '', '2026-03-01T08:00:00+00:00',
+                        '<b@x>', NULL, '<a@x>', 0, 'Hi', 'BEFORE', 'ALICE', @sent, '<a@x>');
+                DELETE FROM index_queue;
+                """, new { blob.Hash, sent = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() });
+        }
+        Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.MigrateAsync());
+
+        async Task<List<(long Mailbox, long Uid, string Id, string Refs, string Subject, long Sent, long Arrival)>> RowsAsync()
+        {
+            await using var connection = await services.Get<Database>().OpenAsync();
+            return [.. await connection.QueryAsync<(long, long, string, string, string, long, long)>(
+                "SELECT mailbox_id, uid, message_id, refs, subject, sent_ms, arrival_ms FROM message_threads ORDER BY mailbox_id, uid")];
+        }
+        var sent = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var arrival = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        Assert.Equal([(inbox, 1L, "<b@x>", "<a@x>", "Re: Before", sent, arrival)], await RowsAsync());
+
+        // A copy takes a row by trigger; RENAME INBOX moves the rows with the messages; an expunge takes them away.
+        var store = services.Get<MailStore>();
+        await store.CreateMailboxAsync(userId, "Archive");
+        var archive = (await store.FindMailboxAsync(userId, "Archive"))!.Id;
+        await store.CopyAsync(inbox, [1], archive, move: false, quotaBytes: 0, userId);
+        Assert.Equal([inbox, archive], (await RowsAsync()).Select(r => r.Mailbox));
+        await store.RenameMailboxAsync(userId, "INBOX", "Old mail");
+        var old = (await store.FindMailboxAsync(userId, "Old mail"))!.Id;
+        Assert.Equal(new[] { archive, old }.Order(), (await RowsAsync()).Select(r => r.Mailbox).Order());
+        var threads = await services.Get<MessageSummaries>().ThreadSourcesAsync(old, default);
+        Assert.Equal(("<b@x>", "<a@x>", "Re: Before"), (threads.Single().MessageId, threads.Single().References!.Single(), threads.Single().Subject));
+        await store.StoreFlagsAsync(archive, [1], '+', [MessageFlags.Deleted], null);
+        await store.ExpungeAsync(archive);
+        Assert.Equal([old], (await RowsAsync()).Select(r => r.Mailbox));
     }
 }

@@ -13,30 +13,30 @@ public class ThreadingTests
         new(n, n, id, references, subject, Day.AddHours(hour));
 
     /// <summary>Numbers, a dummy as nothing: "(1 2 (3)(4))" is 1 → 2 → {3, 4}.</summary>
-    private static string Show(IEnumerable<ThreadNode> threads)
+    internal static string Show(IEnumerable<ThreadNode> threads, Func<long, long>? number = null)
     {
         var text = new StringBuilder();
         foreach (var thread in threads)
         {
-            Show(text, thread);
+            Show(text, thread, number ?? (n => n));
         }
         return text.ToString();
     }
 
-    private static void Show(StringBuilder text, ThreadNode node)
+    private static void Show(StringBuilder text, ThreadNode node, Func<long, long> number)
     {
         text.Append('(');
         var parts = new List<string>();
         var current = node;
         while (true)
         {
-            if (current.Message is { } m) parts.Add(m.Number.ToString(CultureInfo.InvariantCulture));
+            if (current.Message is { } m) parts.Add(number(m.Number).ToString(CultureInfo.InvariantCulture));
             if (current.Children.Count == 1) { current = current.Children[0]; continue; }
             text.Append(string.Join(' ', parts));
             if (current.Children.Count > 1)
             {
                 if (parts.Count > 0) text.Append(' ');
-                foreach (var child in current.Children) Show(text, child);
+                foreach (var child in current.Children) Show(text, child, number);
             }
             break;
         }

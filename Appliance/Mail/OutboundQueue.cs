@@ -21,6 +21,14 @@ public sealed class QueuedRecipient
     public bool IsBounce { get; init; }
 }
 
+/// <summary>How much mail waits to leave: recipients queued, those already deferred once or more, and the oldest message's arrival.</summary>
+public sealed class QueueSummary
+{
+    public int Total { get; init; }
+    public int Deferred { get; init; }
+    public DateTimeOffset? Oldest { get; init; }
+}
+
 /// <summary>
 /// Mail waiting to leave (the <c>queue_messages</c> and <c>queue_recipients</c> tables). A row is
 /// written in the transaction that accepts the message, and removed once its recipient is delivered or
@@ -164,5 +172,15 @@ public sealed class OutboundQueue(Database database, TimeProvider time)
             await connection.ExecuteAsync("DELETE FROM queue_recipients WHERE id = @recipientId", new { recipientId }, transaction).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "queue.delete", recipient).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The queue at a glance (the administrator's dashboard): how many recipients wait, how many of them were already deferred, since when.</summary>
+    public async Task<QueueSummary> SummaryAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleAsync<QueueSummary>("""
+            SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN r.attempts > 0 THEN 1 ELSE 0 END), 0) AS deferred, MIN(m.created_at) AS oldest
+            FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+            """).ConfigureAwait(false);
     }
 }

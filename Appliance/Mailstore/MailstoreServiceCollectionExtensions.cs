@@ -24,6 +24,7 @@ public static class MailstoreServiceCollectionExtensions
             .Validate(o => o.MaxIndexedBodyBytes is >= 4096 and <= 256 * 1024 * 1024, "Appliance:Mailstore:MaxIndexedBodyBytes must be between 4096 and 268435456.")
             .Validate(o => o.MaxIndexedHeaderChars is >= 1024 and <= 64 * 1024 * 1024, "Appliance:Mailstore:MaxIndexedHeaderChars must be between 1024 and 67108864.")
             .Validate(o => o.ExpungedUidRetentionDays is >= 1 and <= 36500, "Appliance:Mailstore:ExpungedUidRetentionDays must be between 1 and 36500.")
+            .Validate(o => o.FolderResultCacheBytes is >= 0 and <= 16L << 30, "Appliance:Mailstore:FolderResultCacheBytes must be between 0 and 17179869184.")
             .ValidateOnStart();
         // The parser's limits as one shared value: every path that parses a stored message cuts it the same way.
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MimeParserOptions>>().Value);

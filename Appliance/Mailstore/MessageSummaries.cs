@@ -31,7 +31,7 @@ public enum StoredSortKey { Arrival, Date, Size, Subject, From }
 /// What THREAD needs of one message: its UID, Message-ID, the msg-ids it links to (null when its summary predates
 /// them), subject, and sent date (the Date field, else the arrival date) in Unix milliseconds.
 /// </summary>
-public sealed record ThreadSource(long Uid, string? BlobHash, string? MessageId, IReadOnlyList<string>? References, string Subject, bool NamesParent, long DateMs);
+public sealed record ThreadSource(long Uid, string? BlobHash, string? MessageId, IReadOnlyList<string>? References, string Subject, bool NamesParent, long DateMs, long ArrivalMs);
 
 /// <summary>A message in a folder: its row (flags as stored, space-separated) and its summary.</summary>
 public sealed record ListedMessage(long Uid, string Flags, long Size, DateTimeOffset InternalDate, string BlobHash, MessageSummary Summary);
@@ -254,10 +254,6 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         {
             return [];
         }
-        if (sort is MessageSort.From or MessageSort.Subject)
-        {
-            await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
-        }
         var direction = descending ? "DESC" : "ASC";
         var key = sort switch
         {
@@ -267,6 +263,15 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             MessageSort.Subject => "COALESCE(s.subject_sort, '')",
             _ => throw new ArgumentOutOfRangeException(nameof(sort)),
         };
+        if (sort is MessageSort.From or MessageSort.Subject)
+        {
+            // No index orders by these: the whole folder's order is made once for its state and kept, and every page
+            // the list scrolls to is a slice of it (each page sorted the 100,000 rows afresh, 164 ms, bench/webmail.sh).
+            var ordered = await FolderOrderAsync(mailboxId, $"page:{sort}:{direction}", $"{key} {direction}, m.uid {direction}", joinSummaries: true, cancellationToken).ConfigureAwait(false);
+            var slice = ordered.Skip(offset).Take(count).ToList();
+            var listed = (await ByUidsAsync(mailboxId, slice, seen, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Uid);
+            return [.. slice.Where(listed.ContainsKey).Select(uid => listed[uid])];
+        }
         List<Row> rows;
         await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -281,7 +286,10 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     }
 
     /// <summary>These messages of the folder (the ones that exist), in UID order.</summary>
-    public async Task<IReadOnlyList<ListedMessage>> ByUidsAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ListedMessage>> ByUidsAsync(long mailboxId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken) =>
+        ByUidsAsync(mailboxId, uids, seen: null, cancellationToken);
+
+    private async Task<IReadOnlyList<ListedMessage>> ByUidsAsync(long mailboxId, IReadOnlyCollection<long> uids, SeenView? seen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uids);
         if (uids.Count == 0)
@@ -295,10 +303,10 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
             rows = (await connection.QueryAsync<Row>($"""
-                SELECT {Columns} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                SELECT {ColumnsFor(seen)} FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
                 WHERE m.mailbox_id = @mailboxId AND m.uid IN (SELECT value FROM json_each(@list))
                 ORDER BY m.uid
-                """, new { mailboxId, list }).ConfigureAwait(false)).AsList();
+                """, Parameters(new { mailboxId, list }, seen)).ConfigureAwait(false)).AsList();
         }
         return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
     }
@@ -330,10 +338,12 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
     /// UID, that is by sequence number (RFC 5256 §3): IMAP SORT over the stored keys, ordered by SQLite, without a
     /// row per message in memory. Dates compare to the millisecond. Summarizes whatever the folder still lacks first.
     /// </summary>
-    public async Task<List<long>> SortedUidsAsync(long mailboxId, IReadOnlyList<(StoredSortKey Key, bool Reverse)> criteria, CancellationToken cancellationToken)
+    /// <param name="view">The count and highest UID of the caller's view of the folder: a result kept for those same
+    /// messages (<see cref="FolderResultCache"/>) is answered without SQL; null to read the folder as it is now.</param>
+    public async Task<IReadOnlyList<long>> SortedUidsAsync(long mailboxId, IReadOnlyList<(StoredSortKey Key, bool Reverse)> criteria,
+        (int Count, long MaxUid)? view, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(criteria);
-        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
         var order = string.Join(", ", criteria.Select(c => c.Key switch
         {
             StoredSortKey.Arrival => ArrivalMs,
@@ -343,51 +353,107 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             StoredSortKey.From => "COALESCE(m.sort_from, '')",
             _ => throw new ArgumentOutOfRangeException(nameof(criteria)),
         } + (c.Reverse ? " DESC" : "")));
-        var uids = new List<long>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT m.uid FROM messages m
-            WHERE m.mailbox_id = @mailboxId
-            ORDER BY {order}, m.uid
-            """;
-        command.Parameters.AddWithValue("@mailboxId", mailboxId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var kind = "sort:" + order;
+        if (view is { } state && _results.Get<long[]>(mailboxId, kind, state.Count, state.MaxUid) is { } kept)
         {
-            uids.Add(reader.GetInt64(0));
+            return kept;
         }
-        return uids;
+        return await FolderOrderAsync(mailboxId, kind, order + ", m.uid", joinSummaries: false, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>What THREAD needs of every message of the folder, in UID order; summarizes whatever the folder still lacks first.</summary>
+    /// <summary>
+    /// What THREAD needs of every message of the folder, in UID order; summarizes whatever the folder still lacks first.
+    /// One range of <c>message_threads</c> (migration 16) in step with the folder's rows; a message without one there
+    /// (a summary made before migration 13 and not yet redone, or none to be had) is read from its summary.
+    /// </summary>
     public async Task<List<ThreadSource>> ThreadSourcesAsync(long mailboxId, CancellationToken cancellationToken)
     {
         await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
         var sources = new List<ThreadSource>();
+        var missing = new List<int>();
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT m.uid, CASE WHEN s.refs IS NULL THEN m.blob_hash END, s.message_id, s.refs, COALESCE(s.subject, ''),
-                   COALESCE(s.thread_key, m.blob_hash) IS NOT COALESCE(s.message_id, m.blob_hash), COALESCE(s.sort_date, {ArrivalMs})
-            FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
-            WHERE m.mailbox_id = @mailboxId
-            ORDER BY m.uid
-            """;
-        command.Parameters.AddWithValue("@mailboxId", mailboxId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        // Two ranges in one snapshot, merged here by UID: the folder's UIDs (its index alone) and its thread rows.
+        // Joining them in SQL probed the thread table once per message, 160 of 200 ms over 100,000 (sqlite3 .timer).
+        // Deferred: a read transaction, which holds no lock against writers (WAL).
+        await using (var snapshot = connection.BeginTransaction(deferred: true))
         {
-            IReadOnlyList<string>? references = null;
-            if (!reader.IsDBNull(3))
+            var uids = new List<long>();
+            await using (var command = connection.CreateCommand())
             {
-                var refs = reader.GetString(3);
-                references = refs.Length == 0 ? [] : refs.Split(' ');
+                command.Transaction = snapshot;
+                command.CommandText = "SELECT uid FROM messages WHERE mailbox_id = @mailboxId ORDER BY uid";
+                command.Parameters.AddWithValue("@mailboxId", mailboxId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    uids.Add(reader.GetInt64(0));
+                }
             }
-            // The blob hash only where References must be read from the message, and whether the thread key names a parent
-            // computed in SQL: two 64-character strings fewer per row (100,000 rows, bench/imap.sh sort).
-            sources.Add(new ThreadSource(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                references, reader.GetString(4), reader.GetInt64(5) != 0, reader.GetInt64(6)));
+            sources.Capacity = uids.Count;
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = snapshot;
+                command.CommandText = """
+                    SELECT uid, message_id, refs, subject, sent_ms, arrival_ms FROM message_threads
+                    WHERE mailbox_id = @mailboxId ORDER BY uid
+                    """;
+                command.Parameters.AddWithValue("@mailboxId", mailboxId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var next = 0;
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var uid = reader.GetInt64(0);
+                    for (; next < uids.Count && uids[next] < uid; next++)
+                    {
+                        missing.Add(sources.Count);
+                        sources.Add(new ThreadSource(uids[next], null, null, null, "", false, 0, 0));
+                    }
+                    if (next == uids.Count || uids[next] != uid)
+                    {
+                        continue;
+                    }
+                    next++;
+                    var refs = reader.GetString(2);
+                    sources.Add(new ThreadSource(uid, null, reader.IsDBNull(1) ? null : reader.GetString(1), refs.Length == 0 ? [] : refs.Split(' '),
+                        reader.GetString(3), false, reader.GetInt64(4), reader.GetInt64(5)));
+                }
+                for (; next < uids.Count; next++)
+                {
+                    missing.Add(sources.Count);
+                    sources.Add(new ThreadSource(uids[next], null, null, null, "", false, 0, 0));
+                }
+            }
+        }
+        if (missing.Count == 0)
+        {
+            return sources;
+        }
+        // The blob hash only where References must be read from the message, and whether the thread key names a parent.
+        var list = "[" + string.Join(',', missing.Select(i => sources[i].Uid.ToString(CultureInfo.InvariantCulture))) + "]";
+        var byUid = missing.ToDictionary(i => sources[i].Uid);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT m.uid, CASE WHEN s.refs IS NULL THEN m.blob_hash END, s.message_id, s.refs, COALESCE(s.subject, ''),
+                       COALESCE(s.thread_key, m.blob_hash) IS NOT COALESCE(s.message_id, m.blob_hash), COALESCE(s.sort_date, {ArrivalMs}), {ArrivalMs}
+                FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash
+                WHERE m.mailbox_id = @mailboxId AND m.uid IN (SELECT value FROM json_each(@list))
+                """;
+            command.Parameters.AddWithValue("@mailboxId", mailboxId);
+            command.Parameters.AddWithValue("@list", list);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                IReadOnlyList<string>? references = null;
+                if (!reader.IsDBNull(3))
+                {
+                    var refs = reader.GetString(3);
+                    references = refs.Length == 0 ? [] : refs.Split(' ');
+                }
+                var uid = reader.GetInt64(0);
+                sources[byUid[uid]] = new ThreadSource(uid, reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    references, reader.GetString(4), reader.GetInt64(5) != 0, reader.GetInt64(6), reader.GetInt64(7));
+            }
         }
         return sources;
     }
@@ -400,70 +466,6 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             SELECT m.uid FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash
             WHERE m.mailbox_id = @mailboxId AND s.message_id = @messageId
             """, new { mailboxId, messageId }).ConfigureAwait(false)).AsList();
-    }
-
-    /// <summary>One page of the folder's conversations, the one with the newest message first.</summary>
-    public async Task<IReadOnlyList<ListedThread>> ThreadsAsync(long mailboxId, int offset, int count, SeenView? seen, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count == 0)
-        {
-            return [];
-        }
-        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
-        List<ThreadRow> rows;
-        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // A message that arrived after the summaries were ensured is its own conversation until summarized.
-            // With one max() aggregate SQLite takes the bare column m.id from the row holding the maximum: the
-            // newest message, ties broken by UID (arrival dates are fixed-width UTC text, so text order is time order).
-            rows = (await connection.QueryAsync<ThreadRow>($"""
-                SELECT {ColumnsFor(seen)}, t.count AS thread_count, t.unread AS thread_unread FROM (
-                    SELECT m.id, MAX(m.internal_date || printf('%020d', m.uid)) AS latest, COUNT(*) AS count, SUM({UnreadFor(seen)}) AS unread
-                    FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
-                    WHERE m.mailbox_id = @mailboxId
-                    GROUP BY COALESCE(s.thread_key, m.blob_hash)
-                    ORDER BY latest DESC
-                    LIMIT @count OFFSET @offset
-                ) t
-                JOIN messages m ON m.id = t.id
-                LEFT JOIN message_summaries s ON s.hash = m.blob_hash{SeenJoin(seen)}
-                ORDER BY t.latest DESC
-                """, Parameters(new { mailboxId, count, offset }, seen)).ConfigureAwait(false)).AsList();
-        }
-        var latest = await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
-        return [.. latest.Select((message, i) => new ListedThread(message.Summary.ThreadKey, message, rows[i].ThreadCount, rows[i].ThreadUnread))];
-    }
-
-    /// <summary>The folder's messages of one conversation, oldest first.</summary>
-    public async Task<IReadOnlyList<ListedMessage>> ThreadAsync(long mailboxId, string threadKey, SeenView? seen, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(threadKey);
-        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
-        List<Row> rows;
-        await using (var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // CROSS JOIN makes SQLite start from the conversation's few summaries, and the unary + keeps it from
-            // then walking the whole folder by the mailbox index instead of finding each message by its body.
-            rows = (await connection.QueryAsync<Row>($"""
-                SELECT {ColumnsFor(seen)} FROM message_summaries s CROSS JOIN messages m ON m.blob_hash = s.hash{SeenJoin(seen)}
-                WHERE s.thread_key = @threadKey AND +m.mailbox_id = @mailboxId
-                ORDER BY m.internal_date, m.uid
-                """, Parameters(new { mailboxId, threadKey }, seen)).ConfigureAwait(false)).AsList();
-        }
-        return await ToListedAsync(rows, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>How many conversations the folder has.</summary>
-    public async Task<int> ThreadCountAsync(long mailboxId, CancellationToken cancellationToken)
-    {
-        await EnsureMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<int>("""
-            SELECT COUNT(DISTINCT COALESCE(s.thread_key, m.blob_hash))
-            FROM messages m LEFT JOIN message_summaries s ON s.hash = m.blob_hash WHERE m.mailbox_id = @mailboxId
-            """, new { mailboxId }).ConfigureAwait(false);
     }
 
     /// <summary>Messages and unread messages (no \Seen) of each of these folders; 0 and 0 for an empty or unknown one.</summary>
@@ -678,8 +680,15 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
         // The messages of this body get SORT's keys (migration 13); the ones stored later take them by trigger.
         await connection.ExecuteAsync($"""
             UPDATE messages SET sort_subject = @sortSubject, sort_from = @sortFrom, sort_date = COALESCE(@sortDate, {ArrivalMsOfRow})
-            WHERE blob_hash = @hash AND sort_subject IS NULL
+            WHERE blob_hash = @hash AND sort_subject IS NULL;
             """, new { hash, sortSubject, sortFrom, sortDate }, transaction).ConfigureAwait(false);
+        // And what THREAD reads (migration 16), from the summary as stored: another caller's, if it came first.
+        await connection.ExecuteAsync($"""
+            INSERT OR REPLACE INTO message_threads(mailbox_id, uid, message_id, refs, subject, sent_ms, arrival_ms)
+                SELECT m.mailbox_id, m.uid, s.message_id, s.refs, COALESCE(s.subject, ''), COALESCE(s.sort_date, {ArrivalMs}), {ArrivalMs}
+                FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash
+                WHERE m.blob_hash = @hash AND s.refs IS NOT NULL
+            """, new { hash }, transaction).ConfigureAwait(false);
     }
 
     private static Task InsertSummaryAsync(SqliteConnection connection, DbTransaction transaction, string hash, MessageSummary summary,
@@ -809,9 +818,4 @@ public sealed partial class MessageSummaries(Database database, MessageLoader me
             MessageId, InReplyTo, ThreadKey ?? Hash ?? BlobHash, HasAttachments, Preview ?? "");
     }
 
-    private sealed class ThreadRow : Row
-    {
-        public int ThreadCount { get; init; }
-        public int ThreadUnread { get; init; }
-    }
 }

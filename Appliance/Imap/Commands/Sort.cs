@@ -88,7 +88,8 @@ public sealed class SortCommand : ImapCommand
             matching = [.. found.Select(f => f.Uid)];
             modseq = usesModseq && found.Count > 0 ? found.Max(f => f.Modseq) : null;
         }
-        var ordered = await session.Services.Summaries.SortedUidsAsync(selected.Id, criteria, session.Cancellation).ConfigureAwait(false);
+        var view = (selected.Count, selected.Count == 0 ? 0 : selected.Uids[selected.Count - 1]);
+        var ordered = await session.Services.Summaries.SortedUidsAsync(selected.Id, criteria, view, session.Cancellation).ConfigureAwait(false);
         var numbers = new List<long>(ordered.Count);
         foreach (var uid in ordered)
         {

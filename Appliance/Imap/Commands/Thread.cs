@@ -9,7 +9,8 @@ namespace Appliance.Imap.Commands;
 /// <summary>
 /// RFC 5256 THREAD and UID THREAD with ORDEREDSUBJECT and REFERENCES, threaded by <see cref="Threading"/>. The search
 /// is SEARCH's (none for ALL); subjects, dates and the References msg-ids come from the summaries
-/// (<see cref="MessageSummaries.ThreadSourcesAsync"/>), so threading a large mailbox reads rows, not messages.
+/// (<see cref="MessageSummaries.ThreadSourcesAsync"/>), so threading a large mailbox reads rows, not messages. THREAD
+/// ... ALL is the folder's <see cref="ThreadForest"/>, the one the webmail's conversations are made of.
 /// </summary>
 public sealed class ThreadCommand : ImapCommand
 {
@@ -28,8 +29,28 @@ public sealed class ThreadCommand : ImapCommand
             var (found, _) = await SearchCommand.MatchAsync(session, selected, arguments.Key).ConfigureAwait(false);
             matching = [.. found.Select(f => f.Uid)];
         }
-        var sources = await session.Services.Summaries.ThreadSourcesAsync(selected.Id, session.Cancellation).ConfigureAwait(false);
+        var summaries = session.Services.Summaries;
+        var algorithm = arguments.Algorithm == ThreadAlgorithm.References ? FolderThreading.References : FolderThreading.OrderedSubject;
+        if (matching is null)
+        {
+            // THREAD ... ALL threads the whole view: the folder's forest, kept for the next client that asks (Roundcube
+            // threads again for every page), answers it when it holds exactly the view's messages.
+            var view = (Count: selected.Count, MaxUid: selected.Count == 0 ? 0 : selected.Uids[selected.Count - 1]);
+            var forest = await summaries.ForestAsync(selected.Id, algorithm, view, session.Cancellation).ConfigureAwait(false);
+            if (forest.Covers(view.Count, view.MaxUid))
+            {
+                // The same messages in the same order: a message's index among the forest's UIDs is its sequence number less one.
+                var uids = selected.Uids;
+                await AnswerAsync(session, request, forest, request.Uid ? i => uids[i] : i => i + 1L).ConfigureAwait(false);
+                return;
+            }
+        }
+        // A search, or a view another session has changed the folder under: these messages threaded now, not kept.
+        var sources = await summaries.ThreadSourcesAsync(selected.Id, session.Cancellation).ConfigureAwait(false);
         var messages = new List<ThreadMessage>(sources.Count);
+        var threaded = new List<long>(sources.Count);
+        var arrivals = new List<long>(sources.Count);
+        var numbers = new List<long>(sources.Count);
         foreach (var source in sources)
         {
             var sequence = selected.SequenceOf(source.Uid);
@@ -37,86 +58,28 @@ public sealed class ThreadCommand : ImapCommand
             {
                 continue;
             }
-            IReadOnlyList<string> references = [];
-            if (arguments.Algorithm == ThreadAlgorithm.References)
-            {
-                // A summary made before the summaries kept References (migration 13) and not yet redone: a message
-                // that names a parent (a thread key other than its own) is read.
-                references = source.References
-                    ?? (source.NamesParent && source.BlobHash is { } blobHash ? await ReferencesAsync(session, blobHash).ConfigureAwait(false) : []);
-            }
-            messages.Add(new ThreadMessage(request.Uid ? source.Uid : sequence, sequence, source.MessageId, references, source.Subject,
+            IReadOnlyList<string> references = algorithm == FolderThreading.References
+                ? await summaries.ReferencesOfAsync(source, session.Cancellation).ConfigureAwait(false)
+                : [];
+            messages.Add(new ThreadMessage(messages.Count, sequence, source.MessageId, references, source.Subject,
                 DateTimeOffset.FromUnixTimeMilliseconds(source.DateMs)));
+            threaded.Add(source.Uid);
+            arrivals.Add(source.ArrivalMs);
+            numbers.Add(request.Uid ? source.Uid : sequence);
         }
-        var threads = arguments.Algorithm == ThreadAlgorithm.References ? Threading.References(messages) : Threading.OrderedSubject(messages);
+        var threads = algorithm == FolderThreading.References ? Threading.References(messages) : Threading.OrderedSubject(messages);
+        await AnswerAsync(session, request, ThreadForest.Build(threaded, arrivals, threads), i => numbers[i]).ConfigureAwait(false);
+    }
+
+    private static async Task AnswerAsync(ImapSession session, ImapRequest request, ThreadForest forest, Func<int, long> number)
+    {
         var line = new StringBuilder("* THREAD");
-        if (threads.Count > 0)
+        if (forest.Count > 0)
         {
             line.Append(' ');
-            foreach (var thread in threads)
-            {
-                Write(line, thread);
-            }
+            forest.Write(line, number);
         }
         session.WriteLine(line.ToString());
         await session.OkAsync(request, request.Uid ? "UID THREAD completed" : "THREAD completed").ConfigureAwait(false);
-    }
-
-    /// <summary>The msg-ids of References, or the first of In-Reply-To when there are none (RFC 5256 §3, REFERENCES step 1A).</summary>
-    private static async Task<IReadOnlyList<string>> ReferencesAsync(ImapSession session, string blobHash)
-    {
-        using var loaded = await session.Services.Messages.LoadAsync(blobHash, MessageLifetime.Scoped, session.Cancellation).ConfigureAwait(false);
-        if (loaded is null)
-        {
-            return [];
-        }
-        var references = MessageIds.Parse(loaded.Message.Headers.GetValue("References"));
-        if (references.Count > 0)
-        {
-            return references;
-        }
-        return MessageIds.First(loaded.Message.Headers.GetValue("In-Reply-To")) is { } parent ? [parent] : [];
-    }
-
-    /// <summary>
-    /// <c>thread-list = "(" (thread-members / thread-nested) ")"</c>, <c>thread-members = nz-number *(SP nz-number) [SP thread-nested]</c>,
-    /// <c>thread-nested = 2*thread-list</c> (RFC 5256 §4): a chain of only children is one list; a node with several
-    /// children ends its list with one list per child. A dummy shows no number.
-    /// </summary>
-    private static void Write(StringBuilder line, ThreadNode node)
-    {
-        line.Append('(');
-        var current = node;
-        var first = true;
-        while (true)
-        {
-            if (current.Message is { } message)
-            {
-                if (!first)
-                {
-                    line.Append(' ');
-                }
-                line.Append(CultureInfo.InvariantCulture, $"{message.Number}");
-                first = false;
-            }
-            if (current.Children.Count == 1)
-            {
-                current = current.Children[0];
-                continue;
-            }
-            if (current.Children.Count > 1)
-            {
-                if (!first)
-                {
-                    line.Append(' ');
-                }
-                foreach (var child in current.Children)
-                {
-                    Write(line, child);
-                }
-            }
-            break;
-        }
-        line.Append(')');
     }
 }
