@@ -212,6 +212,65 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Groups_start_empty_get_members_in_the_open_row_and_every_removal_asks_first()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("erin@example.com", "Str0ng-Passw0rd"));
+        await host.Get<AliasService>().AddAsync(Actor.CommandLine, "info@example.com", ["erin@example.com"]);
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/admin/groups");
+        await SignIn(page, "admin@example.com", AdminPassword);
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByText("No groups yet.")).ToBeVisibleAsync();
+
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("team@example.com");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("The team");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add group" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Group team@example.com added.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "team@example.com", Exact = true })).ToBeVisibleAsync();
+
+        // Members are managed in the group's row, which stays open while they change.
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "team@example.com" }).Locator(".rz-row-toggler").ClickAsync();
+        var members = page.GetByRole(AriaRole.Group, new() { Name = "Members of team@example.com" });
+        await members.GetByLabel("New member", new() { Exact = true }).FillAsync("erin@example.com");
+        await members.GetByRole(AriaRole.Button, new() { Name = "Add a member to team@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("erin@example.com added to team@example.com.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "erin@example.com", Exact = true })).ToBeVisibleAsync();
+        var removeMember = members.GetByRole(AriaRole.Button, new() { Name = "Remove erin@example.com from team@example.com" });
+        await removeMember.ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Equal(["erin@example.com"], (await host.Get<GroupService>().FindAsync("team@example.com"))!.Members);
+        await removeMember.ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("erin@example.com removed from team@example.com.");
+        Assert.Empty((await host.Get<GroupService>().FindAsync("team@example.com"))!.Members);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove team@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToContainTextAsync("Remove the group team@example.com?");
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Group team@example.com removed.");
+        await Expect(page.GetByText("No groups yet.")).ToBeVisibleAsync();
+
+        // An alias and a domain ask too; a search that finds nothing says so.
+        await page.GotoAsync(root + "/admin/aliases");
+        await page.WaitForCircuitAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove info@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToContainTextAsync("Remove the alias info@example.com?");
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Single(await host.Get<AliasService>().ListAsync());
+        await page.GetByLabel("Search", new() { Exact = true }).FillAsync("nobody");
+        await Expect(page.GetByText("Nothing matches “nobody”.")).ToBeVisibleAsync();
+
+        await page.GotoAsync(root + "/admin/domains");
+        await page.WaitForCircuitAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove example.com" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("example.com");
+        Assert.Contains(await host.Get<DomainService>().ListAsync(), d => d.Name == "example.com");
+    }
+
+    [Fact]
     public async Task Status_page_shows_connections_per_listener_open_files_and_memory_and_follows_them_live()
     {
         var imap = FreePort.Get();

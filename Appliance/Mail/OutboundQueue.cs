@@ -92,6 +92,34 @@ public sealed class OutboundQueue(Database database, TimeProvider time)
         return (items.AsList(), total);
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(QueuedRecipient.Recipient)] = "r.recipient",
+        [nameof(QueuedRecipient.Sender)] = "m.sender",
+        [nameof(QueuedRecipient.Attempts)] = "r.attempts",
+        [nameof(QueuedRecipient.NextAttemptAt)] = "r.next_attempt_at",
+        [nameof(QueuedRecipient.LastError)] = "r.last_error",
+        [nameof(QueuedRecipient.CreatedAt)] = "m.created_at",
+    };
+
+    /// <summary>
+    /// One page for an administrator, the next due first unless sorted; <see cref="PageQuery.Search"/> matches
+    /// recipient, sender or the last error.
+    /// </summary>
+    public async Task<Page<QueuedRecipient>> PageAsync(Accounts.Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(query);
+        actor.DemandAdministrator();
+        var where = query.HasSearch ? "WHERE r.recipient LIKE @pattern ESCAPE '\\' OR m.sender LIKE @pattern ESCAPE '\\' OR r.last_error LIKE @pattern ESCAPE '\\'" : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "r.next_attempt_at, r.id", "r.id");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<QueuedRecipient>($"{Select} {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<QueuedRecipient>(items.AsList(), total);
+    }
+
     /// <summary>Delivered or bounced: the recipient leaves the queue (and the message with its last one).</summary>
     public async Task RemoveAsync(long recipientId, CancellationToken cancellationToken = default)
     {
