@@ -101,7 +101,7 @@ public sealed class HeldSendsTests : IAsyncLifetime
         await _held.StopAsync(CancellationToken.None);
 
         Assert.True(held.Outcome.IsCompleted);
-        Assert.True(held.Outcome.Result.Sent);
+        Assert.True((await held.Outcome).Sent);
         Assert.Equal(1, await CountAsync(_alice, "Sent"));
     }
 }
