@@ -24,7 +24,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page).ToHaveURLAsync(root + "/setup");
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your mail server" })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("setup-language");
+        await page.AssertAccessibleAsync("the wizard's first step");
+        await Screenshots.SaveAsync(page, "setup-language");
 
         await Next(page);
         await page.GetByLabel("Server host name").FillAsync("not a host");
@@ -41,7 +42,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("too weak");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
         await page.GetByLabel("Confirm password").FillAsync(AdminPassword);
-        await page.ScreenshotForDocsAsync("setup-administrator");
+        await page.AssertAccessibleAsync("the wizard's administrator step");
+        await Screenshots.SaveAsync(page, "setup-administrator");
         await Next(page);
         await Expect(page.GetByText("Create a self-signed certificate")).ToBeVisibleAsync();
         await Next(page);
@@ -71,7 +73,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "example.org", Exact = true })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "DNS records for example.org" }).ClickAsync();
         await Expect(page.Locator("table.records")).ToContainTextAsync("10 mail.example.com.");
-        await page.ScreenshotForDocsAsync("admin-domains");
+        await Screenshots.SaveAsync(page, "admin-domains");
 
         // User.
         await page.GotoAsync(root + "/admin/users");
@@ -92,7 +94,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GetByLabel("Search", new() { Exact = true }).FillAsync("builder");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org", Exact = true })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-users");
+        await page.AssertAccessibleAsync("the admin users page");
+        await Screenshots.SaveAsync(page, "admin-users");
 
         // Alias.
         await page.GotoAsync(root + "/admin/aliases");
@@ -102,13 +105,14 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Add alias" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Alias sales@example.org added.");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org, partner@elsewhere.example", Exact = true })).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, "admin-aliases");
 
         // The audit log shows who did it.
         await page.GotoAsync(root + "/admin/audit");
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Alias added", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true }).First).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-audit");
+        await Screenshots.SaveAsync(page, "admin-audit");
 
         var alias = (await host.Get<AliasService>().ListAsync()).Single();
         Assert.Equal(["bob@example.org", "partner@elsewhere.example"], alias.Targets.Order());
@@ -237,6 +241,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await members.GetByRole(AriaRole.Button, new() { Name = "Add a member to team@example.com" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("erin@example.com added to team@example.com.");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "erin@example.com", Exact = true })).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, "admin-groups");
         var removeMember = members.GetByRole(AriaRole.Button, new() { Name = "Remove erin@example.com from team@example.com" });
         await removeMember.ClickAsync();
         await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();

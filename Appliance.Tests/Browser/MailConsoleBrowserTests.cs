@@ -39,7 +39,7 @@ public sealed class MailConsoleBrowserTests(BrowserFixture browser)
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "someone@remote.example", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByText("451 4.7.1 greylisted, come back later")).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-queue");
+        await Screenshots.SaveAsync(page, "admin-queue");
 
         receiver.RcptReply = _ => "250 2.1.5 Ok";
         await page.GetByRole(AriaRole.Button, new() { Name = "Retry someone@remote.example now" }).ClickAsync();
@@ -61,6 +61,6 @@ public sealed class MailConsoleBrowserTests(BrowserFixture browser)
         await page.GetByLabel("Address or text").FillAsync("remote.example");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Deferred", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Delivered", Exact = true })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-message-log");
+        await Screenshots.SaveAsync(page, "admin-message-log");
     }
 }
