@@ -55,6 +55,21 @@ public sealed class MessageSummariesTests : IAsyncLifetime
 
     internal static string BlobPath(StorageOptions options, string hash) => Path.Combine(options.BlobDirectory, hash[..2], hash);
 
+    /// <summary>A domain, Bob, his INBOX and one message of this blob, written in SQL as an older version left them; (INBOX id, Bob's id).</summary>
+    private static async Task<(long Mailbox, long UserId)> SeedOneMessageAsync(TestServices services, BlobRef blob, string internalDate)
+    {
+        await using var connection = await services.Get<Database>().OpenAsync();
+        return await connection.QuerySingleAsync<(long, long)>("""
+            INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
+            INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
+                SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
+            INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at) SELECT id, 'INBOX', 7, 2, '2026-01-01' FROM users;
+            INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags)
+                SELECT id, 1, @Hash, @Size, @internalDate, '' FROM mailboxes;
+            SELECT id, user_id FROM mailboxes;
+            """, new { blob.Hash, blob.Size, internalDate });
+    }
+
     private static MessageSummary Summarize(string message) => MessageSummaries.Summarize(MimeMessage.Parse(Encoding.UTF8.GetBytes(message)), "hash");
 
     [Fact]
@@ -433,19 +448,7 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         var migrator = services.Get<Migrator>();
         Assert.Equal(7, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 7).ToList()));
         var blob = await services.Get<BlobStore>().PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(Mail(subject: "From before"))));
-        long mailbox;
-        await using (var connection = await services.Get<Database>().OpenAsync())
-        {
-            mailbox = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
-                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
-                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
-                INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at) SELECT id, 'INBOX', 7, 2, '2026-01-01' FROM users;
-                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags)
-                    SELECT id, 1, @Hash, @Size, '2026-01-01T00:00:00.0000000+00:00', '' FROM mailboxes;
-                SELECT id FROM mailboxes;
-                """, new { blob.Hash, blob.Size });
-        }
+        var (mailbox, _) = await SeedOneMessageAsync(services, blob, "2026-01-01T00:00:00.0000000+00:00");
 
         Assert.Equal(Migrations.All.Max(m => m.Version), await migrator.MigrateAsync());
 
@@ -497,20 +500,7 @@ public sealed class MessageSummariesTests : IAsyncLifetime
         Assert.Equal(15, await migrator.MigrateAsync(Migrations.All.Where(m => m.Version <= 15).ToList()));
         var blob = await services.Get<BlobStore>().PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(
             Mail(subject: "Re: Before", headers: "Message-ID: <b@x>\r\nReferences: <a@x>\r\nDate: Sun, 1 Mar 2026 08:00:00 +0000\r\n"))));
-        long inbox;
-        long userId;
-        await using (var connection = await services.Get<Database>().OpenAsync())
-        {
-            (inbox, userId) = await connection.QuerySingleAsync<(long, long)>("""
-                INSERT INTO domains(name, created_at) VALUES ('example.com', '2026-01-01');
-                INSERT INTO users(address, domain_id, display_name, password_hash, created_at, security_stamp)
-                    SELECT 'bob@example.com', id, 'Bob', 'x', '2026-01-01', 's' FROM domains;
-                INSERT INTO mailboxes(user_id, name, uidvalidity, uidnext, created_at) SELECT id, 'INBOX', 7, 2, '2026-01-01' FROM users;
-                INSERT INTO messages(mailbox_id, uid, blob_hash, size, internal_date, flags)
-                    SELECT id, 1, @Hash, @Size, '2026-03-02T00:00:00.0000000+00:00', '' FROM mailboxes;
-                SELECT id, user_id FROM mailboxes;
-                """, new { blob.Hash, blob.Size });
-        }
+        var (inbox, userId) = await SeedOneMessageAsync(services, blob, "2026-03-02T00:00:00.0000000+00:00");
         // Summarized before the migration, as the indexer did since migration 13 (with sort keys and refs).
         await using (var connection = await services.Get<Database>().OpenAsync())
         {
