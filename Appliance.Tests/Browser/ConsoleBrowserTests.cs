@@ -24,7 +24,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page).ToHaveURLAsync(root + "/setup");
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your mail server" })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("setup-language");
+        await page.AssertAccessibleAsync("the wizard's first step");
+        await Screenshots.SaveAsync(page, "setup-language");
 
         await Next(page);
         await page.GetByLabel("Server host name").FillAsync("not a host");
@@ -41,7 +42,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("too weak");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
         await page.GetByLabel("Confirm password").FillAsync(AdminPassword);
-        await page.ScreenshotForDocsAsync("setup-administrator");
+        await page.AssertAccessibleAsync("the wizard's administrator step");
+        await Screenshots.SaveAsync(page, "setup-administrator");
         await Next(page);
         await Expect(page.GetByText("Create a self-signed certificate")).ToBeVisibleAsync();
         await Next(page);
@@ -58,7 +60,9 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await SignIn(page, "admin@example.com", "wrong password");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Wrong mail address or password");
         await SignIn(page, "admin@example.com", AdminPassword);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        // An administrator lands on the dashboard.
+        await Expect(page).ToHaveURLAsync(root + "/admin/status");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
 
         // Domain.
         await page.GotoAsync(root + "/admin/domains");
@@ -69,7 +73,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "example.org", Exact = true })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "DNS records for example.org" }).ClickAsync();
         await Expect(page.Locator("table.records")).ToContainTextAsync("10 mail.example.com.");
-        await page.ScreenshotForDocsAsync("admin-domains");
+        await Screenshots.SaveAsync(page, "admin-domains");
 
         // User.
         await page.GotoAsync(root + "/admin/users");
@@ -90,7 +94,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GetByLabel("Search", new() { Exact = true }).FillAsync("builder");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org", Exact = true })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-users");
+        await page.AssertAccessibleAsync("the admin users page");
+        await Screenshots.SaveAsync(page, "admin-users");
 
         // Alias.
         await page.GotoAsync(root + "/admin/aliases");
@@ -100,23 +105,27 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Add alias" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Alias sales@example.org added.");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "bob@example.org, partner@elsewhere.example", Exact = true })).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, "admin-aliases");
 
         // The audit log shows who did it.
         await page.GotoAsync(root + "/admin/audit");
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Alias added", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "admin@example.com", Exact = true }).First).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-audit");
+        await Screenshots.SaveAsync(page, "admin-audit");
 
         var alias = (await host.Get<AliasService>().ListAsync()).Single();
         Assert.Equal(["bob@example.org", "partner@elsewhere.example"], alias.Targets.Order());
         Assert.Equal(2L << 30, (await host.Get<UserService>().FindAsync("bob@example.org"))!.QuotaBytes);
 
         // A plain user signs in and cannot reach any admin page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Account menu of admin@example.com" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
         await SignIn(page, "bob@example.org", "Str0ng-Passw0rd");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        // A plain user lands in the Inbox, with no administration in the drawer.
+        await Expect(page).ToHaveURLAsync(root + "/mail");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main menu" }).GetByRole(AriaRole.Link, new() { Name = "Mail" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
         foreach (var adminPage in new[] { "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/audit" })
         {
@@ -139,6 +148,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         var germanTitle = await page.GetByRole(AriaRole.Heading).First.TextContentAsync();
         Assert.NotEqual("Sign in", germanTitle);
 
+        // Signed out, language and theme sit behind the button at the right of the top bar.
+        await page.Locator("button[popovertarget=shell-menu]").ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Français" }).ClickAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
         Assert.EndsWith("/account/login", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
@@ -170,7 +181,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your password has been changed.");
 
         await page.GotoAsync(root + "/");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        await Expect(page).ToHaveURLAsync(root + "/mail");
         Assert.Equal(SignInOutcome.Success, (await host.Get<Authenticator>().SignInAsync("carol@example.com", "N3w-Passw0rd!")).Outcome);
     }
 
@@ -205,6 +216,66 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Groups_start_empty_get_members_in_the_open_row_and_every_removal_asks_first()
+    {
+        await using var host = await RunningHost.StartAsync(setUp: true);
+        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("erin@example.com", "Str0ng-Passw0rd"));
+        await host.Get<AliasService>().AddAsync(Actor.CommandLine, "info@example.com", ["erin@example.com"]);
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/admin/groups");
+        await SignIn(page, "admin@example.com", AdminPassword);
+        await page.WaitForCircuitAsync();
+        await Expect(page.GetByText("No groups yet.")).ToBeVisibleAsync();
+
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("team@example.com");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("The team");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add group" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Group team@example.com added.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "team@example.com", Exact = true })).ToBeVisibleAsync();
+
+        // Members are managed in the group's row, which stays open while they change.
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "team@example.com" }).Locator(".rz-row-toggler").ClickAsync();
+        var members = page.GetByRole(AriaRole.Group, new() { Name = "Members of team@example.com" });
+        await members.GetByLabel("New member", new() { Exact = true }).FillAsync("erin@example.com");
+        await members.GetByRole(AriaRole.Button, new() { Name = "Add a member to team@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("erin@example.com added to team@example.com.");
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "erin@example.com", Exact = true })).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, "admin-groups");
+        var removeMember = members.GetByRole(AriaRole.Button, new() { Name = "Remove erin@example.com from team@example.com" });
+        await removeMember.ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Equal(["erin@example.com"], (await host.Get<GroupService>().FindAsync("team@example.com"))!.Members);
+        await removeMember.ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("erin@example.com removed from team@example.com.");
+        Assert.Empty((await host.Get<GroupService>().FindAsync("team@example.com"))!.Members);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove team@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToContainTextAsync("Remove the group team@example.com?");
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Group team@example.com removed.");
+        await Expect(page.GetByText("No groups yet.")).ToBeVisibleAsync();
+
+        // An alias and a domain ask too; a search that finds nothing says so.
+        await page.GotoAsync(root + "/admin/aliases");
+        await page.WaitForCircuitAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove info@example.com" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToContainTextAsync("Remove the alias info@example.com?");
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Single(await host.Get<AliasService>().ListAsync());
+        await page.GetByLabel("Search", new() { Exact = true }).FillAsync("nobody");
+        await Expect(page.GetByText("Nothing matches “nobody”.")).ToBeVisibleAsync();
+
+        await page.GotoAsync(root + "/admin/domains");
+        await page.WaitForCircuitAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove example.com" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Yes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("example.com");
+        Assert.Contains(await host.Get<DomainService>().ListAsync(), d => d.Name == "example.com");
+    }
+
+    [Fact]
     public async Task Status_page_shows_connections_per_listener_open_files_and_memory_and_follows_them_live()
     {
         var imap = FreePort.Get();
@@ -214,7 +285,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture browser)
         await page.GotoAsync(root + "/admin/status");
         await SignIn(page, "admin@example.com", AdminPassword);
         await page.WaitForCircuitAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Server status" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
 
         var limits = host.Get<Appliance.Protocols.ConnectionLimiter>().Limits;
         var imapRow = page.Locator("tr[data-listener=Imap]");

@@ -39,22 +39,28 @@ public sealed class MailConsoleBrowserTests(BrowserFixture browser)
         await page.WaitForCircuitAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "someone@remote.example", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByText("451 4.7.1 greylisted, come back later")).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-queue");
+        await Screenshots.SaveAsync(page, "admin-queue");
 
         receiver.RcptReply = _ => "250 2.1.5 Ok";
         await page.GetByRole(AriaRole.Button, new() { Name = "Retry someone@remote.example now" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Delivery to someone@remote.example will be tried now.");
         await Eventually.HoldsAsync(() => Task.FromResult(receiver.Messages.Count == 1), "delivered after the retry");
+        await Eventually.HoldsAsync(async () => (await queue.ListAsync(null, 0, 10)).Total == 0, "the delivered recipient left the queue");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+        await Expect(page.GetByText("The queue is empty.")).ToBeVisibleAsync();
 
         await page.GotoAsync(root + "/admin/log");
         await page.WaitForCircuitAsync();
-        await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync("rejected");
+        var statusFilter = page.Locator(".rz-dropdown").Filter(new() { Has = page.Locator("input[name=log-status]") });
+        await statusFilter.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Rejected", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "ghost@example.com", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "someone@remote.example", Exact = true })).ToHaveCountAsync(0);
-        await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync("");
+        await statusFilter.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Any", Exact = true }).ClickAsync();
         await page.GetByLabel("Address or text").FillAsync("remote.example");
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Deferred", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "Delivered", Exact = true })).ToBeVisibleAsync();
-        await page.ScreenshotForDocsAsync("admin-message-log");
+        await Screenshots.SaveAsync(page, "admin-message-log");
     }
 }

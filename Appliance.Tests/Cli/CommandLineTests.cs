@@ -164,6 +164,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("", await Ok("group", "list"));
     }
 
+    [Fact]
+    public async Task Setup_without_domain_and_administrator_takes_the_wizards_proposals()
+    {
+        Assert.Equal("set up mail.example.org: domain example.org, administrator admin@example.org\n",
+            await Ok("setup", "--hostname", "Mail.Example.org", "--admin-password", "Corr3ct-Horse-Battery"));
+        Assert.Contains("admin@example.org", await Ok("user", "list"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Setup_refuses_a_host_name_that_proposes_no_domain_with_the_wizards_message()
+    {
+        var error = await Refused(1, "setup", "--hostname", "example.org", "--admin-password", "Corr3ct-Horse-Battery");
+        Assert.Contains("is not a valid domain", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("unknown command 'frobnicate'", "frobnicate")]
     [InlineData("unknown option --colour", "user", "list", "--colour", "red")]

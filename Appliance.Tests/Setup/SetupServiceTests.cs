@@ -175,4 +175,113 @@ public class SetupServiceTests
         Assert.True(store.Current.MatchesHostname("localhost"));
         Assert.True(store.Current.HasPrivateKey);
     }
+
+    // The wizard's steps and the command line go through SetupService.Check; these pin what each step does.
+
+    [Fact]
+    public async Task Each_step_normalizes_its_field_and_proposes_the_next_one()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var setup = services.Get<SetupService>();
+        var draft = new SetupDraft { Language = "de", HostName = "  Mail.Example.COM. " };
+
+        setup.Check(SetupStep.Language, draft);
+        setup.Check(SetupStep.HostName, draft);
+        Assert.Equal(("mail.example.com", "example.com"), (draft.HostName, draft.Domain));
+
+        setup.Check(SetupStep.Domain, draft);
+        Assert.Equal("admin@example.com", draft.AdminAddress);
+
+        draft.AdminAddress = "Boss@Example.com";
+        draft.AdminPassword = draft.ConfirmPassword = TestServices.AdminPassword;
+        setup.Check(SetupStep.Administrator, draft);
+        Assert.Equal("boss@example.com", draft.AdminAddress);
+        setup.Check(SetupStep.Tls, draft);
+        setup.Check(SetupStep.Summary, draft);
+        Assert.False(await setup.IsCompleteAsync());
+    }
+
+    [Fact]
+    public async Task A_proposal_never_overwrites_what_was_typed_and_a_two_label_host_proposes_no_domain()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var setup = services.Get<SetupService>();
+
+        var typed = new SetupDraft { HostName = "mx1.mail.example.org", Domain = "example.org", AdminAddress = "postmaster@example.org" };
+        setup.Check(SetupStep.HostName, typed);
+        setup.Check(SetupStep.Domain, typed);
+        Assert.Equal(("example.org", "postmaster@example.org"), (typed.Domain, typed.AdminAddress));
+
+        var bare = new SetupDraft { HostName = "example.org" };
+        setup.Check(SetupStep.HostName, bare);
+        Assert.Null(bare.Domain);
+        var e = Assert.Throws<AccountException>(() => setup.Check(SetupStep.Domain, bare));
+        Assert.Equal("Domain.Invalid", e.Key);
+    }
+
+    [Theory]
+    [InlineData(SetupStep.Language, "Setup.LanguageInvalid")]
+    [InlineData(SetupStep.HostName, "Setup.HostNameInvalid")]
+    [InlineData(SetupStep.Domain, "Domain.Invalid")]
+    [InlineData(SetupStep.Administrator, "Password.Mismatch")]
+    [InlineData(SetupStep.Tls, "Tls.CertificateUnreadable")]
+    public async Task A_wrong_field_stops_the_wizard_on_its_own_step(SetupStep step, string key)
+    {
+        await using var services = await TestServices.CreateAsync();
+        var draft = new SetupDraft
+        {
+            Language = "xx", HostName = "not a host", Domain = "example", AdminAddress = "admin@example", AdminPassword = TestServices.AdminPassword,
+            ConfirmPassword = "something else", Tls = TlsChoice.Upload, CertificatePem = "not a certificate", PrivateKeyPem = "not a key",
+        };
+        if (step == SetupStep.Administrator)
+        {
+            (draft.Domain, draft.AdminAddress) = ("example.com", "admin@example.com");
+        }
+
+        var e = Assert.Throws<AccountException>(() => services.Get<SetupService>().Check(step, draft));
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public async Task Finishing_with_the_domain_and_administrator_left_out_uses_the_wizards_proposals()
+    {
+        await using var services = await TestServices.CreateAsync();
+        await services.Get<SetupService>().CompleteAsync(new SetupRequest("en", "Mail.Example.net", "", "", TestServices.AdminPassword));
+
+        Assert.True((await services.Get<UserService>().FindAsync("admin@example.net"))!.IsAdmin);
+        Assert.Equal("example.net", await services.Get<SettingsRepository>().GetAsync(SettingKeys.PrimaryDomain));
+    }
+
+    [Fact]
+    public async Task Finishing_checks_the_confirmation_too_so_a_wizard_that_skipped_a_step_cannot_slip_past()
+    {
+        await using var services = await TestServices.CreateAsync();
+        var e = await Assert.ThrowsAsync<AccountException>(() => services.Get<SetupService>().CompleteAsync(
+            new SetupRequest("en", "mail.example.com", "example.com", "admin@example.com", TestServices.AdminPassword, ConfirmPassword: "typo")));
+        Assert.Equal("Password.Mismatch", e.Key);
+        Assert.False(await services.Get<SetupService>().IsCompleteAsync());
+    }
+
+    [Fact]
+    public async Task A_pem_upload_is_read_up_to_its_cap_and_one_byte_more_is_refused()
+    {
+        var (cert, _) = TlsCertificateStore.GenerateSelfSigned("mail.example.com");
+        Assert.Equal(cert, await SetupService.ReadPemAsync(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(cert)), isKey: false));
+
+        var exact = new string('A', SetupService.MaxPemBytes);
+        Assert.Equal(exact.Length, (await SetupService.ReadPemAsync(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(exact)), isKey: true)).Length);
+        var e = await Assert.ThrowsAsync<AccountException>(() =>
+            SetupService.ReadPemAsync(new MemoryStream(new byte[SetupService.MaxPemBytes + 1]), isKey: true));
+        Assert.Equal("Tls.KeyUnreadable", e.Key);
+    }
+
+    [Theory]
+    [InlineData("mail.example.com", "mail.example.com", "box")]
+    [InlineData("box.example.org", null, "Box.Example.org.")]
+    [InlineData(null, "localhost", "box")]
+    [InlineData(null, "", null)]
+    public void The_host_name_suggestion_is_the_first_qualified_name(string? expected, string? qualified, string? machine)
+    {
+        Assert.Equal(expected, SetupService.SuggestHostName(qualified, machine));
+    }
 }

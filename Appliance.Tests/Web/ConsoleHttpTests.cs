@@ -92,11 +92,11 @@ public partial class ConsoleHttpTests
         await using var host = await RunningHost.StartAsync(setUp: true);
         await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd"));
         using var user = Client(host, await SignInAsync(host, "bob@example.com", "Str0ng-Passw0rd"));
-        Assert.Equal(HttpStatusCode.OK, (await user.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.GetAsync("/preferences/password")).StatusCode);
 
         await host.Get<UserService>().UpdateAsync(Actor.CommandLine, "bob@example.com", new UserChanges(Disabled: true));
 
-        var after = await user.GetAsync("/");
+        var after = await user.GetAsync("/preferences/password");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.StartsWith("/account/login", after.Headers.Location!.PathAndQuery(host), StringComparison.Ordinal);
     }
@@ -139,7 +139,7 @@ public partial class ConsoleHttpTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/account/login");
         request.Headers.AcceptLanguage.ParseAdd("it-IT,it;q=0.9");
         var italian = await (await client.SendAsync(request)).Content.ReadAsStringAsync();
-        Assert.Contains("<html lang=\"it\">", italian, StringComparison.Ordinal);
+        Assert.Contains("<html lang=\"it\"", italian, StringComparison.Ordinal);
         Assert.Contains("Accedi", italian, StringComparison.Ordinal);
 
         var cookies = new CookieContainer();
@@ -147,7 +147,7 @@ public partial class ConsoleHttpTests
         var set = await switching.GetAsync("/culture/set?culture=es&returnUrl=%2Faccount%2Flogin");
         Assert.Equal("/account/login", set.Headers.Location!.OriginalString);
         var spanish = await switching.GetStringAsync("/account/login");
-        Assert.Contains("<html lang=\"es\">", spanish, StringComparison.Ordinal);
+        Assert.Contains("<html lang=\"es\"", spanish, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public partial class ConsoleHttpTests
         using var client = Client(host, cookies);
         var forged = await client.PostAsync("/account/logout", new FormUrlEncodedContent([]));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/preferences/password")).StatusCode);
     }
 
     [Fact]

@@ -17,6 +17,34 @@ public sealed class AliasRepository(Database database)
             .ToList();
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(Alias.Address)] = "a.address",
+    };
+
+    /// <summary>
+    /// One page of aliases with their targets; <see cref="PageQuery.Search"/> matches the address or any target.
+    /// The page's aliases are chosen first (LIMIT on aliases, not on alias-target rows), then their targets read.
+    /// </summary>
+    public async Task<Page<Alias>> PageAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = query.HasSearch
+            ? "WHERE a.address LIKE @pattern ESCAPE '\\' OR EXISTS (SELECT 1 FROM alias_targets s WHERE s.alias_id = a.id AND s.target LIKE @pattern ESCAPE '\\')"
+            : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "a.address", "a.address");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM aliases a {where}", args).ConfigureAwait(false);
+        var page = (await connection.QueryAsync<(long Id, string Address)>(
+            $"SELECT a.id, a.address FROM aliases a {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false)).AsList();
+        var ids = page.Select(p => p.Id).ToArray();
+        var targets = (await connection.QueryAsync<(long AliasId, string Target)>(
+            "SELECT alias_id, target FROM alias_targets WHERE alias_id IN @ids ORDER BY target", new { ids }).ConfigureAwait(false))
+            .ToLookup(t => t.AliasId, t => t.Target);
+        return new Page<Alias>(page.Select(p => new Alias(p.Id, p.Address, targets[p.Id].ToList())).ToList(), total);
+    }
+
     public async Task<Alias?> FindAsync(DbConnection connection, DbTransaction? transaction, string address)
     {
         var id = await connection.ExecuteScalarAsync<long?>("SELECT id FROM aliases WHERE address = @address", new { address }, transaction).ConfigureAwait(false);

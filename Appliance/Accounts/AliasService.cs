@@ -10,6 +10,14 @@ public sealed class AliasService(Database database, AliasRepository aliases, Add
 
     public Task<IReadOnlyList<Alias>> ListAsync(CancellationToken cancellationToken = default) => aliases.ListAsync(cancellationToken);
 
+    /// <summary>One page of aliases for the console; only an administrator may list them.</summary>
+    public Task<Page<Alias>> PageAsync(Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        return aliases.PageAsync(query, cancellationToken);
+    }
+
     public async Task<Alias> AddAsync(Actor actor, string address, IEnumerable<string> targets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);

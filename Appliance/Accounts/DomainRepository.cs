@@ -21,6 +21,28 @@ public sealed class DomainRepository(Database database)
         return (await connection.QueryAsync<Domain>($"{Select} ORDER BY d.name").ConfigureAwait(false)).AsList();
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(Domain.Name)] = "d.name",
+        [nameof(Domain.UserCount)] = "user_count",
+        [nameof(Domain.AliasCount)] = "alias_count",
+        [nameof(Domain.GroupCount)] = "group_count",
+        [nameof(Domain.CreatedAt)] = "d.created_at",
+    };
+
+    /// <summary>One page of domains; <see cref="PageQuery.Search"/> matches the name.</summary>
+    public async Task<Page<Domain>> PageAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = query.HasSearch ? "WHERE d.name LIKE @pattern ESCAPE '\\'" : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "d.name", "d.name");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM domains d {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<Domain>($"{Select} {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<Domain>(items.AsList(), total);
+    }
+
     public Task<Domain?> FindAsync(DbConnection connection, DbTransaction? transaction, string name) =>
         connection.QuerySingleOrDefaultAsync<Domain>($"{Select} WHERE d.name = @name", new { name }, transaction);
 

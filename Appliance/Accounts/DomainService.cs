@@ -10,6 +10,14 @@ public sealed class DomainService(Database database, DomainRepository domains, A
 {
     public Task<IReadOnlyList<Domain>> ListAsync(CancellationToken cancellationToken = default) => domains.ListAsync(cancellationToken);
 
+    /// <summary>One page of domains for the console; only an administrator may list them.</summary>
+    public Task<Page<Domain>> PageAsync(Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        return domains.PageAsync(query, cancellationToken);
+    }
+
     public async Task<Domain> AddAsync(Actor actor, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);

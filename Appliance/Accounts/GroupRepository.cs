@@ -20,6 +20,37 @@ public sealed class GroupRepository(Database database)
             .ToList();
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(Group.Address)] = "g.address",
+        [nameof(Group.DisplayName)] = "g.display_name",
+    };
+
+    /// <summary>
+    /// One page of groups with their members; <see cref="PageQuery.Search"/> matches the address, the name or a member.
+    /// </summary>
+    public async Task<Page<Group>> PageAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = query.HasSearch
+            ? """
+              WHERE g.address LIKE @pattern ESCAPE '\' OR g.display_name LIKE @pattern ESCAPE '\'
+                 OR EXISTS (SELECT 1 FROM group_members s JOIN users su ON su.id = s.user_id WHERE s.group_id = g.id AND su.address LIKE @pattern ESCAPE '\')
+              """
+            : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "g.address", "g.address");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM groups g {where}", args).ConfigureAwait(false);
+        var page = (await connection.QueryAsync<(long Id, string Address, string DisplayName)>(
+            $"SELECT g.id, g.address, g.display_name FROM groups g {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false)).AsList();
+        var ids = page.Select(p => p.Id).ToArray();
+        var members = (await connection.QueryAsync<(long GroupId, string Member)>(
+            "SELECT m.group_id, u.address FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN @ids ORDER BY u.address", new { ids }).ConfigureAwait(false))
+            .ToLookup(m => m.GroupId, m => m.Member);
+        return new Page<Group>(page.Select(p => new Group(p.Id, p.Address, p.DisplayName, members[p.Id].ToList())).ToList(), total);
+    }
+
     public async Task<Group?> FindAsync(DbConnection connection, DbTransaction? transaction, string address)
     {
         var row = await connection.QuerySingleOrDefaultAsync<(long Id, string DisplayName)?>(

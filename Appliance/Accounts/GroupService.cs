@@ -7,6 +7,14 @@ public sealed class GroupService(Database database, GroupRepository groups, User
 {
     public Task<IReadOnlyList<Group>> ListAsync(CancellationToken cancellationToken = default) => groups.ListAsync(cancellationToken);
 
+    /// <summary>One page of groups for the console; only an administrator may list them.</summary>
+    public Task<Page<Group>> PageAsync(Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        return groups.PageAsync(query, cancellationToken);
+    }
+
     public async Task<Group> AddAsync(Actor actor, string address, string? displayName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);

@@ -28,6 +28,27 @@ public sealed class UserRepository(Database database)
         return (items.AsList(), total);
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(User.Address)] = "address",
+        [nameof(User.DisplayName)] = "display_name",
+        [nameof(User.QuotaBytes)] = "quota_bytes",
+        [nameof(User.CreatedAt)] = "created_at",
+    };
+
+    /// <summary>One page of users; <see cref="PageQuery.Search"/> matches the address or the name.</summary>
+    public async Task<Page<User>> PageAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = query.HasSearch ? "WHERE address LIKE @pattern ESCAPE '\\' OR display_name LIKE @pattern ESCAPE '\\'" : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "address", "address");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM users {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<User>($"SELECT {Columns} FROM users {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<User>(items.AsList(), total);
+    }
+
     public Task<User?> FindAsync(DbConnection connection, DbTransaction? transaction, string address) =>
         connection.QuerySingleOrDefaultAsync<User>($"SELECT {Columns} FROM users WHERE address = @address", new { address }, transaction);
 

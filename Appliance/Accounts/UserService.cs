@@ -16,6 +16,14 @@ public sealed class UserService(
     public Task<(IReadOnlyList<User> Items, int Total)> ListAsync(string? search, int skip, int take, string? orderBy = null, CancellationToken cancellationToken = default) =>
         users.ListAsync(search, skip, take, orderBy, cancellationToken);
 
+    /// <summary>One page of users for the console; only an administrator may list them.</summary>
+    public Task<Page<User>> PageAsync(Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        actor.DemandAdministrator();
+        return users.PageAsync(query, cancellationToken);
+    }
+
     public Task<User?> FindAsync(string address, CancellationToken cancellationToken = default) =>
         users.FindAsync((address ?? "").Trim().ToLowerInvariant(), cancellationToken);
 

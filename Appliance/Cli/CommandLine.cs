@@ -27,8 +27,9 @@ public static class CommandLine
     public const string Usage = """
         usage: Appliance [--data DIR] [COMMAND]
           serve                                  run the server (the default)
-          setup --hostname H --domain D --admin ADDRESS (--admin-password P | --password-stdin)
+          setup --hostname H [--domain D] [--admin ADDRESS] (--admin-password P | --password-stdin)
                 [--language en|fr|de|it|es] [--cert FILE --key FILE]
+                                                 (D defaults to H without its first label, ADDRESS to admin@D)
           domain add NAME | list | remove NAME | dns NAME
           user add ADDRESS (--password P | --password-stdin) [--name N] [--quota SIZE] [--admin]
           user list [--search TEXT] | passwd ADDRESS (--password P | --password-stdin)

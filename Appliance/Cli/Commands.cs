@@ -11,11 +11,15 @@ internal sealed class Commands(IServiceProvider services, Options options, TextR
 
     private T Service<T>() where T : notnull => services.GetRequiredService<T>();
 
+    /// <summary>
+    /// The wizard's path without the browser: the same <see cref="SetupService"/> checks, and the same proposals
+    /// when <c>--domain</c> or <c>--admin</c> is left out (example.com from mail.example.com, then admin@example.com).
+    /// </summary>
     public async Task<int> SetupAsync()
     {
         var hostName = options.Required("hostname");
-        var domain = options.Required("domain");
-        var admin = options.Required("admin");
+        var domain = options.Value("domain") ?? "";
+        var admin = options.Value("admin") ?? "";
         var password = await PasswordAsync("admin-password").ConfigureAwait(false);
         var language = options.Value("language") ?? "en";
         var certFile = options.Value("cert");
@@ -26,11 +30,17 @@ internal sealed class Commands(IServiceProvider services, Options options, TextR
         {
             throw new UsageException("--cert and --key go together");
         }
-        var request = certFile is null
-            ? new SetupRequest(language, hostName, domain, admin, password)
-            : new SetupRequest(language, hostName, domain, admin, password, TlsChoice.Upload, ReadFile(certFile), ReadFile(keyFile!));
-        await Service<SetupService>().CompleteAsync(request).ConfigureAwait(false);
-        await output.WriteLineAsync($"set up {hostName.Trim().ToLowerInvariant()}: domain {domain.Trim().ToLowerInvariant()}, administrator {admin.Trim().ToLowerInvariant()}").ConfigureAwait(false);
+        var draft = new SetupDraft { Language = language, HostName = hostName, Domain = domain, AdminAddress = admin, AdminPassword = password };
+        if (certFile is not null)
+        {
+            draft.Tls = TlsChoice.Upload;
+            draft.CertificatePem = await ReadPemAsync(certFile, isKey: false).ConfigureAwait(false);
+            draft.PrivateKeyPem = await ReadPemAsync(keyFile!, isKey: true).ConfigureAwait(false);
+        }
+        var setup = Service<SetupService>();
+        setup.CheckAll(draft);
+        await setup.CompleteAsync(draft.ToRequest()).ConfigureAwait(false);
+        await output.WriteLineAsync($"set up {draft.HostName}: domain {draft.Domain}, administrator {draft.AdminAddress}").ConfigureAwait(false);
         return 0;
     }
 
@@ -256,11 +266,12 @@ internal sealed class Commands(IServiceProvider services, Options options, TextR
         return given ?? throw new UsageException($"--{name} or --password-stdin is required");
     }
 
-    private static string ReadFile(string path)
+    private static async Task<string> ReadPemAsync(string path, bool isKey)
     {
         try
         {
-            return File.ReadAllText(path);
+            await using var file = File.OpenRead(path);
+            return await SetupService.ReadPemAsync(file, isKey).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

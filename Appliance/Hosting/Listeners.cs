@@ -25,6 +25,10 @@ public static class Listeners
         services.AddSingleton<IValidateOptions<ConnectionLimitOptions>, ConnectionLimitOptionsValidator>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<ServerStatus>();
+        // The dashboard's health figures, and the logger that remembers the last errors for it.
+        services.AddSingleton<RecentErrors>();
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<RecentErrors>());
+        services.AddSingleton<ServerHealth>();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<ListenerOptions>, TlsCertificateStore, ConnectionLimiter, SmtpServer>((kestrel, listeners, certificates, limiter, smtp) =>
             {

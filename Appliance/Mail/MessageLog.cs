@@ -45,8 +45,35 @@ public sealed class MessageLog(Database database, TimeProvider time)
             """, ("@at", time.GetUtcNow()), ("@status", status), ("@sender", sender), ("@recipient", recipient), ("@remote", remote), ("@messageId", messageId), ("@size", size), ("@detail", Truncate(detail, 1000)));
     }
 
-    /// <summary>Newest first; <paramref name="search"/> matches sender, recipient, message id or detail.</summary>
-    public async Task<(IReadOnlyList<MessageLogEntry> Items, int Total)> ListAsync(string? search, string? status, DateTimeOffset? from, DateTimeOffset? to, int skip, int take, CancellationToken cancellationToken = default)
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(MessageLogEntry.At)] = "id",
+        [nameof(MessageLogEntry.Status)] = "status",
+        [nameof(MessageLogEntry.Sender)] = "sender",
+        [nameof(MessageLogEntry.Recipient)] = "recipient",
+        [nameof(MessageLogEntry.Remote)] = "remote",
+    };
+
+    /// <summary>
+    /// One page for an administrator, newest first unless sorted; the filters are those of
+    /// <see cref="ListAsync"/> (search, status, and a time range with <paramref name="to"/> excluded).
+    /// </summary>
+    public async Task<Page<MessageLogEntry>> PageAsync(Accounts.Actor actor, PageQuery query, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(query);
+        actor.DemandAdministrator();
+        var where = Filter(query.Search, status, from, to);
+        var args = new { pattern = Sql.LikePattern(query.Search), status, from, to, skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "id DESC", "id");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM message_log {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<MessageLogEntry>(
+            $"SELECT id, at, status, sender, recipient, remote, message_id, size, detail FROM message_log {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<MessageLogEntry>(items.AsList(), total);
+    }
+
+    private static string Filter(string? search, string? status, DateTimeOffset? from, DateTimeOffset? to)
     {
         var conditions = new List<string>();
         if (!string.IsNullOrWhiteSpace(search))
@@ -56,7 +83,13 @@ public sealed class MessageLog(Database database, TimeProvider time)
         if (!string.IsNullOrWhiteSpace(status)) conditions.Add("status = @status");
         if (from is not null) conditions.Add("at >= @from");
         if (to is not null) conditions.Add("at < @to");
-        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        return conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+    }
+
+    /// <summary>Newest first; <paramref name="search"/> matches sender, recipient, message id or detail.</summary>
+    public async Task<(IReadOnlyList<MessageLogEntry> Items, int Total)> ListAsync(string? search, string? status, DateTimeOffset? from, DateTimeOffset? to, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        var where = Filter(search, status, from, to);
         var args = new { pattern = Sql.LikePattern(search), status, from, to, skip, take };
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM message_log {where}", args).ConfigureAwait(false);

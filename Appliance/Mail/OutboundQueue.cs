@@ -21,6 +21,14 @@ public sealed class QueuedRecipient
     public bool IsBounce { get; init; }
 }
 
+/// <summary>How much mail waits to leave: recipients queued, those already deferred once or more, and the oldest message's arrival.</summary>
+public sealed class QueueSummary
+{
+    public int Total { get; init; }
+    public int Deferred { get; init; }
+    public DateTimeOffset? Oldest { get; init; }
+}
+
 /// <summary>
 /// Mail waiting to leave (the <c>queue_messages</c> and <c>queue_recipients</c> tables). A row is
 /// written in the transaction that accepts the message, and removed once its recipient is delivered or
@@ -84,6 +92,34 @@ public sealed class OutboundQueue(Database database, TimeProvider time)
         return (items.AsList(), total);
     }
 
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(QueuedRecipient.Recipient)] = "r.recipient",
+        [nameof(QueuedRecipient.Sender)] = "m.sender",
+        [nameof(QueuedRecipient.Attempts)] = "r.attempts",
+        [nameof(QueuedRecipient.NextAttemptAt)] = "r.next_attempt_at",
+        [nameof(QueuedRecipient.LastError)] = "r.last_error",
+        [nameof(QueuedRecipient.CreatedAt)] = "m.created_at",
+    };
+
+    /// <summary>
+    /// One page for an administrator, the next due first unless sorted; <see cref="PageQuery.Search"/> matches
+    /// recipient, sender or the last error.
+    /// </summary>
+    public async Task<Page<QueuedRecipient>> PageAsync(Accounts.Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(query);
+        actor.DemandAdministrator();
+        var where = query.HasSearch ? "WHERE r.recipient LIKE @pattern ESCAPE '\\' OR m.sender LIKE @pattern ESCAPE '\\' OR r.last_error LIKE @pattern ESCAPE '\\'" : "";
+        var args = new { pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "r.next_attempt_at, r.id", "r.id");
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<QueuedRecipient>($"{Select} {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<QueuedRecipient>(items.AsList(), total);
+    }
+
     /// <summary>Delivered or bounced: the recipient leaves the queue (and the message with its last one).</summary>
     public async Task RemoveAsync(long recipientId, CancellationToken cancellationToken = default)
     {
@@ -136,5 +172,15 @@ public sealed class OutboundQueue(Database database, TimeProvider time)
             await connection.ExecuteAsync("DELETE FROM queue_recipients WHERE id = @recipientId", new { recipientId }, transaction).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "queue.delete", recipient).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The queue at a glance (the administrator's dashboard): how many recipients wait, how many of them were already deferred, since when.</summary>
+    public async Task<QueueSummary> SummaryAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleAsync<QueueSummary>("""
+            SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN r.attempts > 0 THEN 1 ELSE 0 END), 0) AS deferred, MIN(m.created_at) AS oldest
+            FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+            """).ConfigureAwait(false);
     }
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Appliance.Web;
 
-/// <summary>Sign-in, sign-out and the language switch: plain HTTP form posts, because only they can set cookies.</summary>
+/// <summary>Sign-in, sign-out and the language and theme switches: plain HTTP form posts, because only they can set cookies.</summary>
 internal static class AccountEndpoints
 {
     public static void MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
@@ -52,6 +52,14 @@ internal static class AccountEndpoints
                     CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                     new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
             }
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).AllowAnonymous();
+
+        // The theme switch: a cookie the server reads before it writes <head>, so the first paint is already right.
+        endpoints.MapGet(ThemeChoice.SetPath, (string? mode, string? returnUrl, HttpContext context) =>
+        {
+            context.Response.Cookies.Append(ThemeChoice.CookieName, ThemeChoice.Name(ThemeChoice.Parse(mode)),
+                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }).AllowAnonymous();
 

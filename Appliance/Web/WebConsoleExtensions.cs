@@ -70,6 +70,9 @@ public static class WebConsoleExtensions
         services.AddSingleton<MailService>();
         services.AddSingleton<IRecipientSuggestions>(sp => sp.GetRequiredService<MailService>());
         services.AddSingleton<Appliance.Mailstore.TrustedSenders>();
+        services.AddSingleton<WebmailPreferences>();
+        services.AddSingleton<HeldSends>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeldSends>());
         return services;
     }
 

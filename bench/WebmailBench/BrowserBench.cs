@@ -16,9 +16,10 @@ public static partial class BrowserBench
     private const string ClickUntil = """
         ([buttonSelector, doneKind, doneArgument]) => new Promise((resolve, reject) => {
           const grid = document.querySelector("div[role=grid]");
+          const list = document.querySelector(".mail-list");
           const done = doneKind === "row"
             ? () => grid.querySelector("div[role=row].message-row:not(.placeholder)") !== null
-            : () => { const s = grid.querySelector("p.hint[role=status]"); return s !== null && s.textContent.includes(doneArgument); };
+            : () => { const s = list.querySelector("p.hint[role=status]"); return s !== null && s.textContent.includes(doneArgument); };
           const button = document.querySelector(buttonSelector);
           let observer;
           const timer = setTimeout(() => { observer.disconnect(); reject(new Error("not done within 60 s")); }, 60000);
@@ -56,7 +57,7 @@ public static partial class BrowserBench
         timings.Add(await Measure.SelfTimedAsync("Chromium: click Inbox (from Sent) → first row of the list", async () =>
         {
             await page.Locator("li[data-folder='Sent'] button").ClickAsync();
-            await page.Locator("div[role=grid] p.hint.empty").WaitForAsync();
+            await page.Locator(".mail-list p.hint.empty").WaitForAsync();
             return await page.EvaluateAsync<double>(ClickUntil, new object[] { "li[data-folder='INBOX'] button", "row", "" });
         }));
 
@@ -67,7 +68,7 @@ public static partial class BrowserBench
             if (await clear.CountAsync() > 0)
             {
                 await clear.ClickAsync();
-                await page.Locator("div[role=grid] p.hint[role=status]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+                await page.Locator(".mail-list p.hint[role=status]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
                 // The list is back and settled: its rows are rendered, so the circuit is not still busy with them
                 // when the search is clicked (that wait would be the list's, not the search's).
                 await firstRow.WaitForAsync();

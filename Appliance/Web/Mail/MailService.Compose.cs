@@ -40,18 +40,7 @@ public sealed partial class MailService : IRecipientSuggestions
     public async Task SendAsync(MailUser user, ComposeModel model, IPAddress? client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        ArgumentNullException.ThrowIfNull(model);
-        var fields = new[] { Composer.ParseRecipients(model.To), Composer.ParseRecipients(model.Cc), Composer.ParseRecipients(model.Bcc) };
-        var invalid = fields.SelectMany(f => f.Invalid).ToList();
-        if (invalid.Count > 0)
-        {
-            throw new MailActionException("Mail.Error.InvalidAddress", string.Join(", ", invalid));
-        }
-        var recipients = fields.SelectMany(f => f.Addresses).Select(a => a.AddrSpec).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (recipients.Count == 0)
-        {
-            throw new MailActionException("Mail.Error.NoRecipients");
-        }
+        var recipients = Recipients(model);
         var account = await users.FindAsync(user.Address, cancellationToken).ConfigureAwait(false) ?? throw new MailActionException("Mail.Error.NoMailbox");
         var bytes = Composer.Build(model, new MailboxAddress(user.DisplayName, user.Address), await HostnameAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow(), includeBcc: true);
         var result = await submission.SubmitAsync(account, user.Address, recipients, bytes, client, cancellationToken).ConfigureAwait(false);
@@ -69,6 +58,25 @@ public sealed partial class MailService : IRecipientSuggestions
         {
             await MarkAnsweredAsync(user, replied, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The distinct envelope recipients of the form, or the refusal a send would meet before submission.</summary>
+    /// <exception cref="MailActionException">An address that does not parse, or no recipient at all.</exception>
+    public static IReadOnlyList<string> Recipients(ComposeModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var fields = new[] { Composer.ParseRecipients(model.To), Composer.ParseRecipients(model.Cc), Composer.ParseRecipients(model.Bcc) };
+        var invalid = fields.SelectMany(f => f.Invalid).ToList();
+        if (invalid.Count > 0)
+        {
+            throw new MailActionException("Mail.Error.InvalidAddress", string.Join(", ", invalid));
+        }
+        var recipients = fields.SelectMany(f => f.Addresses).Select(a => a.AddrSpec).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (recipients.Count == 0)
+        {
+            throw new MailActionException("Mail.Error.NoRecipients");
+        }
+        return recipients;
     }
 
     /// <summary>Saves the form to Drafts (\Draft \Seen), replacing the previous save; returns the new UID.</summary>

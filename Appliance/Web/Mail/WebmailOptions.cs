@@ -45,4 +45,16 @@ public sealed class WebmailOptions
     /// </summary>
     [Range(1024, 64 << 20)]
     public int MaxHeaderCharsShown { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Seconds a sent message is held before it goes to submission, so that "Undo" can take it back. Default 5: enough to
+    /// notice the wrong recipient, short enough not to feel slow (Gmail's default). 0 sends at once. The hold is on the
+    /// server: a closed tab does not stop the message, and one held when the service stops is sent as it stops.
+    /// </summary>
+    [Range(0, 30)]
+    public int UndoSendSeconds { get; set; } = 5;
+
+    /// <summary>Characters of the signature a user may set in Preferences. Default 4000: a long signature with a disclaimer.</summary>
+    [Range(100, 64 * 1024)]
+    public int MaxSignatureChars { get; set; } = 4000;
 }

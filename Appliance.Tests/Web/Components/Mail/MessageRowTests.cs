@@ -5,9 +5,11 @@ using Bunit;
 
 namespace Appliance.Tests.Web.Components.Mail;
 
-/// <summary>One line of the message list: markers, sender, subject, date and size, and what clicking it says to the page.</summary>
+/// <summary>One line of the message list: markers, sender, subject, date and size, its hover actions, and what clicking it says to the page.</summary>
 public sealed class MessageRowTests : ComponentTestContext
 {
+    public MessageRowTests() => JSInterop.Mode = JSRuntimeMode.Loose;
+
     private static readonly DateTimeOffset LastYear = new(2025, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
     private static ListedMessage Message(string flags = "", string subject = "Quarterly figures", string fromName = "Carol Diaz",
@@ -23,6 +25,17 @@ public sealed class MessageRowTests : ComponentTestContext
             more?.Invoke(p);
         });
 
+    /// <summary>The webmail's stylesheet in the source tree, found from the test's output folder upwards.</summary>
+    private static string Stylesheet()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "Appliance", "wwwroot", "mail", "webmail.css");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("Appliance/wwwroot/mail/webmail.css");
+    }
+
     private static string[] Markers(IRenderedComponent<MessageRow> row) =>
         [.. row.FindAll(".marker[role=img]").Select(m => m.GetAttribute("aria-label")!)];
 
@@ -33,6 +46,9 @@ public sealed class MessageRowTests : ComponentTestContext
 
         Assert.Contains("unread", row.Find(".message-row").ClassList);
         Assert.Equal(["Unread"], Markers(row));
+        // What makes it bold: the rule for .unread's sender and subject, in the stylesheet the page loads.
+        var css = File.ReadAllText(Stylesheet());
+        Assert.Contains(".message-row.unread .from, .message-row.unread .subject { font-weight: 700; }", css, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,7 +66,7 @@ public sealed class MessageRowTests : ComponentTestContext
         var row = RenderRow(Message(flags: @"\Flagged \Seen", attachments: true));
 
         Assert.Equal(["Flagged", "Has attachments"], Markers(row));
-        Assert.Equal("★", row.Find(".marker.flag").TextContent);
+        Assert.Equal("flag", row.Find(".marker.flag").TextContent);
     }
 
     [Fact]
@@ -79,7 +95,7 @@ public sealed class MessageRowTests : ComponentTestContext
         var row = RenderRow(Message(subject: "  "));
 
         Assert.Equal("(no subject)", row.Find(".subject").TextContent);
-        Assert.Equal("Select \"(no subject)\"", row.Find("input[type=checkbox]").GetAttribute("aria-label"));
+        Assert.Equal("Select \"(no subject)\"", row.Find("[role=checkbox]").GetAttribute("aria-label"));
     }
 
     [Fact]
@@ -112,11 +128,11 @@ public sealed class MessageRowTests : ComponentTestContext
 
         Assert.Equal("true", row.Find("[role=row]").GetAttribute("aria-selected"));
         Assert.Contains("open", row.Find(".message-row").ClassList);
-        Assert.True(row.Find("input[type=checkbox]").HasAttribute("checked"));
+        Assert.Equal("true", row.Find("[role=checkbox]").GetAttribute("aria-checked"));
 
         var closed = RenderRow(Message());
         Assert.Equal("false", closed.Find("[role=row]").GetAttribute("aria-selected"));
-        Assert.False(closed.Find("input[type=checkbox]").HasAttribute("checked"));
+        Assert.Equal("false", closed.Find("[role=checkbox]").GetAttribute("aria-checked"));
     }
 
     [Fact]
@@ -129,10 +145,44 @@ public sealed class MessageRowTests : ComponentTestContext
             .Add(c => c.OnDragStart, k => events.Add($"drag {k.Folder} {k.Uid}")));
 
         row.Find("button.row-open").Click();
-        row.Find("input[type=checkbox]").Change(true);
+        row.Find("[role=checkbox]").Click();
         row.Find("button.row-open").DragStart();
 
         Assert.Equal(["open INBOX 42", "toggle INBOX 42", "drag INBOX 42"], events);
         Assert.Equal("true", row.Find("button.row-open").GetAttribute("draggable"));
+    }
+
+    private static string[] ActionNames(IRenderedComponent<MessageRow> row) =>
+        [.. row.FindAll(".cell-actions button").Select(b => b.GetAttribute("aria-label")!)];
+
+    [Fact]
+    public void Hover_actions_archive_mark_flag_and_delete_with_names_that_say_which_message()
+    {
+        var unread = RenderRow(Message(flags: ""));
+        Assert.Equal(["Archive \"Quarterly figures\"", "Mark \"Quarterly figures\" read", "Flag \"Quarterly figures\"", "Delete \"Quarterly figures\""], ActionNames(unread));
+        // Each has an icon, and a tooltip with the short name.
+        Assert.All(unread.FindAll(".cell-actions button"), b => Assert.NotNull(b.QuerySelector("i.rzi")));
+        Assert.Equal(["Archive", "Mark read", "Flag", "Delete"], unread.FindAll(".cell-actions button").Select(b => b.GetAttribute("title")));
+
+        // A read and flagged message offers the opposites.
+        var read = RenderRow(Message(flags: @"\Seen \Flagged"));
+        Assert.Equal(["Archive \"Quarterly figures\"", "Mark \"Quarterly figures\" unread", "Unflag \"Quarterly figures\"", "Delete \"Quarterly figures\""], ActionNames(read));
+    }
+
+    [Fact]
+    public void Hover_actions_and_the_context_menu_tell_the_page_the_action_and_the_message()
+    {
+        var events = new List<string>();
+        var row = RenderRow(Message(flags: @"\Seen"), p => p
+            .Add(c => c.OnAction, a => events.Add($"{a.Action} {a.Key.Folder} {a.Key.Uid}"))
+            .Add(c => c.OnContextMenu, m => events.Add($"menu {m.Key.Folder} {m.Key.Uid}")));
+
+        foreach (var button in row.FindAll(".cell-actions button"))
+        {
+            button.Click();
+        }
+        row.Find(".message-row").ContextMenu();
+
+        Assert.Equal(["Archive INBOX 42", "MarkUnread INBOX 42", "Flag INBOX 42", "Delete INBOX 42", "menu INBOX 42"], events);
     }
 }

@@ -60,6 +60,9 @@ public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
     private static string[] Options(IRenderedComponent<RecipientField> field) =>
         [.. field.FindAll("ul[role=listbox] li[role=option]").Select(li => li.TextContent)];
 
+    private static string[] Chips(IRenderedComponent<RecipientField> field) =>
+        [.. field.FindAll("li.chip .chip-text").Select(c => c.TextContent)];
+
     private static async Task TypeAsync(IRenderedComponent<RecipientField> field, string text) =>
         await field.Find("input").InputAsync(new ChangeEventArgs { Value = text });
 
@@ -125,7 +128,8 @@ public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
         await field.Find("li[role=option]").MouseDownAsync(new MouseEventArgs());
 
         Assert.Equal("carol@elsewhere.example, Bob Keller <bob@example.com>, ", bound.Values[^1]);
-        Assert.Equal(bound.Values[^1], field.Find("input").GetAttribute("value"));
+        Assert.Equal(["carol@elsewhere.example", "Bob Keller <bob@example.com>"], Chips(field));
+        Assert.Equal("", field.Find("input").GetAttribute("value"));
         Assert.Empty(field.FindAll("ul[role=listbox]"));
         Assert.Equal("false", field.Find("input").GetAttribute("aria-expanded"));
     }
@@ -169,6 +173,63 @@ public sealed class RecipientFieldTests : ComponentTestContext, IAsyncLifetime
 
         Assert.Empty(bound.Values);
         Assert.Equal("someone@nowhere.example", field.Find("input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task A_comma_turns_what_came_before_into_chips_each_with_a_named_remove_button()
+    {
+        var bound = new Bound();
+        var field = RenderField(bound);
+
+        await TypeAsync(field, "bob@example.com; Carol <carol@elsewhere.example>, da");
+
+        Assert.Equal(["bob@example.com", "Carol <carol@elsewhere.example>"], Chips(field));
+        Assert.Equal("da", field.Find("input").GetAttribute("value"));
+        Assert.Equal("bob@example.com, Carol <carol@elsewhere.example>, da", bound.Values[^1]);
+        Assert.Equal(["Remove bob@example.com", "Remove Carol <carol@elsewhere.example>"],
+            field.FindAll("li.chip button").Select(b => b.GetAttribute("aria-label")));
+
+        await field.FindAll("li.chip button")[0].ClickAsync(new MouseEventArgs());
+
+        Assert.Equal(["Carol <carol@elsewhere.example>"], Chips(field));
+        Assert.Equal("Carol <carol@elsewhere.example>, da", bound.Values[^1]);
+    }
+
+    [Fact]
+    public async Task A_value_from_a_draft_shows_its_finished_addresses_as_chips_and_the_rest_as_typed()
+    {
+        var field = RenderField(new Bound(), value: "bob@example.com, carol@");
+
+        Assert.Equal(["bob@example.com"], Chips(field));
+        Assert.Equal("carol@", field.Find("input").GetAttribute("value"));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Leaving_the_field_finishes_the_address_and_a_bad_one_is_marked_invalid()
+    {
+        var bound = new Bound();
+        var field = RenderField(bound);
+        await TypeAsync(field, "carol@");
+
+        await field.Find("input").BlurAsync(new FocusEventArgs());
+
+        Assert.Equal(["carol@"], Chips(field));
+        Assert.Contains("invalid", field.Find("li.chip").ClassList);
+        Assert.Equal("true", field.Find("input").GetAttribute("aria-invalid"));
+        Assert.Equal("carol@, ", bound.Values[^1]);
+    }
+
+    [Fact]
+    public async Task Backspace_in_an_empty_field_removes_the_last_chip()
+    {
+        var bound = new Bound();
+        var field = RenderField(bound, value: "bob@example.com, alice@example.com, ");
+
+        await field.Find("input").KeyDownAsync(new KeyboardEventArgs { Key = "Backspace" });
+
+        Assert.Equal(["bob@example.com"], Chips(field));
+        Assert.Equal("bob@example.com, ", bound.Values[^1]);
     }
 
     /// <summary>Answers each text typed when the test says so, as a busy server answers late.</summary>

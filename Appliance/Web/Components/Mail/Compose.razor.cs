@@ -10,25 +10,27 @@ namespace Appliance.Web.Components.Mail;
 
 /// <summary>
 /// Writing a message: new, reply, reply-all, forward or a draft resumed. The draft is saved to Drafts every
-/// few seconds while it changes, and again whenever sending fails, so typing is never lost.
+/// few seconds while it changes, and again whenever sending fails, so typing is never lost. Send hands the message to
+/// <see cref="HeldSends"/>, which holds it for the undo delay on the server; the list then shows "Sending… Undo".
 /// </summary>
 public sealed partial class Compose
 {
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
     [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
     [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
+    [Inject] private HeldSends Held { get; set; } = default!;
+    [Inject] private WebmailPreferences Preferences { get; set; } = default!;
     [SupplyParameterFromQuery(Name = "mode")] public string? Mode { get; set; }
     [SupplyParameterFromQuery(Name = "folder")] public string? SourceFolder { get; set; }
     [SupplyParameterFromQuery(Name = "uid")] public long? SourceUid { get; set; }
     [SupplyParameterFromQuery(Name = "to")] public string? ToQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "notice")] public string? Notice { get; set; }
 
     private MailUser? user;
     private ComposeModel? model;
     private string? error;
     private string? message;
     private bool busy;
-    private bool uploading;
-    private int progress;
     private bool dirty;
     private bool ready;
     private DateTimeOffset? savedAt;
@@ -48,11 +50,21 @@ public sealed partial class Compose
             error = Localizer["Mail.Error.NoMailbox"];
             return;
         }
+        if (Notice is { Length: > 0 } notice && notice.StartsWith("Mail.", StringComparison.Ordinal))
+        {
+            message = Localizer[notice];
+        }
         try
         {
             model = Mode is null || SourceFolder is null || SourceUid is null
                 ? new ComposeModel { To = ToQuery ?? "" }
                 : await Mail.StartAsync(user, Mode, SourceFolder, SourceUid.Value).ConfigureAwait(true);
+            if (Mode != "draft")
+            {
+                // The signature goes above a quoted reply or forward, where the new text is (what Thunderbird does by default).
+                var signature = WebmailPreferences.SignatureHtml((await Preferences.GetAsync(user).ConfigureAwait(true)).Signature);
+                model.Html = signature + model.Html;
+            }
         }
         catch (MailActionException e)
         {
@@ -93,66 +105,6 @@ public sealed partial class Compose
 
     private void Changed() => dirty = true;
 
-    /// <summary>The editor reports every keystroke here but updates its bound value only on blur: autosave needs the former.</summary>
-    private void BodyInput(string html)
-    {
-        model!.Html = html;
-        dirty = true;
-    }
-
-    private async Task AttachAsync(InputFileChangeEventArgs e)
-    {
-        error = null;
-        var limit = Mail.Options.MaxAttachmentBytes;
-        uploading = true;
-        try
-        {
-            foreach (var file in e.GetMultipleFiles(50))
-            {
-                var total = model!.Attachments.Sum(a => (long)a.Content.Length);
-                if (file.Size > limit || total + file.Size > limit)
-                {
-                    error = Localizer["Mail.Error.AttachmentTooLarge", file.Name, ByteSize.Format(limit)];
-                    continue;
-                }
-                // Read in chunks to show progress: a 20 MB file over a slow line takes a while.
-                var content = new byte[file.Size];
-                await using var stream = file.OpenReadStream(limit);
-                var read = 0;
-                progress = 0;
-                while (read < content.Length)
-                {
-                    var n = await stream.ReadAsync(content.AsMemory(read, Math.Min(64 * 1024, content.Length - read))).ConfigureAwait(true);
-                    if (n == 0) break;
-                    read += n;
-                    var percent = (int)(read * 100L / Math.Max(1, content.Length));
-                    if (percent >= progress + 5)
-                    {
-                        progress = percent;
-                        StateHasChanged();
-                    }
-                }
-                var type = string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType;
-                model.Attachments.Add(new ComposeAttachment(file.Name, type, content));
-                dirty = true;
-            }
-        }
-        catch (IOException ex)
-        {
-            error = Localizer["Mail.Error.Upload", ex.Message];
-        }
-        finally
-        {
-            uploading = false;
-            progress = 0;
-        }
-    }
-
-    private void RemoveAttachment(ComposeAttachment attachment)
-    {
-        model!.Attachments.Remove(attachment);
-        dirty = true;
-    }
 
     private async Task SendAsync()
     {
@@ -161,9 +113,18 @@ public sealed partial class Compose
         error = message = null;
         try
         {
-            await Mail.SendAsync(user!, model, client).ConfigureAwait(true);
+            await saving.WaitAsync().ConfigureAwait(true);
+            HeldMessage held;
+            try
+            {
+                held = await Held.SendAsync(user!, model, client).ConfigureAwait(true);
+            }
+            finally
+            {
+                saving.Release();
+            }
             dirty = false;
-            Navigation.NavigateTo("/mail?notice=Mail.SentNotice");
+            Navigation.NavigateTo("/mail?sent=" + held.Id.ToString("N"));
         }
         catch (MailActionException e)
         {

@@ -2,22 +2,34 @@ using Appliance.Mailstore;
 using Appliance.Web.Mail;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
 using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+using Radzen;
 
 namespace Appliance.Web.Components.Mail;
 
 /// <summary>
 /// The three panes: folders, the message list of one folder (virtualized: only the rows on screen are
 /// read) or of a search, and the reading pane. Changes from other clients arrive through
-/// <see cref="MailService.Watch"/> and refresh what is shown without a reload.
+/// <see cref="MailService.Watch"/> and refresh what is shown without a reload. In the list-only layout (and on a
+/// phone) the open message takes the list's place, with a way back. Keyboard shortcuts come from <c>mail/webmail.js</c>.
 /// </summary>
 public sealed partial class MailPage
 {
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
     [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
+    [Inject] private WebmailPreferences Preferences { get; set; } = default!;
+    [Inject] private HeldSends Held { get; set; } = default!;
+    [Inject] private ContextMenuService ContextMenu { get; set; } = default!;
+    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
     [SupplyParameterFromQuery(Name = "folder")] public string? FolderQuery { get; set; }
     [SupplyParameterFromQuery(Name = "notice")] public string? Notice { get; set; }
+    [SupplyParameterFromQuery(Name = "sent")] public string? SentQuery { get; set; }
+    /// <summary>The top bar's search: the body text searched in all folders.</summary>
+    [SupplyParameterFromQuery(Name = "q")] public string? Query { get; set; }
 
     private MailUser? user;
     private IReadOnlyList<FolderNode> folders = [];
@@ -41,6 +53,30 @@ public sealed partial class MailPage
     private string? message;
     private bool ready;
     private int refreshing;
+    private MailPreferences preferences = MailPreferences.Default;
+    private bool foldersOpen;
+    private HeldMessage? sending;
+    private SendOutcome? sendOutcome;
+    private IJSObjectReference? module;
+    private DotNetObjectReference<MailPage>? self;
+
+    /// <summary>Where each loaded row sits in the list, for j and k: the virtualized list holds only what is on screen.</summary>
+    private readonly SortedDictionary<int, (string Folder, long Uid)> rowAt = [];
+
+    private sealed record Choice(string Value, string Text);
+
+    private IReadOnlyList<Choice> SortChoices =>
+    [
+        new("date-desc", Localizer["Mail.Sort.Newest"]),
+        new("date-asc", Localizer["Mail.Sort.Oldest"]),
+        new("from-asc", Localizer["Mail.Sort.Sender"]),
+        new("subject-asc", Localizer["Mail.Sort.Subject"]),
+        new("size-desc", Localizer["Mail.Sort.Size"]),
+    ];
+
+    private float RowHeight => preferences.Density == RowDensity.Compact ? 40 : 58;
+
+    private string? ArchivePath => folders.FirstOrDefault(f => f.Section == FolderSection.Personal && f.SpecialUse == @"\Archive")?.Path;
 
     private int RowCount => results?.Count ?? (conversations ? threadCount : current?.Total ?? 0);
 
@@ -61,16 +97,62 @@ public sealed partial class MailPage
         {
             message = Localizer[notice];
         }
+        preferences = await Preferences.GetAsync(user).ConfigureAwait(true);
         await LoadFoldersAsync().ConfigureAwait(true);
         if (current is null)
         {
             folder = "INBOX";
             current = folders.FirstOrDefault(f => f.Path == folder);
         }
+        if (Query is { Length: > 0 } q && !string.IsNullOrWhiteSpace(q))
+        {
+            await SearchAsync((null, new MessageQuery(Body: q.Trim()))).ConfigureAwait(true);
+        }
+        if (Guid.TryParse(SentQuery, out var id) && Held.Find(user, id) is { } held)
+        {
+            WatchSend(held);
+        }
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    /// <summary>Shows "Sending… Undo" until the held message has gone (or was refused), then says so.</summary>
+    private void WatchSend(HeldMessage held)
     {
+        sending = held;
+        sendOutcome = held.Outcome.IsCompleted ? held.Outcome.Result : null;
+        if (sendOutcome is not null) return;
+        _ = held.Outcome.ContinueWith(done => disposed ? Task.CompletedTask : InvokeAsync(() =>
+        {
+            if (!disposed && sending == held)
+            {
+                sendOutcome = done.Result;
+                StateHasChanged();
+            }
+        }), TaskScheduler.Default);
+    }
+
+    private async Task UndoSendAsync()
+    {
+        if (sending is not { } held || user is null) return;
+        if (Held.Undo(user, held.Id) is { DraftUid: { } draft })
+        {
+            var drafts = await Mail.SpecialFolderAsync(user, @"\Drafts").ConfigureAwait(true);
+            Navigation.NavigateTo($"/mail/compose?mode=draft&folder={Uri.EscapeDataString(drafts.Name)}&uid={draft}&notice=Mail.SendUndone");
+        }
+        else
+        {
+            // Too late: it has gone; the outcome arrives through WatchSend.
+            message = Localizer["Mail.UndoTooLate"];
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            self = DotNetObjectReference.Create(this);
+            module = await JS.InvokeAsync<IJSObjectReference>("import", "./mail/webmail.js").ConfigureAwait(true);
+            await module.InvokeVoidAsync("start", self).ConfigureAwait(true);
+        }
         // Not firstRender: the first render can come before OnInitializedAsync has loaded the user (a busy
         // server), and the page would then never say it is ready. See Compose.
         if (!ready && user is not null)
@@ -78,7 +160,14 @@ public sealed partial class MailPage
             ready = true;
             StateHasChanged();
         }
+        if (scrollToOpen && module is not null)
+        {
+            scrollToOpen = false;
+            await module.InvokeVoidAsync("showOpenRow").ConfigureAwait(true);
+        }
     }
+
+    private bool scrollToOpen;
 
     private async Task LoadFoldersAsync()
     {
@@ -143,9 +232,10 @@ public sealed partial class MailPage
         }
         var (sort, descending) = ParseSort(SortChoice);
         var rows = await Mail.PageAsync(user, folder, sort, descending, request.StartIndex, request.Count, request.CancellationToken).ConfigureAwait(true);
-        foreach (var row in rows)
+        for (var i = 0; i < rows.Count; i++)
         {
-            flagsOf[(folder, row.Uid)] = row.Flags;
+            flagsOf[(folder, rows[i].Uid)] = rows[i].Flags;
+            rowAt[request.StartIndex + i] = (folder, rows[i].Uid);
         }
         return new ItemsProviderResult<ListedMessage>(rows, current.Total);
     }
@@ -157,9 +247,10 @@ public sealed partial class MailPage
             return new ItemsProviderResult<ListedThread>([], 0);
         }
         var rows = await Mail.ThreadsAsync(user, folder, request.StartIndex, request.Count, request.CancellationToken).ConfigureAwait(true);
-        foreach (var row in rows)
+        for (var i = 0; i < rows.Count; i++)
         {
-            flagsOf[(folder, row.Latest.Uid)] = row.Latest.Flags;
+            flagsOf[(folder, rows[i].Latest.Uid)] = rows[i].Latest.Flags;
+            threadAt[request.StartIndex + i] = rows[i];
         }
         return new ItemsProviderResult<ListedThread>(rows, threadCount);
     }
@@ -173,11 +264,16 @@ public sealed partial class MailPage
         _ => (MessageSort.Date, true),
     };
 
+    private readonly SortedDictionary<int, ListedThread> threadAt = [];
+
     private async Task SelectFolderAsync(string path)
     {
         folder = path;
+        foldersOpen = false;
         selected.Clear();
         flagsOf.Clear();
+        rowAt.Clear();
+        threadAt.Clear();
         results = null;
         view = null;
         thread = null;
@@ -191,6 +287,8 @@ public sealed partial class MailPage
     private async Task ReloadListAsync()
     {
         selected.Clear();
+        rowAt.Clear();
+        threadAt.Clear();
         if (conversations && user is not null && current is not null)
         {
             threadCount = await Mail.ThreadCountAsync(user, folder).ConfigureAwait(true);
@@ -266,22 +364,32 @@ public sealed partial class MailPage
     private List<(string Folder, long Uid)> Targets() =>
         selected.Count > 0 ? [.. selected] : open is { } one ? [one] : [];
 
-    private async Task FlagAsync(string flag, bool on) => await RunAsync(async () =>
+    private async Task FlagAsync(List<(string Folder, long Uid)> targets, string flag, bool on) => await RunAsync(async () =>
     {
-        foreach (var group in Targets().GroupBy(t => t.Folder))
+        foreach (var group in targets.GroupBy(t => t.Folder))
         {
             await Mail.SetFlagAsync(user!, group.Key, [.. group.Select(t => t.Uid)], flag, on).ConfigureAwait(true);
         }
         await AfterChangeAsync(keepSelection: true).ConfigureAwait(true);
     }).ConfigureAwait(true);
 
-    private async Task MoveSelectedAsync(ChangeEventArgs e)
+    /// <summary>The folders a message can move to, as a menu under the toolbar's button.</summary>
+    private void OpenMoveMenu(MouseEventArgs args)
     {
-        if (e.Value is string target && target.Length > 0)
+        var targets = Targets();
+        var items = folders.Where(f => f.Has('i') && f.Path != folder)
+            .Select(f => new ContextMenuItem { Text = f.Path, Value = f.Path, Icon = "folder" }).ToList();
+        ContextMenu.Open(args, items, async e =>
         {
-            await MoveAsync(Targets(), target).ConfigureAwait(true);
-        }
+            ContextMenu.Close();
+            await InvokeAsync(() => MoveAsync(targets, (string)e.Value!)).ConfigureAwait(true);
+        });
     }
+
+    private Task ArchiveAsync(List<(string Folder, long Uid)> targets) =>
+        ArchivePath is { } archive ? MoveAsync([.. targets.Where(t => t.Folder != archive)], archive) : Task.CompletedTask;
+
+    private Task ArchiveOpenAsync() => open is { } key ? ArchiveAsync([key]) : Task.CompletedTask;
 
     private async Task MoveAsync(List<(string Folder, long Uid)> targets, string target) => await RunAsync(async () =>
     {
@@ -301,8 +409,6 @@ public sealed partial class MailPage
         await MoveAsync(targets, target).ConfigureAwait(true);
     }
 
-    private Task DeleteSelectedAsync() => DeleteAsync(Targets());
-
     private Task DeleteOpenAsync() => open is { } key ? DeleteAsync([key]) : Task.CompletedTask;
 
     private async Task DeleteAsync(List<(string Folder, long Uid)> targets) => await RunAsync(async () =>
@@ -315,9 +421,8 @@ public sealed partial class MailPage
         await AfterChangeAsync().ConfigureAwait(true);
     }).ConfigureAwait(true);
 
-    private async Task JunkSelectedAsync() => await RunAsync(async () =>
+    private async Task JunkAsync(List<(string Folder, long Uid)> targets) => await RunAsync(async () =>
     {
-        var targets = Targets();
         foreach (var group in targets.GroupBy(t => t.Folder))
         {
             await Mail.JunkAsync(user!, group.Key, [.. group.Select(t => t.Uid)]).ConfigureAwait(true);
@@ -379,5 +484,138 @@ public sealed partial class MailPage
         }
     }
 
-    public void Dispose() => watch?.Dispose();
+    /// <summary>A hover button or a menu entry of one row; a row that is ticked acts for all the ticked ones.</summary>
+    private async Task RowActionAsync(((string Folder, long Uid) Key, RowAction Action) request)
+    {
+        var targets = selected.Contains(request.Key) ? [.. selected] : new List<(string Folder, long Uid)> { request.Key };
+        switch (request.Action)
+        {
+            case RowAction.Open: await OpenAsync(request.Key).ConfigureAwait(true); break;
+            case RowAction.Reply: Navigation.NavigateTo(ComposeLink("reply", request.Key)); break;
+            case RowAction.ReplyAll: Navigation.NavigateTo(ComposeLink("all", request.Key)); break;
+            case RowAction.Forward: Navigation.NavigateTo(ComposeLink("forward", request.Key)); break;
+            case RowAction.MarkRead: await FlagAsync(targets, MessageFlags.Seen, true).ConfigureAwait(true); break;
+            case RowAction.MarkUnread: await FlagAsync(targets, MessageFlags.Seen, false).ConfigureAwait(true); break;
+            case RowAction.Flag: await FlagAsync(targets, MessageFlags.Flagged, true).ConfigureAwait(true); break;
+            case RowAction.Unflag: await FlagAsync(targets, MessageFlags.Flagged, false).ConfigureAwait(true); break;
+            case RowAction.Archive: await ArchiveAsync(targets).ConfigureAwait(true); break;
+            case RowAction.Junk: await JunkAsync(targets).ConfigureAwait(true); break;
+            case RowAction.Delete: await DeleteAsync(targets).ConfigureAwait(true); break;
+        }
+    }
+
+    private void ShowRowMenu(((string Folder, long Uid) Key, MouseEventArgs Mouse) request)
+    {
+        var flags = flagsOf.GetValueOrDefault(request.Key, "");
+        var seen = MessageFlags.Has(flags, MessageFlags.Seen);
+        var flagged = MessageFlags.Has(flags, MessageFlags.Flagged);
+        ContextMenuItem Item(RowAction action, string text, string icon) => new() { Text = Localizer[text], Value = action, Icon = icon };
+        var items = new List<ContextMenuItem>
+        {
+            Item(RowAction.Open, "Mail.Open", "mail"),
+            Item(RowAction.Reply, "Mail.Reply", "reply"),
+            Item(RowAction.ReplyAll, "Mail.ReplyAll", "reply_all"),
+            Item(RowAction.Forward, "Mail.Forward", "forward"),
+            seen ? Item(RowAction.MarkUnread, "Mail.MarkUnread", "mark_email_unread") : Item(RowAction.MarkRead, "Mail.MarkRead", "drafts"),
+            flagged ? Item(RowAction.Unflag, "Mail.Unflag", "outlined_flag") : Item(RowAction.Flag, "Mail.Flag", "flag"),
+        };
+        if (ArchivePath is { } archive && request.Key.Folder != archive) items.Add(Item(RowAction.Archive, "Mail.Archive", "archive"));
+        items.Add(Item(RowAction.Junk, "Mail.Junk", "report"));
+        items.Add(Item(RowAction.Delete, "Mail.Delete", "delete"));
+        ContextMenu.Open(request.Mouse, items, async e =>
+        {
+            ContextMenu.Close();
+            await InvokeAsync(() => RowActionAsync((request.Key, (RowAction)e.Value!))).ConfigureAwait(true);
+        });
+    }
+
+    private static string ComposeLink(string mode, (string Folder, long Uid) key) =>
+        $"/mail/compose?mode={mode}&folder={Uri.EscapeDataString(key.Folder)}&uid={key.Uid}";
+
+    private void ComposeNew() => Navigation.NavigateTo("/mail/compose");
+
+    private void CloseMessage()
+    {
+        view = null;
+        thread = null;
+        open = null;
+    }
+
+    private async Task ToggleDensityAsync() => await RunAsync(async () =>
+    {
+        var density = preferences.Density == RowDensity.Compact ? RowDensity.Comfortable : RowDensity.Compact;
+        preferences = preferences with { Density = density };
+        await Preferences.SetDensityAsync(user!, density).ConfigureAwait(true);
+    }).ConfigureAwait(true);
+
+    private async Task ToggleLayoutAsync() => await RunAsync(async () =>
+    {
+        var layout = preferences.Layout == MailLayout.ListOnly ? MailLayout.ThreePane : MailLayout.ListOnly;
+        preferences = preferences with { Layout = layout };
+        await Preferences.SetLayoutAsync(user!, layout).ConfigureAwait(true);
+    }).ConfigureAwait(true);
+
+    private Task ShowShortcutsAsync() =>
+        Dialogs.OpenAsync<ShortcutsHelp>(Localizer["Mail.Shortcuts"], options: new DialogOptions { CloseDialogOnEsc = true, CloseDialogOnOverlayClick = true, Width = "min(460px, 95vw)" });
+
+    /// <summary>A key from mail/webmail.js; it sends none while something is being typed.</summary>
+    [JSInvokable]
+    public async Task Shortcut(string key)
+    {
+        switch (key)
+        {
+            case "c": ComposeNew(); break;
+            case "r" when open is { } o: Navigation.NavigateTo(ComposeLink("reply", o)); break;
+            case "a" when open is { } o: Navigation.NavigateTo(ComposeLink("all", o)); break;
+            case "f" when open is { } o: Navigation.NavigateTo(ComposeLink("forward", o)); break;
+            case "#" when Targets().Count > 0: await DeleteAsync(Targets()).ConfigureAwait(true); break;
+            case "j": await StepAsync(+1).ConfigureAwait(true); break;
+            case "k": await StepAsync(-1).ConfigureAwait(true); break;
+            case "u": CloseMessage(); break;
+            case "?": await ShowShortcutsAsync().ConfigureAwait(true); break;
+            default: return;
+        }
+        StateHasChanged();
+    }
+
+    /// <summary>Opens the next (or previous) message of the list, or the first when none is open.</summary>
+    private async Task StepAsync(int direction)
+    {
+        if (conversations && results is null)
+        {
+            var threads = threadAt.Values.ToList();
+            var at = threads.FindIndex(t => open == (folder, t.Latest.Uid));
+            var next = at < 0 ? 0 : at + direction;
+            if (next >= 0 && next < threads.Count) await OpenThreadAsync(threads[next]).ConfigureAwait(true);
+        }
+        else
+        {
+            var order = results is not null ? results.Select(r => (r.Folder.Path, r.Message.Uid)).ToList() : rowAt.Values.ToList();
+            var at = open is { } o ? order.IndexOf(o) : -1;
+            var next = at < 0 ? 0 : at + direction;
+            if (next >= 0 && next < order.Count) await OpenAsync(order[next]).ConfigureAwait(true);
+        }
+        scrollToOpen = true;
+    }
+
+    private volatile bool disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        disposed = true;
+        watch?.Dispose();
+        if (module is not null)
+        {
+            try
+            {
+                await module.InvokeVoidAsync("stop").ConfigureAwait(false);
+                await module.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (JSDisconnectedException)
+            {
+                // The tab is gone, and its listener with it.
+            }
+        }
+        self?.Dispose();
+    }
 }

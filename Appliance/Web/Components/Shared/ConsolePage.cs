@@ -49,6 +49,12 @@ public abstract class ConsolePage : ComponentBase
             Error = Localizer["Error.Forbidden"];
             return false;
         }
+        catch (Appliance.Storage.StorageException)
+        {
+            // The store did not answer (locked, full, gone): nothing was kept; say so and keep the page alive.
+            Error = Localizer["Action.Failed"];
+            return false;
+        }
         finally
         {
             Busy = false;
