@@ -8,6 +8,7 @@ namespace Appliance.Tests.Browser;
 
 /// <summary>What an office manager does on a fresh appliance, clicked in a real browser.</summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed class ConsoleBrowserTests(BrowserFixture browser)
 {
     private const string AdminPassword = "Corr3ct-Horse-Battery";

@@ -11,6 +11,7 @@ namespace Appliance.Tests.Browser;
 /// and no request leaves for anywhere but the app itself.
 /// </summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed class HostileMailBrowserTests(BrowserFixture browser)
 {
     private const string Origin = "https://appliance.test";

@@ -18,6 +18,7 @@ namespace Appliance.Tests.Browser;
 /// of docs/performance.md.
 /// </summary>
 [Collection(MailBombCollection.Name)]
+[ClosesPages]
 public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>The bound docs/operate.md promises: peak resident memory above a warmed-up idle server.</summary>

@@ -8,6 +8,7 @@ namespace Appliance.Tests.Browser;
 
 /// <summary>The mail queue and message log pages, with real mail behind them.</summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed class MailConsoleBrowserTests(BrowserFixture browser)
 {
     [Fact]

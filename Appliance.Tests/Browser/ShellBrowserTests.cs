@@ -8,6 +8,7 @@ namespace Appliance.Tests.Browser;
 
 /// <summary>The app shell in Chromium against the real host: where people land, the drawer, the account menu, a phone.</summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string Password = "Str0ng-Passw0rd";
@@ -219,6 +220,42 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await Screenshots.SaveAsync(admin, "admin-dashboard");
         await admin.SetViewportSizeAsync(Screenshots.Phone.Width, Screenshots.Phone.Height);
         await AssertNoSidewaysScrollAsync(admin);
+    }
+
+    /// <summary>Every page an administrator can open, at a phone's width and at a wide screen's: none scrolls sideways.</summary>
+    [Theory]
+    [InlineData(375, 812)]
+    [InlineData(1920, 1080)]
+    public async Task Every_page_fits_a_phone_and_a_wide_screen_without_sideways_scrolling(int width, int height)
+    {
+        var page = await browser.NewPageAsync();
+        await page.SetViewportSizeAsync(width, height);
+        await page.GotoAsync(Root + "/");
+        await SignInAsync(page, "admin@example.com", TestServices.AdminPassword);
+        await Expect(page).ToHaveURLAsync(Root + "/admin/status");
+        string[] interactive = ["/mail", "/mail/compose", "/preferences/signature", "/admin/status", "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/queue", "/admin/log", "/admin/audit"];
+        string[] served = ["/preferences", "/preferences/password"];
+        foreach (var path in interactive.Concat(served))
+        {
+            await page.GotoAsync(Root + path);
+            await Expect(page).ToHaveURLAsync(Root + path);
+            if (interactive.Contains(path))
+            {
+                await page.WaitForCircuitAsync();
+            }
+            else
+            {
+                await page.Locator("main h1").First.WaitForAsync();
+            }
+            try
+            {
+                await AssertNoSidewaysScrollAsync(page);
+            }
+            catch (Xunit.Sdk.TrueException failure)
+            {
+                throw new Xunit.Sdk.XunitException($"{path} at {width}×{height}: {failure.Message}");
+            }
+        }
     }
 
     /// <summary>The webmail with its Inbox open: the folder tree's selected item.</summary>

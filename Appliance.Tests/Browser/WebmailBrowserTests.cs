@@ -11,6 +11,7 @@ namespace Appliance.Tests.Browser;
 /// searched, moved and shared in the browser, and what was sent is checked over IMAP with Python's imaplib.
 /// </summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed partial class WebmailBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string Password = "Str0ng-Passw0rd";

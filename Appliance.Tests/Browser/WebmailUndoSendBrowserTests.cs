@@ -12,6 +12,7 @@ namespace Appliance.Tests.Browser;
 /// during the hold. What arrives, and what does not, is checked over IMAP with Python's imaplib.
 /// </summary>
 [Collection(BrowserCollection.Name)]
+[ClosesPages]
 public sealed class WebmailUndoSendBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string Password = "Str0ng-Passw0rd";

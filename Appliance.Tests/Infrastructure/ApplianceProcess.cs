@@ -72,7 +72,8 @@ public static class ApplianceProcess
     /// Waits until something accepts connections on the loopback <paramref name="port"/>, failing the test after
     /// <paramref name="seconds"/>, or at once if <paramref name="server"/> (the process meant to listen) has exited.
     /// </summary>
-    public static async Task WaitForPortAsync(int port, int seconds = 30, Process? server = null)
+    /// <remarks>The default is generous: a server process that starts in 2 s alone took over 30 s beside parallel builds.</remarks>
+    public static async Task WaitForPortAsync(int port, int seconds = 90, Process? server = null)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < until)

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.Playwright;
+using Xunit.Sdk;
 
 namespace Appliance.Tests.Infrastructure;
 
@@ -9,6 +12,12 @@ namespace Appliance.Tests.Infrastructure;
 public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>
+    /// The contexts opened for the test that runs now. One static queue serves both fixtures: the browser collection
+    /// runs its tests one at a time, and the mail-bomb collection runs with nothing else beside it.
+    /// </summary>
+    private static readonly ConcurrentQueue<IBrowserContext> Open = new();
 
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -32,7 +41,24 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(20_000);
+        // A page's first load on a fresh host compiles and prerenders; on a loaded 2-core machine that went past 20 s
+        // once (a fresh-clone CI run beside other builds). Loads get longer; clicks and waits keep 20 s.
+        context.SetDefaultNavigationTimeout(60_000);
+        Open.Enqueue(context);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// Closes every page the finished test opened. Left open, a page outlives its host and its Blazor client keeps
+    /// trying to reconnect: a fresh-clone CI run had 50 such renderers, each burning CPU, which made the whole
+    /// suite slow and its timeouts flaky.
+    /// </summary>
+    internal static async Task CloseTestPagesAsync()
+    {
+        while (Open.TryDequeue(out var context))
+        {
+            await context.CloseAsync();
+        }
     }
 
     public async Task DisposeAsync()
@@ -63,4 +89,12 @@ public static class PageExtensions
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
+}
+
+/// <summary>On a browser test class: each test's pages are closed when it ends, before its host stops.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ClosesPagesAttribute : BeforeAfterTestAttribute
+{
+    // On the thread pool: xUnit calls After synchronously, and Playwright's continuations must not wait for this thread.
+    public override void After(MethodInfo methodUnderTest) => Task.Run(BrowserFixture.CloseTestPagesAsync).GetAwaiter().GetResult();
 }
