@@ -19,6 +19,10 @@ declare -A prerequisites=(
   # Authen::SCRAM is the third-party SCRAM-SHA-256 client of ScramEndToEndTests (Debian's curl has no SCRAM).
   [libauthen-scram-perl]="perl -MAuthen::SCRAM::Client -e 1"
   [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
+  # The spam and virus scanners of Filtering/Scanning: the tests start a private spamd (local rules, which the
+  # spamassassin package it pulls in ships) and a private clamd with an EICAR-only signature file (no freshclam).
+  [spamd]="test -x /usr/sbin/spamd && test -f /etc/spamassassin/v320.pre"
+  [clamav-daemon]="test -x /usr/sbin/clamd"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 
@@ -32,8 +36,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   echo "installing test prerequisites: ${missing[*]}"
-  # Installing dovecot starts its system daemon on port 143 unless policy-rc.d says no (101): the tests start their
-  # own private instance on a free loopback port.
+  # Installing dovecot, spamd or clamav-daemon (and freshclam, which it pulls in) starts their system daemons on the
+  # standard ports unless policy-rc.d says no (101): the tests start their own private instances on free loopback ports.
   made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
