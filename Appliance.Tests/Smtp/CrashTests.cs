@@ -23,7 +23,8 @@ public sealed partial class CrashTests : IDisposable
         var port = FreePort.Get();
         using (var server = StartServer(port))
         {
-            await ApplianceProcess.WaitForPortAsync(port);
+            using var stop = KillOnExit(server);
+            await ApplianceProcess.WaitForPortAsync(port, server: server);
             // 8 connections sending as fast as they can; the process is killed while they are at it.
             var client = StartClients(port, connections: 8, perConnection: 400);
             var acknowledged = new List<string>();
@@ -53,7 +54,8 @@ public sealed partial class CrashTests : IDisposable
             var port2 = FreePort.Get();
             using (var again = StartServer(port2))
             {
-                await ApplianceProcess.WaitForPortAsync(port2);
+                using var stopAgain = KillOnExit(again);
+                await ApplianceProcess.WaitForPortAsync(port2, server: again);
                 again.Kill(entireProcessTree: true);
                 await again.WaitForExitAsync();
             }
@@ -82,6 +84,21 @@ public sealed partial class CrashTests : IDisposable
         }
     }
 
+    /// <summary>Kills the server when the test leaves, passed or failed: disposing a Process does not stop it.</summary>
+    private static Disposer KillOnExit(Process server) => new(() =>
+    {
+        if (!server.HasExited)
+        {
+            server.Kill(entireProcessTree: true);
+            server.WaitForExit(10_000);
+        }
+    });
+
+    private sealed class Disposer(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
     private Process StartServer(int smtpPort)
     {
         var start = new ProcessStartInfo(ApplianceProcess.Executable)
@@ -90,8 +107,12 @@ public sealed partial class CrashTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Only SMTP and HTTP, on free ports: a listener left on its fixed default (IMAP 2143, POP3 2110…) made this
+        // server fail to start whenever another process held that port (a server orphaned by an earlier failed run).
         foreach (var arg in new[] { "--data", _data.Path, "serve", $"--Appliance:Listeners:Smtp={smtpPort}", $"--Appliance:Listeners:Http={FreePort.Get()}",
-                     "--Appliance:Listeners:Https=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0", "--Logging:LogLevel:Default=Warning" })
+                     "--Appliance:Listeners:Https=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0",
+                     "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
+                     "--Logging:LogLevel:Default=Warning" })
         {
             start.ArgumentList.Add(arg);
         }
