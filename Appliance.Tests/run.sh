@@ -19,6 +19,10 @@ declare -A prerequisites=(
   # Authen::SCRAM is the third-party SCRAM-SHA-256 client of ScramEndToEndTests (Debian's curl has no SCRAM).
   [libauthen-scram-perl]="perl -MAuthen::SCRAM::Client -e 1"
   [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
+  # pyspf is the SPF oracle of SpfDifferentialTests; it must find dnspython, which the tests point at the loopback responder.
+  # python3-spf may pull pydns instead (its dependency is "python3-dns | python3-dnspython"): ask for dnspython by name.
+  [python3-spf]="/usr/bin/python3 -c 'import spf'"
+  [python3-dnspython]="/usr/bin/python3 -c 'import dns.resolver'"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 
