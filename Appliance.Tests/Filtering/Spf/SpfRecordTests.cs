@@ -113,7 +113,7 @@ public sealed class SpfRecordTests
         };
         Assert.Equal("spf=pass (example.com: 192.0.2.1 matched ip4:192.0.2.0/24) smtp.mailfrom=user@example.com", result.ToAuthenticationResults());
         var helo = new SpfResult(SpfVerdict.TempError, "mx.example.net", null, "DNS lookup (failed)") { Identity = SpfIdentity.Helo, IdentityValue = "mx.example.net" };
-        Assert.Equal("spf=temperror (mx.example.net: DNS lookup  failed ) smtp.helo=mx.example.net", helo.ToAuthenticationResults());
+        Assert.Equal("spf=temperror (mx.example.net: DNS lookup  failed) smtp.helo=mx.example.net", helo.ToAuthenticationResults());
         var quoted = result with { IdentityValue = "a b@example.com" };
         Assert.EndsWith("smtp.mailfrom=\"a b@example.com\"", quoted.ToAuthenticationResults(), StringComparison.Ordinal);
     }
