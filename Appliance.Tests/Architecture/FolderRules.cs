@@ -33,7 +33,7 @@ public sealed class FolderRules(string root)
         ["Imap"] = [.. Services, "Protocols", .. Formats],
         ["Pop3"] = [.. Services, "Protocols", .. Formats],
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
-        ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", .. Formats],
+        ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],
         ["Filtering"] = ["Accounts", "Mailstore", "Storage", .. Formats],
         ["Accounts"] = ["Storage"],
