@@ -17,6 +17,9 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver resolver, IOptions<Dkim
     /// <summary>The record found by the last lookup of this instance; one instance serves one signature at a time.</summary>
     internal DkimPublicKeyRecord? LastRecord { get; private set; }
 
+    /// <summary>The k= the signature's a= needs ("rsa", "ed25519"); a record of another type is a permerror (RFC 6376 §6.1.2 step 8), not a bad signature.</summary>
+    public string? ExpectedKeyType { get; init; }
+
     /// <summary>Async only: a synchronous lookup would block a thread on the network (STYLE.md 10).</summary>
     public AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("DKIM keys are looked up asynchronously only; call VerifyAsync.");
@@ -25,6 +28,10 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver resolver, IOptions<Dkim
     {
         LastRecord = null;
         var record = await LookupAsync(methods, domain, selector, cancellationToken);
+        if (ExpectedKeyType is { } expected && record.KeyType != expected)
+        {
+            throw new DkimKeyException($"k={record.KeyType} key for a {expected} signature");
+        }
         LastRecord = record;
         return record.Key;
     }
