@@ -27,6 +27,15 @@ def dnsfunc_for(path):
     return dnsfunc
 
 
+def verify_one(message, idx, dnsfunc):
+    # DKIM.verify raises on some failures (a body hash mismatch) where dkim.verify would say False.
+    try:
+        return bool(dkim.DKIM(message).verify(idx=idx, dnsfunc=dnsfunc))
+    except dkim.DKIMException as e:
+        print('signature %d: %s' % (idx, e), file=sys.stderr)
+        return False
+
+
 def read(path):
     with open(path, 'rb') as f:
         return f.read()
@@ -39,7 +48,7 @@ def main(argv):
         dnsfunc = dnsfunc_for(argv[3])
         d = dkim.DKIM(message)
         count = sum(1 for name, _ in d.headers if name.lower() == b'dkim-signature')
-        print(json.dumps([bool(dkim.DKIM(message).verify(idx=i, dnsfunc=dnsfunc)) for i in range(count)]))
+        print(json.dumps([verify_one(message, i, dnsfunc) for i in range(count)]))
     elif command == 'sign':
         message, out, selector, domain, alg, keyfile, canon = read(argv[2]), argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]
         header, body = canon.split('/')

@@ -95,9 +95,9 @@ public sealed partial class DkimVerification(IDnsResolver resolver, IOptions<Dki
             {
                 return Result(DkimResult.Pass, locator.LastRecord is { Testing: true } ? "key in testing mode" : null);
             }
-            return locator.LastRecord is null
-                ? Result(DkimResult.Neutral, "signature could not be processed")
-                : Result(DkimResult.Fail, "signature did not verify");
+            // MimeKit says false without saying why. The algorithm was checked above, so before any key lookup the
+            // only false is the body hash (MimeKit checks it first); after one, the header signature.
+            return Result(DkimResult.Fail, locator.LastRecord is null ? "body hash did not verify" : "signature did not verify");
         }
         catch (DkimKeyException e)
         {
