@@ -13,6 +13,8 @@ declare -A prerequisites=(
   [libnet-ssleay-perl]="perl -MNet::SSLeay -e 1"
   [curl]="command -v curl"
   [python3]="command -v /usr/bin/python3"
+  # dkimpy is the independent DKIM and ARC oracle of Filtering/Dkim (signing and verification both ways); Ed25519 needs python3-nacl.
+  [python3-dkim]="/usr/bin/python3 -c 'import dkim, nacl'"
   [openssl]="command -v openssl"
   [isync]="command -v mbsync"
   # Dovecot is the reference IMAP server of ImapReferenceTests (dovecot-imapd pulls in dovecot-core).

@@ -35,6 +35,7 @@ public sealed class FolderRules(string root)
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
         ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],
+        // Filtering: what judges a message (DKIM keys live in the data folder, Storage's FileSystem writes them).
         ["Filtering"] = ["Accounts", "Mailstore", "Storage", .. Formats],
         ["Accounts"] = ["Storage"],
         ["Storage"] = [],
