@@ -13,6 +13,8 @@ declare -A prerequisites=(
   [libnet-ssleay-perl]="perl -MNet::SSLeay -e 1"
   [curl]="command -v curl"
   [python3]="command -v /usr/bin/python3"
+  # dkimpy is the independent DKIM and ARC oracle of Filtering/Dkim (signing and verification both ways); Ed25519 needs python3-nacl.
+  [python3-dkim]="/usr/bin/python3 -c 'import dkim, nacl'"
   [openssl]="command -v openssl"
   [isync]="command -v mbsync"
   # Dovecot is the reference IMAP server of ImapReferenceTests (dovecot-imapd pulls in dovecot-core).
@@ -23,6 +25,10 @@ declare -A prerequisites=(
   # spamassassin package it pulls in ships) and a private clamd with an EICAR-only signature file (no freshclam).
   [spamd]="test -x /usr/sbin/spamd && test -f /etc/spamassassin/v320.pre"
   [clamav-daemon]="test -x /usr/sbin/clamd"
+  # pyspf is the SPF oracle of SpfDifferentialTests; it must find dnspython, which the tests point at the loopback responder.
+  # python3-spf may pull pydns instead (its dependency is "python3-dns | python3-dnspython"): ask for dnspython by name.
+  [python3-spf]="/usr/bin/python3 -c 'import spf'"
+  [python3-dnspython]="/usr/bin/python3 -c 'import dns.resolver'"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 

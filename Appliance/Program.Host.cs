@@ -1,4 +1,5 @@
 using Appliance.Accounts;
+using Appliance.Filtering.Spf;
 using Appliance.Hosting;
 using Appliance.Imap;
 using Appliance.Jobs;
@@ -40,6 +41,7 @@ public partial class Program
         builder.Services.AddSmtp();
         builder.Services.AddImap();
         builder.Services.AddPop3();
+        builder.Services.AddSpf();
         builder.Services.AddHostedService<BlobSweeper>();
         builder.Services.AddHostedService<MessageIndexer>();
         builder.Services.AddWebConsole(builder.Configuration);

@@ -33,8 +33,9 @@ public sealed class FolderRules(string root)
         ["Imap"] = [.. Services, "Protocols", .. Formats],
         ["Pop3"] = [.. Services, "Protocols", .. Formats],
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
-        ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", .. Formats],
+        ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],
+        // Filtering: what judges a message (DKIM keys live in the data folder, Storage's FileSystem writes them).
         ["Filtering"] = ["Accounts", "Mailstore", "Storage", .. Formats],
         ["Accounts"] = ["Storage"],
         ["Storage"] = [],

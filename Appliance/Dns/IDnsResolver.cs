@@ -46,4 +46,7 @@ public interface IDnsResolver
 
     /// <summary>PTR names of an address (reverse lookup).</summary>
     Task<DnsAnswer<string>> ResolvePtrAsync(IPAddress address, CancellationToken cancellationToken = default);
+
+    /// <summary>Records of one type, CNAMEs followed: for callers that must tell an A answer from an AAAA one (SPF's a, mx and exists).</summary>
+    Task<DnsAnswer<DnsRecordData>> ResolveAsync(string name, DnsRecordType type, CancellationToken cancellationToken = default);
 }
