@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Appliance.Tests.Infrastructure;
@@ -67,22 +65,5 @@ public sealed class PrivateClamd : PrivateDaemon
     }
 
     /// <summary>zPING spoken by hand, so that readiness does not depend on the client under test.</summary>
-    public async Task<bool> AnswersPingAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("zPING\0"u8.ToArray(), timeout.Token);
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            return Encoding.ASCII.GetString(buffer, 0, read) == "PONG\0";
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public async Task<bool> AnswersPingAsync() => await AskAsync(Port, "zPING\0"u8.ToArray(), 16) == "PONG\0";
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Appliance.Tests.Infrastructure;
@@ -23,6 +25,29 @@ public abstract class PrivateDaemon : IAsyncDisposable
 
     /// <summary>The daemon's own log file, for failure messages.</summary>
     protected abstract string LogPath { get; }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> to the daemon on loopback <paramref name="port"/> and gives its first reply, or
+    /// null when nothing answers within 5 s: readiness spoken by hand, not through the client under test.
+    /// </summary>
+    protected static async Task<string?> AskAsync(int port, ReadOnlyMemory<byte> request, int replyBytes)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(request, timeout.Token);
+            var buffer = new byte[replyBytes];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     protected void Start(string binary, IEnumerable<string> args)
     {

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-
 namespace Appliance.Tests.Infrastructure;
 
 /// <summary>
@@ -57,24 +53,8 @@ public sealed class PrivateSpamd : PrivateDaemon
     }
 
     /// <summary>spamc's PING, spoken here by hand so that readiness does not depend on the client under test.</summary>
-    public async Task<bool> AnswersPingAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING SPAMC/1.5\r\n\r\n"u8.ToArray(), timeout.Token);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            return Encoding.ASCII.GetString(buffer, 0, read).Contains("PONG", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public async Task<bool> AnswersPingAsync() =>
+        (await AskAsync(Port, "PING SPAMC/1.5\r\n\r\n"u8.ToArray(), 64))?.Contains("PONG", StringComparison.Ordinal) == true;
 
     public string Log() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
 }
