@@ -1,5 +1,7 @@
 using Appliance.Accounts;
-using Appliance.Filtering.Spf;
+using Appliance.Filtering;
+using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Scanning;
 using Appliance.Hosting;
 using Appliance.Imap;
 using Appliance.Jobs;
@@ -41,7 +43,6 @@ public partial class Program
         builder.Services.AddSmtp();
         builder.Services.AddImap();
         builder.Services.AddPop3();
-        builder.Services.AddSpf();
         builder.Services.AddHostedService<BlobSweeper>();
         builder.Services.AddHostedService<MessageIndexer>();
         builder.Services.AddWebConsole(builder.Configuration);
@@ -60,6 +61,10 @@ public partial class Program
         _ = app.Services.GetRequiredService<IOptions<SmtpOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ImapOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Pop3Options>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<FilteringOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<SpamAssassinOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ClamAvOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<DkimOptions>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
         app.Services.GetRequiredService<TlsInstaller>().RecoverInterruptedInstall();

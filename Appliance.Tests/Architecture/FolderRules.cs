@@ -13,7 +13,7 @@ namespace Appliance.Tests.Architecture;
 public sealed class FolderRules(string root)
 {
     /// <summary>The folders the design calls "services": what protocols, jobs, the console and the command line build on.</summary>
-    private static readonly string[] Services = ["Accounts", "Mail", "Mailstore", "Setup", "Storage"];
+    private static readonly string[] Services = ["Accounts", "Filtering", "Mail", "Mailstore", "Setup", "Storage"];
 
     /// <summary>The pure formats; every folder above them may read and write them.</summary>
     private static readonly string[] Formats = ["Mime", "Dns"];
@@ -25,7 +25,7 @@ public sealed class FolderRules(string root)
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> MayUse = new Dictionary<string, string[]>
     {
-        ["Hosting"] = ["Accounts", "Dns", "Imap", "Jobs", "Mail", "Mailstore", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
+        ["Hosting"] = ["Accounts", "Dns", "Filtering", "Imap", "Jobs", "Mail", "Mailstore", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
         ["Protocols"] = [],
         ["Mime"] = [],
         ["Dns"] = [],

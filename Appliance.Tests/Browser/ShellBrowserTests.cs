@@ -81,7 +81,7 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await page.GotoAsync(Root + "/preferences/password");
         await SignInAsync(page, "alice@example.com", Password);
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "system");
-        Assert.Equal("rgb(255, 255, 255)", await CardBackgroundAsync(page));
+        await Expect(Card(page)).ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Account menu of alice@example.com" }).ClickAsync();
         var menu = page.Locator("#shell-menu");
@@ -91,7 +91,7 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
 
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
         await Expect(page).ToHaveURLAsync(Root + "/preferences/password");
-        Assert.NotEqual("rgb(255, 255, 255)", await CardBackgroundAsync(page));
+        await Expect(Card(page)).Not.ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
         // The server wrote the dark stylesheet into the page itself: no light first paint to flash.
         var html = await (await page.Context.APIRequest.GetAsync(Root + "/preferences/password")).TextAsync();
         Assert.Contains("material-dark", html, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
         await page.GetByRole(AriaRole.Button, new() { Name = "Account menu of alice@example.com" }).ClickAsync();
         await page.Locator("#shell-menu").GetByRole(AriaRole.Link, new() { Name = "Same as the system" }).ClickAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "system");
-        Assert.Equal("rgb(255, 255, 255)", await CardBackgroundAsync(page));
+        await Expect(Card(page)).ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
     }
 
     [Fact]
@@ -263,8 +263,8 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
 
     private static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main menu" });
 
-    private static Task<string> CardBackgroundAsync(IPage page) =>
-        page.Locator("section.card").First.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
+    /// <summary>The first card, whose background tells the theme; read with Expect, which waits for the stylesheet to apply.</summary>
+    private static ILocator Card(IPage page) => page.Locator("section.card").First;
 
     /// <summary>Fails when the page is wider than the window, naming the widest elements that stick out.</summary>
     internal static async Task AssertNoSidewaysScrollAsync(IPage page)

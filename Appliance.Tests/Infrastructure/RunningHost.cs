@@ -25,6 +25,13 @@ public sealed class RunningHost : IAsyncDisposable
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>
+    /// The host's DNS: a loopback responder of its own, empty until a test adds records, so that the checks at DATA
+    /// (SPF, DKIM, DMARC) get quick, repeatable answers and never wait on the machine's resolver. Null when a test
+    /// names its own servers.
+    /// </summary>
+    public LoopbackDnsServer? Dns { get; private set; }
+
     /// <summary>The host with its SMTP listeners on (inbound, submission, implicit TLS) on free ports.</summary>
     public static async Task<RunningHost> StartWithSmtpAsync(params string[] extraArgs)
     {
@@ -81,6 +88,11 @@ public sealed class RunningHost : IAsyncDisposable
                 args.Add($"--Appliance:Listeners:{listener}=0");
             }
         }
+        if (!extraArgs.Any(a => a.StartsWith("--Appliance:Dns:Servers", StringComparison.Ordinal)))
+        {
+            host.Dns = LoopbackDnsServer.Start();
+            args.Add($"--Appliance:Dns:Servers:0={host.Dns.Address}");
+        }
         args.AddRange(extraArgs);
         host._app = await Program.CreateAsync([.. args], host._directory.Path);
         await host._app.StartAsync();
@@ -102,6 +114,10 @@ public sealed class RunningHost : IAsyncDisposable
             await _app.DisposeAsync();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Dns is not null)
+        {
+            await Dns.DisposeAsync();
+        }
         _directory.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Appliance.Filtering;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;
@@ -12,7 +13,8 @@ namespace Appliance.Mail;
 /// <summary>Where a message came from, for its Received header (RFC 5321 §4.4).</summary>
 public sealed record TraceInfo(string Helo, IPAddress? ClientAddress, string? ClientName, string Protocol, string? AuthenticatedAs);
 
-public sealed record Envelope(string Sender, IReadOnlyList<ResolvedRecipient> Recipients, TraceInfo Trace);
+/// <param name="Inspection">What the checks at DATA decided (<see cref="MessageInspector"/>); null for mail the server makes itself.</param>
+public sealed record Envelope(string Sender, IReadOnlyList<ResolvedRecipient> Recipients, TraceInfo Trace, Inspection? Inspection = null);
 
 /// <summary>
 /// Takes a received message from the SMTP session and makes it durable: local recipients get it in
@@ -27,6 +29,7 @@ public sealed partial class DeliveryAgent(
     MailboxEvents events,
     OutboundQueue queue,
     MessageLog log,
+    QuarantineNotices notices,
     SettingsRepository settings,
     TimeProvider time,
     ILogger<DeliveryAgent> logger)
@@ -58,26 +61,45 @@ public sealed partial class DeliveryAgent(
         var remotes = envelope.Recipients.SelectMany(r => r.Remote).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var single = envelope.Recipients.Count == 1 ? envelope.Recipients[0].Address : null;
         var received = Received(envelope.Trace, host, id, single, time.GetUtcNow());
-        string messageId;
+        var inspection = envelope.Inspection ?? Inspection.Unfiltered;
+        var held = inspection.Disposition == Disposition.Quarantine;
+        var folder = inspection.Disposition == Disposition.Junk ? MailStore.JunkName : null;
+        string messageId, subject;
         using (var head = open())
         {
             messageId = HeaderScanner.Find(head, "Message-ID") ?? "";
         }
+        using (var head = open())
+        {
+            subject = HeaderScanner.Find(head, "Subject") ?? "";
+        }
+        var verdictText = inspection.Verdict.Symbols.Count == 0 ? "" : $"; score={inspection.Verdict.Score:0.0#} [{inspection.Verdict}]";
 
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
         var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
         var inboxes = new List<long>(locals.Count);
+        var noticeBlobs = new List<(LocalMailbox Mailbox, BlobRef Blob)>();
         try
         {
-            if (locals.Count > 0)
+            if (locals.Count > 0 || held)
             {
-                // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient.
-                var prefix = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}");
+                // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient. The
+                // checks' fields (Authentication-Results, X-Spam-*) follow our Received, as Gmail's follow theirs.
+                var prefix = Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}{inspection.Headers}");
                 await using var body = open();
                 localBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(prefix), body), cancellationToken).ConfigureAwait(false);
             }
-            if (remotes.Count > 0)
+            if (held && inspection.Virus is not null)
+            {
+                // The recipient learns that something was held, from whom and why, and the id to ask for it (issue 12).
+                foreach (var mailbox in locals)
+                {
+                    var notice = notices.Compose(host, mailbox.Address, envelope.Sender, subject, inspection.Virus, id, time.GetUtcNow());
+                    noticeBlobs.Add((mailbox, await blobs.StoreAsync(new MemoryStream(notice), cancellationToken).ConfigureAwait(false)));
+                }
+            }
+            if (remotes.Count > 0 && !held)
             {
                 await using var body = open();
                 remoteBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes(received)), body), cancellationToken).ConfigureAwait(false);
@@ -89,9 +111,10 @@ public sealed partial class DeliveryAgent(
         {
             if (localBlob is { } stored) blobs.Unpin(stored);
             if (remoteBlob is { } queued) blobs.Unpin(queued);
+            foreach (var (_, notice) in noticeBlobs) blobs.Unpin(notice);
         }
         events.Changed(inboxes);
-        if (remotes.Count > 0)
+        if (remoteBlob is not null)
         {
             queue.Wake();
         }
@@ -103,22 +126,63 @@ public sealed partial class DeliveryAgent(
             var now = time.GetUtcNow();
             if (localBlob is { } local) await BlobStore.RegisterAsync(connection, transaction, local).ConfigureAwait(false);
             if (remoteBlob is { } outgoing) await BlobStore.RegisterAsync(connection, transaction, outgoing).ConfigureAwait(false);
+            if (held)
+            {
+                await HoldAsync(connection, transaction, now).ConfigureAwait(false);
+                return;
+            }
             foreach (var mailbox in locals)
             {
                 var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
-                inboxes.Add(inbox);
-                await store.AppendAsync(connection, transaction, inbox, localBlob!.Value, now).ConfigureAwait(false);
-                await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob.Value.Size, $"id={id}; INBOX").ConfigureAwait(false);
+                var target = folder is null ? inbox : await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) ?? inbox;
+                inboxes.Add(target);
+                await store.AppendAsync(connection, transaction, target, localBlob!.Value, now).ConfigureAwait(false);
+                await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob.Value.Size,
+                    $"id={id}; {(target == inbox ? "INBOX" : folder)}{verdictText}").ConfigureAwait(false);
             }
-            if (remotes.Count > 0)
+            if (remoteBlob is not null)
             {
                 await queue.EnqueueAsync(connection, transaction, remoteBlob!.Value, envelope.Sender, remotes, isBounce: envelope.Sender.Length == 0).ConfigureAwait(false);
                 foreach (var r in remotes)
                 {
-                    await log.WriteAsync(connection, transaction, MessageStatus.Accepted, envelope.Sender, r, remote, messageId, remoteBlob!.Value.Size, $"id={id}; queued").ConfigureAwait(false);
+                    await log.WriteAsync(connection, transaction, MessageStatus.Accepted, envelope.Sender, r, remote, messageId, remoteBlob!.Value.Size, $"id={id}; queued{verdictText}").ConfigureAwait(false);
                 }
             }
         }
+
+        // Every copy, local or for elsewhere, is held under the message's id; a virus's recipients here get the notice instead.
+        async Task HoldAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction, DateTimeOffset now)
+        {
+            var reason = inspection.Virus is null ? QuarantineReason.Spam : QuarantineReason.Virus;
+            var detail = inspection.Virus ?? inspection.Reason;
+            var symbols = Quarantine.ToJson(inspection.Verdict);
+            var holds = locals.Select(m => (UserId: (long?)m.UserId, m.Address)).Concat(remotes.Select(r => (UserId: (long?)null, Address: r)));
+            foreach (var (userId, address) in holds)
+            {
+                await Quarantine.HoldAsync(connection, transaction, new QuarantineEntry
+                {
+                    Id = id, UserId = userId, Recipient = address, Sender = envelope.Sender, Subject = DecodedSubject(subject),
+                    BlobHash = localBlob!.Value.Hash, Size = localBlob.Value.Size, Reason = reason, Detail = detail, Verdict = symbols,
+                    Client = remote, HeldAt = now,
+                }).ConfigureAwait(false);
+                await log.WriteAsync(connection, transaction, MessageStatus.Quarantined, envelope.Sender, address, remote, messageId, localBlob.Value.Size,
+                    $"id={id}; held: {reason} {detail}{verdictText}").ConfigureAwait(false);
+            }
+            foreach (var (mailbox, notice) in noticeBlobs)
+            {
+                await BlobStore.RegisterAsync(connection, transaction, notice).ConfigureAwait(false);
+                var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
+                inboxes.Add(inbox);
+                await store.AppendAsync(connection, transaction, inbox, notice, now).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The subject as a person reads it: RFC 2047 words decoded, unfolded, bounded.</summary>
+    private static string DecodedSubject(string raw)
+    {
+        var text = MimeKit.Utils.Rfc2047.DecodeText(Encoding.UTF8.GetBytes(raw)).Replace("\r\n", "", StringComparison.Ordinal).Trim();
+        return text.Length > 500 ? text[..500] : text;
     }
 
     /// <summary>

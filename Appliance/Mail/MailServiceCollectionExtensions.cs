@@ -1,4 +1,5 @@
 using Appliance.Dns;
+using Appliance.Filtering;
 using Appliance.Mailstore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +26,9 @@ public static class MailServiceCollectionExtensions
         services.AddDns();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMailstore();
+        services.AddFiltering();
+        services.AddSingleton<QuarantineNotices>();
+        services.AddSingleton<Quarantine>();
         services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();

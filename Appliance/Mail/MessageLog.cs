@@ -11,6 +11,8 @@ public static class MessageStatus
     public const string Delivered = "delivered";
     public const string Deferred = "deferred";
     public const string Bounced = "bounced";
+    /// <summary>Held in the quarantine (a virus, or spam when the action says so), not delivered.</summary>
+    public const string Quarantined = "quarantined";
 }
 
 public sealed class MessageLogEntry

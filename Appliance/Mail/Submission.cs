@@ -1,5 +1,6 @@
 using System.Net;
 using Appliance.Accounts;
+using Appliance.Filtering;
 using Appliance.Mailstore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public sealed record SubmissionResult(string? QueueId, IReadOnlyList<RecipientRe
 public sealed partial class Submission(
     SubmissionPolicy policy,
     DeliveryAgent delivery,
+    MessageInspector inspector,
     MailStore store,
     MailboxWriter writer,
     MessageLog log,
@@ -101,7 +103,15 @@ public sealed partial class Submission(
         }
 
         var delivered = HeaderScanner.RemoveField(message.Span, "Bcc");
-        var envelope = new Envelope(from, resolved, new TraceInfo(Helo, client, null, Protocol, user.Address));
+        // Mail from the browser is scanned as mail from a client is: a virus is refused with its name, a scanner down is a retry.
+        var inspection = await inspector.InspectAsync(new InspectionContext(false, client, Helo, from, addresses, user.Address, Helo),
+            () => new MemoryStream(delivered, writable: false), cancellationToken).ConfigureAwait(false);
+        if (inspection.Disposition is Disposition.Reject or Disposition.TempFail)
+        {
+            return await RefuseAsync(user, from, remote, message.Length,
+                [.. addresses.Select(a => new RecipientRefusal(a, inspection.Code, inspection.EnhancedCode, inspection.Text))], cancellationToken).ConfigureAwait(false);
+        }
+        var envelope = new Envelope(from, resolved, new TraceInfo(Helo, client, null, Protocol, user.Address), inspection);
         var id = await delivery.AcceptAsync(envelope, () => new MemoryStream(delivered, writable: false), cancellationToken).ConfigureAwait(false);
         LogSubmitted(logger, id, user.Address, from, resolved.Count);
 

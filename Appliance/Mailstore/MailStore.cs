@@ -44,6 +44,16 @@ public sealed partial class MailStore(Database database, TimeProvider time, Micr
         ("INBOX", null), ("Drafts", @"\Drafts"), ("Sent", @"\Sent"), ("Trash", @"\Trash"), ("Junk", @"\Junk"), ("Archive", @"\Archive"),
     ];
 
+    /// <summary>The Junk folder's name when it is made, and its RFC 6154 role, by which it is found once a user renamed it.</summary>
+    public const string JunkName = "Junk";
+
+    public const string JunkUse = @"\Junk";
+
+    /// <summary>The user's folder with the special use (RFC 6154), the oldest if several claim it; null when none does.</summary>
+    public static async Task<long?> FindSpecialUseAsync(DbConnection connection, DbTransaction transaction, long userId, string specialUse) =>
+        await Statements.ScalarAsync(connection, transaction,
+            "SELECT id FROM mailboxes WHERE user_id = @userId AND special_use = @use ORDER BY id LIMIT 1", ("@userId", userId), ("@use", specialUse)).ConfigureAwait(false) as long?;
+
     /// <summary>Creates the default folders the user lacks and returns the id of their INBOX.</summary>
     public async Task<long> EnsureInboxAsync(DbConnection connection, DbTransaction transaction, long userId)
     {

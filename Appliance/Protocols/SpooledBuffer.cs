@@ -67,14 +67,15 @@ public sealed class SpooledBuffer(string tempDirectory, long maxSize) : IAsyncDi
     private sealed class NonClosingStream(Stream inner) : Stream
     {
         public override bool CanRead => true;
-        public override bool CanSeek => false;
+        // Seekable like the memory view: the scanners send the length before the message (spamc's Content-length).
+        public override bool CanSeek => true;
         public override bool CanWrite => false;
         public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override long Position { get => inner.Position; set => inner.Position = value; }
         public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }

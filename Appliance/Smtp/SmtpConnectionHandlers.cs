@@ -1,5 +1,6 @@
 using System.Net;
 using Appliance.Accounts;
+using Appliance.Filtering;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Storage;
@@ -18,6 +19,7 @@ public sealed class SmtpServer(
     SettingsRepository settings,
     SubmissionPolicy policy,
     DeliveryAgent delivery,
+    MessageInspector inspector,
     Authenticator authenticator,
     MessageLog log,
     TlsCertificateStore certificates,
@@ -27,7 +29,7 @@ public sealed class SmtpServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetRecentAsync(SettingKeys.HostName, DeliveryAgent.HostNameMaxAge, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, authenticator, log, certificates,
+        var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, inspector, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId, connection.ConnectionClosed);

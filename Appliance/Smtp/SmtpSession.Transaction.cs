@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Accounts;
+using Appliance.Filtering;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
@@ -195,7 +196,6 @@ public sealed partial class SmtpSession
         }
         var protocol = (_utf8 ? "UTF8SMTP" : _esmtp ? "ESMTP" : "SMTP") + (IsTls ? "S" : "") + (_user is not null ? "A" : "");
         if (protocol == "SMTPS" || protocol == "SMTPA" || protocol == "SMTPSA") protocol = "E" + protocol;
-        var envelope = new Envelope(SenderText, [.. _recipients], new TraceInfo(_helo, _remote?.Address, null, protocol, _user));
         SmtpReply reply;
         try
         {
@@ -205,6 +205,17 @@ public sealed partial class SmtpSession
             }
             else
             {
+                // Every check is made before the answer: a refusal reaches the sender, and what is accepted is kept.
+                var context = new InspectionContext(_mode == SmtpMode.Inbound, _remote?.Address, _helo, SenderText,
+                    [.. _recipients.Select(r => r.Address)], _user, _services.HostName);
+                var inspection = await _services.Inspector.InspectAsync(context, spool.OpenRead, cancellationToken).ConfigureAwait(false);
+                if (inspection.Disposition is Disposition.Reject or Disposition.TempFail)
+                {
+                    LogRefused(_services.Logger, _id, inspection.Code, inspection.Reason, inspection.Verdict.ToString());
+                    await RejectMessageAsync(new SmtpReply(inspection.Code, inspection.EnhancedCode, inspection.Text), $"{inspection.Reason}; score={inspection.Verdict.Score:0.0#} [{inspection.Verdict}]").ConfigureAwait(false);
+                    return;
+                }
+                var envelope = new Envelope(SenderText, [.. _recipients], new TraceInfo(_helo, _remote?.Address, null, protocol, _user), inspection);
                 var id = await _services.Delivery.AcceptAsync(envelope, spool.OpenRead, cancellationToken).ConfigureAwait(false);
                 reply = new SmtpReply(250, "2.0.0", $"Ok: queued as {id}");
             }
@@ -219,11 +230,13 @@ public sealed partial class SmtpSession
         if (reply.IsPositive) Write(reply); else await ErrorAsync(reply).ConfigureAwait(false);
     }
 
-    private async Task RejectMessageAsync(SmtpReply reply)
+    private async Task RejectMessageAsync(SmtpReply reply, string? why = null)
     {
+        // The message log keeps the checks' breakdown of a refused message as of an accepted one.
+        var detail = why is null ? reply.ToString() : $"{reply}; {why}";
         foreach (var r in _recipients)
         {
-            await _services.Log.WriteAsync(MessageStatus.Rejected, SenderText, r.Address, Remote, "", _spool?.Length ?? 0, reply.ToString(), _cancellation).ConfigureAwait(false);
+            await _services.Log.WriteAsync(MessageStatus.Rejected, SenderText, r.Address, Remote, "", _spool?.Length ?? 0, detail, _cancellation).ConfigureAwait(false);
         }
         await ResetTransactionAsync().ConfigureAwait(false);
         _state = SmtpState.Ready;

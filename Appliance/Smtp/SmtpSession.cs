@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using Appliance.Accounts;
+using Appliance.Filtering;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
@@ -28,6 +29,7 @@ public sealed record SmtpServices(
     string HostName,
     SubmissionPolicy Policy,
     DeliveryAgent Delivery,
+    MessageInspector Inspector,
     Authenticator Authenticator,
     MessageLog Log,
     TlsCertificateStore Certificates,
@@ -345,6 +347,9 @@ public sealed partial class SmtpSession
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "[{Session}] {Outcome} from <{Sender}> to <{Recipient}>: {Reply}")]
     private static partial void LogRecipient(ILogger logger, string session, string outcome, string sender, string recipient, string reply);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "[{Session}] refused a message with {Code}: {Reason} [{Symbols}]")]
+    private static partial void LogRefused(ILogger logger, string session, int code, string reason, string symbols);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "[{Session}] could not store a message")]
     private static partial void LogStoreFailed(ILogger logger, string session, Exception exception);

@@ -403,5 +403,36 @@ public static class Migrations
                        CAST(round(unixepoch(m.internal_date, 'subsec') * 1000) AS INTEGER)
                 FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.refs IS NOT NULL;
             """),
+        new(19, "the quarantine: messages held for a virus or as spam, per recipient, until released or expired", """
+            -- One row per held copy, named by the message's queue id and its recipient (a user here, or an address
+            -- elsewhere for a queued copy), why it was held (virus / spam) with the detail (the virus's name, the score) and the verdict's symbols as JSON, so
+            -- that the user's list, the digest and the administrator's page explain it. The row holds its blob like a
+            -- message does, so the sweeper keeps the body until the row goes (released, deleted or expired).
+            CREATE TABLE quarantine (
+                id          TEXT NOT NULL,
+                user_id     INTEGER NULL REFERENCES users(id) ON DELETE CASCADE,
+                recipient   TEXT NOT NULL,
+                sender      TEXT NOT NULL,
+                subject     TEXT NOT NULL,
+                blob_hash   TEXT NOT NULL REFERENCES blobs(hash),
+                size        INTEGER NOT NULL,
+                reason      TEXT NOT NULL,
+                detail      TEXT NOT NULL,
+                verdict     TEXT NOT NULL,
+                client      TEXT NOT NULL,
+                held_at     TEXT NOT NULL,
+                PRIMARY KEY (id, recipient)
+            );
+            CREATE INDEX quarantine_user ON quarantine(user_id, held_at);
+            CREATE INDEX quarantine_held ON quarantine(held_at);
+            CREATE TRIGGER quarantine_reference AFTER INSERT ON quarantine BEGIN
+                UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = NEW.blob_hash;
+            END;
+            CREATE TRIGGER quarantine_release AFTER DELETE ON quarantine BEGIN
+                UPDATE blobs SET refcount = refcount - 1,
+                                 released_at = CASE WHEN refcount = 1 THEN strftime('%Y-%m-%dT%H:%M:%f0000+00:00', 'now') ELSE released_at END
+                WHERE hash = OLD.blob_hash;
+            END;
+            """),
     ];
 }

@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Scanning;
+using Appliance.Filtering.Spf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Filtering;
+
+/// <summary>
+/// The checks a message meets at the end of DATA, before the SMTP session answers: the virus scan, the sender's
+/// authentication (SPF, DKIM, ARC) and the spam score, each adding named symbols to one <see cref="Verdict"/>,
+/// which decides what becomes of the message (<see cref="Disposition"/>). A check that cannot be made — a scanner
+/// down, DNS timing out — is a temporary failure (451), never a pass. Everything is decided before the 250, so a
+/// refusal reaches the sender and nothing accepted is dropped.
+/// </summary>
+public sealed partial class MessageInspector(
+    IOptions<FilteringOptions> options,
+    IOptions<SpamAssassinOptions> spamAssassin,
+    IOptions<ClamAvOptions> clamAv,
+    SpamdClient spamd,
+    ClamdClient clamd,
+    SpfEvaluator spf,
+    DkimVerification dkim,
+    ArcVerification arc,
+    ILogger<MessageInspector> logger)
+{
+    private readonly FilteringOptions _options = options.Value;
+
+    /// <param name="open">Opens the message as received, from its start, seekable; called once per check that reads it.</param>
+    public async Task<Inspection> InspectAsync(InspectionContext context, Func<Stream> open, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(open);
+        var verdict = new Verdict();
+        var headers = new StringBuilder();
+
+        // Viruses first: a virus is held whatever its score, and an outbound one is refused to its sender.
+        if (clamAv.Value.Enabled)
+        {
+            VirusScanResult scan;
+            using (var message = open())
+            {
+                scan = await clamd.ScanAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            if (scan.IsInfected)
+            {
+                verdict.Add("VIRUS", 100, $"ClamAV found {scan.VirusName}", "clamav");
+                LogVirus(logger, scan.VirusName, context.Sender);
+                if (!context.Inbound)
+                {
+                    return new Inspection(verdict, Disposition.Reject, "")
+                    {
+                        Code = 550, EnhancedCode = "5.7.1", Text = $"Message refused: virus found: {Clean(scan.VirusName)}",
+                        Virus = scan.VirusName, Reason = $"virus {scan.VirusName}",
+                    };
+                }
+                headers.Append("X-Virus-Status: Infected (").Append(Clean(scan.VirusName)).Append(")\r\n");
+                return new Inspection(verdict, Disposition.Quarantine, headers.ToString()) { Virus = scan.VirusName, Reason = $"virus {scan.VirusName}" };
+            }
+            if (scan.IsFailed)
+            {
+                if (scan.Failure.IsTemporary && _options.ScannerDown == ScannerDownAction.TempFail)
+                {
+                    LogScannerDown(logger, "clamd", scan.Failure.Detail);
+                    return TempFail(verdict, "4.7.1", "Virus scanner unavailable; try again later", $"clamd: {scan.Failure.Detail}");
+                }
+                verdict.Add("VIRUS_UNSCANNED", 0, $"Not scanned for viruses: {scan.Failure.Detail}", "clamav");
+                headers.Append("X-Virus-Status: Unscanned\r\n");
+            }
+            else
+            {
+                headers.Append("X-Virus-Status: Clean\r\n");
+            }
+        }
+
+        if (!context.Inbound)
+        {
+            // A user's own mail is authenticated by its login and signed on its way out; its spam score is not ours to judge here.
+            return new Inspection(verdict, Disposition.Deliver, "");
+        }
+
+        var results = new List<string>();
+        if (context.Client is { } client)
+        {
+            var spfResult = await spf.CheckMailFromAsync(client, context.Sender, context.Helo, cancellationToken).ConfigureAwait(false);
+            results.Add(spfResult.ToAuthenticationResults());
+            AddSpf(verdict, spfResult);
+            if (spfResult.Verdict == SpfVerdict.TempError)
+            {
+                return TempFail(verdict, "4.4.3", "SPF check failed temporarily (DNS); try again later", spfResult.Reason);
+            }
+        }
+
+        var length = Length(open);
+        if (length <= _options.MaxVerifyBytes)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                using (var message = open())
+                {
+                    await message.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+                }
+                var bytes = buffer.AsMemory(0, (int)length);
+                var dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                results.AddRange(dkimResult.ToAuthenticationResults());
+                AddDkim(verdict, dkimResult);
+                var arcResult = await arc.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                results.Add(arcResult.ToAuthenticationResults());
+                if (dkimResult.HasTemporaryError && !dkimResult.PassingDomains.Any())
+                {
+                    return TempFail(verdict, "4.7.5", "DKIM key lookup failed temporarily (DNS); try again later", "dkim temperror");
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        else
+        {
+            results.Add("dkim=neutral (too large to verify)");
+        }
+        headers.Insert(0, AuthenticationResults(context.Receiver, results));
+
+        if (spamAssassin.Value.Enabled)
+        {
+            SpamCheckResult check;
+            using (var message = open())
+            {
+                check = await spamd.CheckAsync(message, null, cancellationToken).ConfigureAwait(false);
+            }
+            if (check.IsScored)
+            {
+                AddSpamd(verdict, check.Verdict);
+            }
+            else if (check.Failure.IsTemporary && _options.ScannerDown == ScannerDownAction.TempFail)
+            {
+                LogScannerDown(logger, "spamd", check.Failure.Detail);
+                return TempFail(verdict, "4.7.1", "Spam filter unavailable; try again later", $"spamd: {check.Failure.Detail}");
+            }
+            else
+            {
+                verdict.Add("SPAM_UNSCANNED", 0, $"Not checked by SpamAssassin: {check.Failure.Detail}", "spamd");
+            }
+        }
+
+        return Decide(verdict, headers);
+    }
+
+    private Inspection Decide(Verdict verdict, StringBuilder headers)
+    {
+        var score = verdict.Score;
+        var isSpam = score >= _options.JunkScore;
+        var tests = verdict.Symbols.Count == 0 ? "none" : verdict.ToString();
+        headers.Append(CultureInfo.InvariantCulture, $"X-Spam-Status: {(isSpam ? "Yes" : "No")}, score={score:0.0#} required={_options.JunkScore:0.0#}\r\n\ttests={Fold(tests)}\r\n");
+        headers.Append(CultureInfo.InvariantCulture, $"X-Spam-Score: {score:0.0#}\r\n");
+        var reason = string.Create(CultureInfo.InvariantCulture, $"spam score {score:0.0#}");
+        if (_options.RejectScore > 0 && score >= _options.RejectScore || isSpam && _options.SpamAction == SpamAction.Reject)
+        {
+            return new Inspection(verdict, Disposition.Reject, headers.ToString())
+            {
+                Code = 550, EnhancedCode = "5.7.1", Reason = reason,
+                Text = string.Create(CultureInfo.InvariantCulture, $"Message refused as spam (score {score:0.0#})"),
+            };
+        }
+        if (!isSpam)
+        {
+            return new Inspection(verdict, Disposition.Deliver, headers.ToString());
+        }
+        headers.Append("X-Spam-Flag: YES\r\n");
+        var disposition = _options.SpamAction switch
+        {
+            SpamAction.Quarantine => Disposition.Quarantine,
+            SpamAction.Junk => Disposition.Junk,
+            _ => Disposition.Deliver,
+        };
+        return new Inspection(verdict, disposition, headers.ToString()) { Reason = reason };
+    }
+
+    private static Inspection TempFail(Verdict verdict, string enhancedCode, string text, string reason) =>
+        new(verdict, Disposition.TempFail, "") { Code = 451, EnhancedCode = enhancedCode, Text = text, Reason = reason };
+
+    private static void AddSpf(Verdict verdict, SpfResult result)
+    {
+        var (points, reason) = result.Verdict switch
+        {
+            SpfVerdict.Pass => (-0.1, "The sender's domain allows this server to send for it (SPF)"),
+            SpfVerdict.Fail => (1.0, "The sender's domain says this server may not send for it (SPF fail)"),
+            SpfVerdict.SoftFail => (0.7, "The sender's domain doubts this server may send for it (SPF softfail)"),
+            SpfVerdict.PermError => (0.5, "The sender's domain has a broken SPF record"),
+            SpfVerdict.Neutral => (0.0, "The sender's domain makes no claim about this server (SPF neutral)"),
+            SpfVerdict.TempError => (0.0, "The sender's SPF record could not be looked up"),
+            _ => (0.0, "The sender's domain publishes no SPF record"),
+        };
+        verdict.Add("SPF_" + result.Verdict.ToString().ToUpperInvariant(), points, reason, "spf");
+    }
+
+    private static void AddDkim(Verdict verdict, DkimVerificationResult result)
+    {
+        if (result.Signatures.Count == 0)
+        {
+            verdict.Add("DKIM_NONE", 0, "The message is not signed (DKIM)", "dkim");
+        }
+        else if (result.PassingDomains.FirstOrDefault() is { } domain)
+        {
+            verdict.Add("DKIM_PASS", -0.1, $"Signed by {domain}, and the signature holds (DKIM)", "dkim");
+        }
+        else
+        {
+            verdict.Add("DKIM_FAIL", 0.5, "Its signature does not hold: changed on the way, or forged (DKIM)", "dkim");
+        }
+    }
+
+    private static void AddSpamd(Verdict verdict, SpamVerdict result)
+    {
+        // With REPORT each rule has its points and words; else one symbol carries spamd's whole score.
+        if (result.Symbols.Count > 0 && result.Symbols.All(s => s.Points is not null))
+        {
+            foreach (var symbol in result.Symbols)
+            {
+                verdict.Add("SA_" + symbol.Name, symbol.Points!.Value, symbol.Description ?? $"SpamAssassin rule {symbol.Name}", "spamd");
+            }
+        }
+        else
+        {
+            var names = result.Symbols.Count == 0 ? "no rules" : string.Join(", ", result.Symbols.Select(s => s.Name));
+            verdict.Add("SPAMASSASSIN", result.Score, $"SpamAssassin's score ({names})", "spamd");
+        }
+    }
+
+    /// <summary>RFC 8601 §2.2: <c>Authentication-Results: authserv-id; method=result …; …</c>, folded between results.</summary>
+    private static string AuthenticationResults(string receiver, List<string> results) =>
+        $"Authentication-Results: {receiver};\r\n\t{string.Join(";\r\n\t", results)}\r\n";
+
+    private static long Length(Func<Stream> open)
+    {
+        using var message = open();
+        return message.Length;
+    }
+
+    /// <summary>Long lists of tests are folded at commas, so that no header line passes RFC 5322's 78 characters by far.</summary>
+    private static string Fold(string tests)
+    {
+        var text = new StringBuilder();
+        var line = 0;
+        foreach (var part in tests.Split(','))
+        {
+            if (text.Length > 0)
+            {
+                text.Append(',');
+                line++;
+                if (line + part.Length > 60)
+                {
+                    text.Append("\r\n\t");
+                    line = 0;
+                }
+            }
+            text.Append(part);
+            line += part.Length;
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A scanner's words go into a header and a reply line: printable ASCII only.</summary>
+    private static string Clean(string text) =>
+        new(text.Where(c => c is >= ' ' and <= '~' and not '(' and not ')').Take(200).ToArray());
+
+    [LoggerMessage(EventId = 9301, Level = LogLevel.Warning, Message = "Virus {Virus} in a message from <{Sender}>")]
+    private static partial void LogVirus(ILogger logger, string virus, string sender);
+
+    [LoggerMessage(EventId = 9302, Level = LogLevel.Warning, Message = "{Scanner} gave no verdict, answering 451: {Detail}")]
+    private static partial void LogScannerDown(ILogger logger, string scanner, string detail);
+}
