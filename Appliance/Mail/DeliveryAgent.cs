@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Appliance.Filtering;
+using Appliance.Filtering.Dkim;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;
@@ -30,6 +31,7 @@ public sealed partial class DeliveryAgent(
     OutboundQueue queue,
     MessageLog log,
     QuarantineNotices notices,
+    DkimSigning dkim,
     SettingsRepository settings,
     TimeProvider time,
     ILogger<DeliveryAgent> logger)
@@ -101,7 +103,7 @@ public sealed partial class DeliveryAgent(
             }
             if (remotes.Count > 0 && !held)
             {
-                await using var body = open();
+                await using var body = envelope.Trace.AuthenticatedAs is null ? open() : await SignAsync(envelope, open, cancellationToken).ConfigureAwait(false);
                 remoteBlob = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes(received)), body), cancellationToken).ConfigureAwait(false);
             }
             // Shared with the other deliveries finishing now: one fsync of the database for all of them.
@@ -176,6 +178,47 @@ public sealed partial class DeliveryAgent(
                 await store.AppendAsync(connection, transaction, inbox, notice, now).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// A user's own mail leaving for elsewhere is signed with its domain's DKIM keys: the From domain's, which DMARC
+    /// aligns with, else the envelope sender's. Mail of a domain without keys leaves as it came.
+    /// </summary>
+    private async Task<Stream> SignAsync(Envelope envelope, Func<Stream> open, CancellationToken cancellationToken)
+    {
+        byte[] message;
+        await using (var body = open())
+        {
+            using var copy = new MemoryStream();
+            await body.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            message = copy.ToArray();
+        }
+        string? from;
+        using (var head = new MemoryStream(message, writable: false))
+        {
+            from = HeaderScanner.Find(head, "From");
+        }
+        var domains = new[] { FromDomain(from), envelope.Sender[(envelope.Sender.LastIndexOf('@') + 1)..] }
+            .Where(d => d.Length > 0 && DkimKeyStore.TryNormalizeDomain(d, out _));
+        foreach (var domain in domains)
+        {
+            var signed = dkim.Sign(message, domain);
+            if (signed.Selectors.Count > 0)
+            {
+                return new MemoryStream(signed.Message, writable: false);
+            }
+        }
+        return new MemoryStream(message, writable: false);
+    }
+
+    /// <summary>The domain of the From field's one address, or "" when it has none or several.</summary>
+    private static string FromDomain(string? from)
+    {
+        if (from is null || !MimeKit.InternetAddressList.TryParse(from, out var list) || list.Mailboxes.Count() != 1)
+        {
+            return "";
+        }
+        return list.Mailboxes.First().Domain;
     }
 
     /// <summary>The subject as a person reads it: RFC 2047 words decoded, unfolded, bounded.</summary>
