@@ -45,6 +45,7 @@ public partial class Program
         builder.Services.AddPop3();
         builder.Services.AddHostedService<BlobSweeper>();
         builder.Services.AddHostedService<MessageIndexer>();
+        builder.Services.AddHostedService<QuarantineSweeper>();
         builder.Services.AddWebConsole(builder.Configuration);
         // The console redirects plain HTTP to the HTTPS listener; the port is the listeners' setting.
         builder.Services.AddOptions<HttpsRedirectOptions>()
