@@ -62,7 +62,7 @@ public sealed partial class ShellBrowserTests(BrowserFixture browser) : IAsyncLi
 
         await Expect(page).ToHaveURLAsync(Root + "/admin/status");
         var admin = Nav(page).GetByRole(AriaRole.List, new() { Name = "Administration" });
-        foreach (var name in new[] { "Dashboard", "Domains", "Users", "Aliases", "Groups", "Mail queue", "Message log", "Audit log" })
+        foreach (var name in new[] { "Dashboard", "Domains", "Users", "Aliases", "Groups", "Mail queue", "Message log", "Quarantine", "Audit log" })
         {
             await Expect(admin.GetByRole(AriaRole.Link, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         }

@@ -91,4 +91,28 @@ public sealed class QuarantineTests
         Assert.Empty(await services.Get<Quarantine>().ListAsync(bob.Id));
         Assert.Single(await services.Get<Quarantine>().ListAsync(null));
     }
+
+    [Fact]
+    public async Task A_user_sees_and_releases_only_their_own_held_mail_and_an_administrator_sees_all()
+    {
+        var (services, _, _) = await StartAsync();
+        await using var _ = services;
+        var id = await DeliverSpamAsync(services, "bob@example.com", "admin@example.com");
+        var quarantine = services.Get<Quarantine>();
+        var bob = new Actor("bob@example.com", false);
+
+        var mine = await quarantine.PageAsync(bob, new PageQuery());
+        Assert.Equal("bob@example.com", Assert.Single(mine.Items).Recipient);
+        Assert.Equal(2, (await quarantine.PageAsync(new Actor("admin@example.com", true), new PageQuery())).Total);
+        // A user who claims to be an administrator is checked against the database.
+        await Assert.ThrowsAsync<ForbiddenException>(() => quarantine.PageAsync(new Actor("bob@example.com", true), new PageQuery()));
+        await Assert.ThrowsAsync<ForbiddenException>(() => quarantine.ReleaseAsync(bob, id, "admin@example.com"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => quarantine.DeleteAsync(bob, id, "admin@example.com"));
+
+        await quarantine.ReleaseAsync(bob, id, "bob@example.com");
+
+        Assert.Single(await services.Get<MailStore>().MessagesAsync("bob@example.com"));
+        await Assert.ThrowsAsync<AccountException>(() => quarantine.ReleaseAsync(bob, id, "bob@example.com"));
+        Assert.Single((await quarantine.PageAsync(new Actor("admin@example.com", true), new PageQuery())).Items);
+    }
 }

@@ -156,7 +156,8 @@ public sealed partial class DeliveryAgent(
         async Task HoldAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction, DateTimeOffset now)
         {
             var reason = inspection.Virus is null ? QuarantineReason.Spam : QuarantineReason.Virus;
-            var detail = inspection.Virus ?? inspection.Reason;
+            // The virus's name, or the spam score: what the quarantine list shows beside the reason.
+            var detail = inspection.Virus ?? inspection.Verdict.Score.ToString("0.0#", CultureInfo.InvariantCulture);
             var symbols = Quarantine.ToJson(inspection.Verdict);
             var holds = locals.Select(m => (UserId: (long?)m.UserId, m.Address)).Concat(remotes.Select(r => (UserId: (long?)null, Address: r)));
             foreach (var (userId, address) in holds)

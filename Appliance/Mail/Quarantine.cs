@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Appliance.Accounts;
 using Appliance.Filtering;
 using Appliance.Mailstore;
 using Appliance.Storage;
@@ -39,8 +40,83 @@ public sealed class QuarantineEntry
 /// The one place for held mail, spam and viruses alike (the <c>quarantine</c> table). A held copy keeps its blob
 /// until it is released into the recipient's inbox, deleted, or expires after <see cref="FilteringOptions.QuarantineDays"/>.
 /// </summary>
-public sealed class Quarantine(Database database, GroupCommit commits, MailStore store, MailboxEvents events, MessageLog log, TimeProvider time, IOptions<FilteringOptions> options)
+public sealed class Quarantine(Database database, GroupCommit commits, MailStore store, MailboxEvents events, MessageLog log, TimeProvider time,
+    IOptions<FilteringOptions> options, AddressRules rules, AuditLog audit)
 {
+    private static readonly Dictionary<string, string> s_sortColumns = new(StringComparer.Ordinal)
+    {
+        [nameof(QuarantineEntry.HeldAt)] = "held_at",
+        [nameof(QuarantineEntry.Recipient)] = "recipient",
+        [nameof(QuarantineEntry.Sender)] = "sender",
+        [nameof(QuarantineEntry.Subject)] = "subject",
+        [nameof(QuarantineEntry.Reason)] = "reason",
+    };
+
+    /// <summary>
+    /// One page of held mail as the console shows it: an administrator sees everyone's, anyone else only their own
+    /// (decided here from the actor, not by the page). Newest first unless sorted; the search matches recipient,
+    /// sender, subject and detail.
+    /// </summary>
+    public async Task<Page<QuarantineEntry>> PageAsync(Actor actor, PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(query);
+        var conditions = new List<string>();
+        if (!actor.IsAdmin) conditions.Add("recipient = @me COLLATE NOCASE AND user_id IS NOT NULL");
+        if (query.HasSearch) conditions.Add("(recipient LIKE @pattern ESCAPE '\\' OR sender LIKE @pattern ESCAPE '\\' OR subject LIKE @pattern ESCAPE '\\' OR detail LIKE @pattern ESCAPE '\\')");
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var args = new { me = actor.Name, pattern = Sql.LikePattern(query.Search), skip = query.SafeSkip, take = query.SafeTake };
+        var order = query.OrderBy(s_sortColumns, "held_at DESC, id, recipient", "held_at");
+        if (actor.IsAdmin)
+        {
+            await DemandAsync(actor, "", cancellationToken).ConfigureAwait(false);
+        }
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM quarantine {where}", args).ConfigureAwait(false);
+        var items = await connection.QueryAsync<QuarantineEntry>($"SELECT {Columns} FROM quarantine {where} ORDER BY {order} LIMIT @take OFFSET @skip", args).ConfigureAwait(false);
+        return new Page<QuarantineEntry>(items.AsList(), total);
+    }
+
+    /// <summary>Releases a held copy for the console: its recipient may, or an administrator. Audited.</summary>
+    public async Task ReleaseAsync(Actor actor, string id, string recipient, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(actor, recipient, cancellationToken).ConfigureAwait(false);
+        if (!await ReleaseAsync(id, recipient, cancellationToken).ConfigureAwait(false))
+        {
+            throw new AccountException("Quarantine.Gone");
+        }
+        await AuditAsync(actor, "quarantine.release", $"{id} {recipient}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a held copy for the console: its recipient may, or an administrator. Audited.</summary>
+    public async Task DeleteAsync(Actor actor, string id, string recipient, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(actor, recipient, cancellationToken).ConfigureAwait(false);
+        if (!await DeleteAsync(id, recipient, cancellationToken).ConfigureAwait(false))
+        {
+            throw new AccountException("Quarantine.Gone");
+        }
+        await AuditAsync(actor, "quarantine.delete", $"{id} {recipient}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task AuditAsync(Actor actor, string action, string target, CancellationToken cancellationToken) =>
+        database.InTransactionAsync((connection, transaction) => audit.WriteAsync(connection, transaction, actor, action, target), cancellationToken);
+
+    private async Task DemandAsync(Actor actor, string recipient, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(recipient);
+        if (actor.IsAdmin)
+        {
+            // The claim is checked against the database: an administrator demoted since signing in is one no more.
+            await database.InTransactionAsync((connection, transaction) => rules.DemandAdministratorAsync(connection, transaction, actor), cancellationToken).ConfigureAwait(false);
+        }
+        else if (!string.Equals(actor.Name, recipient, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ForbiddenException();
+        }
+    }
+
     /// <summary>Records one held copy in the caller's transaction; the blob is registered by the caller.</summary>
     public static Task HoldAsync(DbConnection connection, DbTransaction transaction, QuarantineEntry entry)
     {

@@ -45,6 +45,7 @@ public static class ShellNavigation
         new("/admin/groups", "groups", "Nav.Groups"),
         new("/admin/queue", "schedule_send", "Nav.Queue"),
         new("/admin/log", "receipt_long", "Nav.MessageLog"),
+        new("/admin/quarantine", "gpp_maybe", "Nav.Quarantine"),
         new("/admin/audit", "policy", "Nav.Audit"),
     ];
 
