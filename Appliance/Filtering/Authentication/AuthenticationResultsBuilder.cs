@@ -95,7 +95,7 @@ public sealed class AuthenticationResultsBuilder
             var last = i == _results.Count - 1;
             AppendFolded(text, "\t" + _results[i] + (last ? "" : ";"));
         }
-        return text.ToString();
+        return text.Append("\r\n").ToString();
     }
 
     /// <summary>Starts a new line with <paramref name="line"/> and folds it at spaces outside quoted strings while it is too long.</summary>
@@ -155,8 +155,25 @@ public sealed class AuthenticationResultsBuilder
     public static string Comment(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var clean = new string(text.Select(c => c is >= ' ' and <= '~' and not '(' and not ')' and not '\\' ? c : ' ').ToArray()).Trim();
-        return clean.Length > 200 ? clean[..200] : clean;
+        var clean = new StringBuilder(Math.Min(text.Length, 200));
+        foreach (var c in text)
+        {
+            var keep = c is > ' ' and <= '~' and not '(' and not ')' and not '\\';
+            if (keep)
+            {
+                clean.Append(c);
+            }
+            else if (clean.Length > 0 && clean[^1] != ' ')
+            {
+                // Runs of white space, controls and parentheses become one space.
+                clean.Append(' ');
+            }
+            if (clean.Length >= 200)
+            {
+                break;
+            }
+        }
+        return clean.ToString().Trim();
     }
 
     /// <summary>RFC 2045 token (RFC 8601's value): printable ASCII without spaces or tspecials.</summary>
