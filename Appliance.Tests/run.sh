@@ -29,6 +29,9 @@ declare -A prerequisites=(
   # python3-spf may pull pydns instead (its dependency is "python3-dns | python3-dnspython"): ask for dnspython by name.
   [python3-spf]="/usr/bin/python3 -c 'import spf'"
   [python3-dnspython]="/usr/bin/python3 -c 'import dns.resolver'"
+  # Mail::DMARC is the DMARC oracle of DmarcDifferentialTests; authres parses our Authentication-Results back (RFC 8601).
+  [libmail-dmarc-perl]="perl -MMail::DMARC::PurePerl -MNet::DNS -e 1"
+  [python3-authres]="/usr/bin/python3 -c 'import authres, authres.dmarc, authres.arc'"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 

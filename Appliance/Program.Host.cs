@@ -1,6 +1,7 @@
 using Appliance.Accounts;
 using Appliance.Filtering;
 using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
 using Appliance.Hosting;
 using Appliance.Imap;
@@ -66,6 +67,7 @@ public partial class Program
         _ = app.Services.GetRequiredService<IOptions<SpamAssassinOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ClamAvOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<DkimOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<DmarcOptions>>().Value;
         await app.Services.GetRequiredService<Migrator>().MigrateAsync().ConfigureAwait(false);
         app.Services.GetRequiredService<BlobStore>().RemoveAbandonedWrites();
         app.Services.GetRequiredService<TlsInstaller>().RecoverInterruptedInstall();

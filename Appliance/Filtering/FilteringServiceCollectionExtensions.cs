@@ -1,4 +1,5 @@
 using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
 using Appliance.Filtering.Spf;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,7 @@ public static class FilteringServiceCollectionExtensions
         services.AddScanning();
         services.AddSpf();
         services.AddDkim();
+        services.AddDmarc();
         services.TryAddSingleton<MessageInspector>();
         return services;
     }

@@ -44,6 +44,12 @@ public sealed record Inspection(Verdict Verdict, Disposition Disposition, string
     /// <summary>Why the message was held or refused, in one line for the message log and the quarantine list.</summary>
     public string Reason { get; init; } = "";
 
+    /// <summary>
+    /// The message as it is to be stored when a check changed it (forged Authentication-Results removed); null when
+    /// it is stored as received.
+    /// </summary>
+    public byte[]? Rewritten { get; init; }
+
     /// <summary>Nothing to add, nothing checked: mail the server makes itself (bounces, notices).</summary>
     public static Inspection Unfiltered { get; } = new(new Verdict(), Disposition.Deliver, "");
 }

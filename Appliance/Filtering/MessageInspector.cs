@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Appliance.Filtering.Authentication;
 using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
 using Appliance.Filtering.Spf;
 using Microsoft.Extensions.Logging;
@@ -11,7 +13,7 @@ namespace Appliance.Filtering;
 
 /// <summary>
 /// The checks a message meets at the end of DATA, before the SMTP session answers: the virus scan, the sender's
-/// authentication (SPF, DKIM, ARC) and the spam score, each adding named symbols to one <see cref="Verdict"/>,
+/// authentication (SPF, DKIM, ARC, DMARC) and the spam score, each adding named symbols to one <see cref="Verdict"/>,
 /// which decides what becomes of the message (<see cref="Disposition"/>). A check that cannot be made — a scanner
 /// down, DNS timing out — is a temporary failure (451), never a pass. Everything is decided before the 250, so a
 /// refusal reaches the sender and nothing accepted is dropped.
@@ -25,6 +27,7 @@ public sealed partial class MessageInspector(
     SpfEvaluator spf,
     DkimVerification dkim,
     ArcVerification arc,
+    DmarcEvaluator dmarc,
     ILogger<MessageInspector> logger)
 {
     private readonly FilteringOptions _options = options.Value;
@@ -82,11 +85,12 @@ public sealed partial class MessageInspector(
             return new Inspection(verdict, Disposition.Deliver, "");
         }
 
-        var results = new List<string>();
+        var results = new AuthenticationResultsBuilder(context.Receiver);
+        SpfResult? spfResult = null;
         if (context.Client is { } client)
         {
-            var spfResult = await spf.CheckMailFromAsync(client, context.Sender, context.Helo, cancellationToken).ConfigureAwait(false);
-            results.Add(spfResult.ToAuthenticationResults());
+            spfResult = await spf.CheckMailFromAsync(client, context.Sender, context.Helo, cancellationToken).ConfigureAwait(false);
+            results.AddSpf(spfResult);
             AddSpf(verdict, spfResult);
             if (spfResult.Verdict == SpfVerdict.TempError)
             {
@@ -94,37 +98,64 @@ public sealed partial class MessageInspector(
             }
         }
 
+        // DKIM hashes the whole message; past MaxVerifyBytes only the head is read, which DMARC needs for From.
         var length = Length(open);
-        if (length <= _options.MaxVerifyBytes)
+        var verify = length <= _options.MaxVerifyBytes;
+        var read = (int)(verify ? length : Math.Min(length, HeadBytes));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(read, 1));
+        byte[]? rewritten = null;
+        DmarcResult dmarcResult;
+        try
         {
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-            try
+            using (var message = open())
             {
-                using (var message = open())
-                {
-                    await message.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
-                }
-                var bytes = buffer.AsMemory(0, (int)length);
-                var dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                results.AddRange(dkimResult.ToAuthenticationResults());
+                await message.ReadExactlyAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+            var bytes = buffer.AsMemory(0, read);
+            DkimVerificationResult? dkimResult = null;
+            if (verify)
+            {
+                dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                results.AddDkim(dkimResult);
                 AddDkim(verdict, dkimResult);
                 var arcResult = await arc.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                results.Add(arcResult.ToAuthenticationResults());
+                results.AddArc(arcResult);
                 if (dkimResult.HasTemporaryError && !dkimResult.PassingDomains.Any())
                 {
                     return TempFail(verdict, "4.7.5", "DKIM key lookup failed temporarily (DNS); try again later", "dkim temperror");
                 }
+                // RFC 8601 §5: a field claiming to be ours that arrived with the message is a forgery; it goes.
+                var cleaned = new ForgedAuthenticationResults([context.Receiver]).Filter(bytes.Span, out var removal);
+                if (removal.Removed > 0)
+                {
+                    rewritten = cleaned;
+                    verdict.Add("FORGED_AUTH_RESULTS", 1.0, $"It carried {removal.Removed} Authentication-Results field(s) forged in this server's name, removed", "auth");
+                }
             }
-            finally
+            else
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                results.Add("dkim=neutral (too large to verify)");
             }
+            dmarcResult = await dmarc.EvaluateAsync(bytes, spfResult, dkimResult, cancellationToken).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            results.Add("dkim=neutral (too large to verify)");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        headers.Insert(0, AuthenticationResults(context.Receiver, results));
+        results.AddDmarc(dmarcResult);
+        DmarcSymbols.AddTo(verdict, dmarcResult);
+        headers.Insert(0, results.Build());
+        if (dmarcResult.Status == DmarcStatus.TempError)
+        {
+            return TempFail(verdict, "4.7.5", "DMARC policy lookup failed temporarily (DNS); try again later", dmarcResult.Reason);
+        }
+        if (dmarcResult.Disposition == DmarcDisposition.Reject)
+        {
+            return new Inspection(verdict, Disposition.Reject, "")
+            {
+                Code = DmarcResult.RejectCode, EnhancedCode = DmarcResult.RejectEnhancedCode, Text = dmarcResult.RejectReply, Reason = $"dmarc {dmarcResult.Reason}",
+            };
+        }
 
         if (spamAssassin.Value.Enabled)
         {
@@ -148,10 +179,15 @@ public sealed partial class MessageInspector(
             }
         }
 
-        return Decide(verdict, headers);
+        var decided = Decide(verdict, headers, dmarcResult.Disposition == DmarcDisposition.Quarantine);
+        return rewritten is null ? decided : decided with { Rewritten = rewritten };
     }
 
-    private Inspection Decide(Verdict verdict, StringBuilder headers)
+    /// <summary>What DMARC reads of a message too large to verify: its head, where the From field is.</summary>
+    private const int HeadBytes = 256 * 1024;
+
+    /// <param name="dmarcQuarantine">The author's domain asks that failing mail be quarantined: it goes to Junk at least.</param>
+    private Inspection Decide(Verdict verdict, StringBuilder headers, bool dmarcQuarantine)
     {
         var score = verdict.Score;
         var isSpam = score >= _options.JunkScore;
@@ -169,14 +205,17 @@ public sealed partial class MessageInspector(
         }
         if (!isSpam)
         {
-            return new Inspection(verdict, Disposition.Deliver, headers.ToString());
+            return new Inspection(verdict, dmarcQuarantine ? Disposition.Junk : Disposition.Deliver, headers.ToString())
+            {
+                Reason = dmarcQuarantine ? "dmarc quarantine" : "",
+            };
         }
         headers.Append("X-Spam-Flag: YES\r\n");
         var disposition = _options.SpamAction switch
         {
             SpamAction.Quarantine => Disposition.Quarantine,
             SpamAction.Junk => Disposition.Junk,
-            _ => Disposition.Deliver,
+            _ => dmarcQuarantine ? Disposition.Junk : Disposition.Deliver,
         };
         return new Inspection(verdict, disposition, headers.ToString()) { Reason = reason };
     }
@@ -231,10 +270,6 @@ public sealed partial class MessageInspector(
             verdict.Add("SPAMASSASSIN", result.Score, $"SpamAssassin's score ({names})", "spamd");
         }
     }
-
-    /// <summary>RFC 8601 §2.2: <c>Authentication-Results: authserv-id; method=result …; …</c>, folded between results.</summary>
-    private static string AuthenticationResults(string receiver, List<string> results) =>
-        $"Authentication-Results: {receiver};\r\n\t{string.Join(";\r\n\t", results)}\r\n";
 
     private static long Length(Func<Stream> open)
     {

@@ -216,7 +216,8 @@ public sealed partial class SmtpSession
                     return;
                 }
                 var envelope = new Envelope(SenderText, [.. _recipients], new TraceInfo(_helo, _remote?.Address, null, protocol, _user), inspection);
-                var id = await _services.Delivery.AcceptAsync(envelope, spool.OpenRead, cancellationToken).ConfigureAwait(false);
+                Func<Stream> open = inspection.Rewritten is { } rewritten ? () => new MemoryStream(rewritten, writable: false) : spool.OpenRead;
+                var id = await _services.Delivery.AcceptAsync(envelope, open, cancellationToken).ConfigureAwait(false);
                 reply = new SmtpReply(250, "2.0.0", $"Ok: queued as {id}");
             }
         }
