@@ -35,8 +35,9 @@ public sealed class FolderRules(string root)
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
         ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],
-        // Filtering: what judges a message (DKIM keys live in the data folder, Storage's FileSystem writes them).
-        ["Filtering"] = ["Accounts", "Mailstore", "Storage", .. Formats],
+        // Filtering: what judges a message (DKIM keys live in the data folder, Storage's FileSystem writes them;
+        // a verdict's reasons are words of the resource files, so that the webmail can show them in the user's language).
+        ["Filtering"] = ["Accounts", "Mailstore", "Storage", "Resources", .. Formats],
         ["Accounts"] = ["Storage"],
         ["Storage"] = [],
         ["Setup"] = ["Accounts", "Storage", "Protocols"],

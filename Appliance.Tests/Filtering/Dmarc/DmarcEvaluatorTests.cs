@@ -260,7 +260,6 @@ public sealed class DmarcEvaluatorTests(DmarcZones zones) : IClassFixture<DmarcZ
     [Theory]
     [InlineData("From: a@rejectpolicy.com, b@quarantinepolicy.com\r\n", DmarcAuthorStatus.SeveralDomains)]
     [InlineData("From: a@rejectpolicy.com\r\nFrom: b@rejectpolicy.com\r\n", DmarcAuthorStatus.SeveralFields)]
-    [InlineData("To: a@rejectpolicy.com\r\n", DmarcAuthorStatus.Missing)]
     [InlineData("From: undisclosed:;\r\n", DmarcAuthorStatus.Unusable)]
     [InlineData("From: just a name\r\n", DmarcAuthorStatus.Unusable)]
     [InlineData("From: a@localhost\r\n", DmarcAuthorStatus.Unusable)]
@@ -273,6 +272,17 @@ public sealed class DmarcEvaluatorTests(DmarcZones zones) : IClassFixture<DmarcZ
         Assert.Contains("RFC 7489", result.RejectReply, StringComparison.Ordinal);
         var lenient = await zones.Evaluator(options: new DmarcOptions { InvalidFromDisposition = DmarcDisposition.Quarantine }).EvaluateAsync(Message(headers), null, null);
         Assert.Equal(DmarcDisposition.Quarantine, lenient.Disposition);
+    }
+
+    [Fact]
+    public async Task A_message_without_From_forges_no_domain_and_is_accepted_unless_configured_otherwise()
+    {
+        var result = await zones.Evaluator().EvaluateAsync(Message("To: a@rejectpolicy.com\r\n"), null, null);
+        Assert.Equal(DmarcAuthorStatus.Missing, result.AuthorStatus);
+        Assert.Equal(DmarcStatus.Fail, result.Status);
+        Assert.Equal(DmarcDisposition.Accept, result.Disposition);
+        var strict = await zones.Evaluator(options: new DmarcOptions { MissingFromDisposition = DmarcDisposition.Reject }).EvaluateAsync(Message("To: a@rejectpolicy.com\r\n"), null, null);
+        Assert.Equal(DmarcDisposition.Reject, strict.Disposition);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class DmarcEvaluator(IDnsResolver dns, PublicSuffixList suffixes, 
         if (author.Status != DmarcAuthorStatus.Found || author.Domain is null)
         {
             // §6.6.1: without exactly one author domain there is nothing to look up; the local choice decides.
-            var disposition = _options.InvalidFromDisposition;
+            var disposition = author.Status == DmarcAuthorStatus.Missing ? _options.MissingFromDisposition : _options.InvalidFromDisposition;
             return new DmarcResult(DmarcStatus.Fail, null, author.Reason)
             {
                 AuthorStatus = author.Status,

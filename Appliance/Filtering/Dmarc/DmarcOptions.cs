@@ -23,6 +23,13 @@ public sealed class DmarcOptions
     /// </summary>
     public DmarcDisposition InvalidFromDisposition { get; set; } = DmarcDisposition.Reject;
 
+    /// <summary>
+    /// What becomes of a message with no From field at all. Default Accept (with the DMARC_BAD_FROM symbol's points):
+    /// it claims no domain, so it forges none, and scanners, printers and scripts in offices still send such mail;
+    /// Postfix and Dovecot accept it too. Quarantine or Reject (as Gmail does) for a stricter door.
+    /// </summary>
+    public DmarcDisposition MissingFromDisposition { get; set; } = DmarcDisposition.Accept;
+
     /// <summary>The Public Suffix List file. Default empty: <c>&lt;app folder&gt;/assets/public_suffix_list.dat</c>, the copy shipped with the app.</summary>
     public string PublicSuffixListPath { get; set; } = "";
 
@@ -41,6 +48,10 @@ public sealed class DmarcOptionsValidator : IValidateOptions<DmarcOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        if (!Enum.IsDefined(options.MissingFromDisposition))
+        {
+            failures.Add($"{DmarcOptions.Section}:MissingFromDisposition must be Accept, Quarantine or Reject (was {options.MissingFromDisposition}).");
+        }
         if (!Enum.IsDefined(options.InvalidFromDisposition))
         {
             failures.Add($"{DmarcOptions.Section}:InvalidFromDisposition must be Accept, Quarantine or Reject (was {options.InvalidFromDisposition}).");
