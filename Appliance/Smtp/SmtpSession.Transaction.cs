@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Accounts;
+using Appliance.Filtering.Uce;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
@@ -64,6 +65,11 @@ public sealed partial class SmtpSession
                 throw new SmtpReplyException(ToReply(refusal));
             }
         }
+        if (_uce is not null && await _uce.MailAsync(path.Address, cancellationToken).ConfigureAwait(false) is { } uceRefusal)
+        {
+            await _services.Log.WriteAsync(MessageStatus.Rejected, path.Address, "", Remote, "", 0, uceRefusal.ToString(), cancellationToken).ConfigureAwait(false);
+            throw new SmtpReplyException(ToReply(uceRefusal));
+        }
         _sender = path;
         _utf8 = utf8;
         _recipients.Clear();
@@ -95,6 +101,12 @@ public sealed partial class SmtpSession
         }
         var (recipient, refusal) = await _services.Policy.CheckRecipientAsync(path.Address, mayRelay: _user is not null, cancellationToken).ConfigureAwait(false);
         var reply = refusal is null ? null : ToReply(refusal);
+        // UCE at RCPT once the recipient is ours: client refusals, greylisting; for a user, recipients per hour that leave the server.
+        if (reply is null && _uce is not null
+            && await _uce.RcptAsync(path.Address, recipient!.Remote.Count > 0 ? _user : null, cancellationToken).ConfigureAwait(false) is { } uceRefusal)
+        {
+            reply = ToReply(uceRefusal);
+        }
         if (reply is not null)
         {
             LogRecipient(_services.Logger, _id, "rejected", SenderText, path.Address, reply.ToString());
@@ -107,6 +119,8 @@ public sealed partial class SmtpSession
     }
 
     private static SmtpReply ToReply(RecipientRefusal refusal) => new(refusal.Code, refusal.EnhancedCode, refusal.Text);
+
+    private static SmtpReply ToReply(UceRefusal refusal) => new(refusal.Code, refusal.Enhanced, refusal.Text);
 
     private void Data(string arguments)
     {
