@@ -20,7 +20,9 @@ public sealed record AccessEntry(string Text, AccessEntryKind Kind, IPNetwork Ne
         if (value.Length == 0) return false;
         if (value.Contains('/', StringComparison.Ordinal) || IPAddress.TryParse(value, out _))
         {
-            if (IPNetwork.TryParse(value.Contains('/', StringComparison.Ordinal) ? value : value + (value.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"), out var network))
+            // "192.0.2.1/24" is refused, not widened: host bits after the prefix are a typo for one address or for the network.
+            if (IPNetwork.TryParse(value.Contains('/', StringComparison.Ordinal) ? value : value + (value.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"), out var network)
+                && IPAddress.TryParse(value.Split('/')[0], out var written) && written.Equals(network.BaseAddress))
             {
                 entry = new AccessEntry(value, AccessEntryKind.Network, network, "");
                 return true;

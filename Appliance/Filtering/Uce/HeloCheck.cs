@@ -27,7 +27,8 @@ public static class HeloCheck
             if (!TryParseAddressLiteral(helo, out var literal)) return HeloProblem.Syntax;
             return ourAddresses.Any(a => Same(a, literal)) ? HeloProblem.OurAddress : HeloProblem.None;
         }
-        if (!IsDomain(helo)) return HeloProblem.Syntax;
+        // RFC 1123 §2.1: a host name never looks like a dotted number; "198.51.100.7" without brackets is a bare address.
+        if (!IsDomain(helo) || helo.TrimEnd('.').Split('.')[^1].All(char.IsAsciiDigit)) return HeloProblem.Syntax;
         if (!helo.TrimEnd('.').Contains('.', StringComparison.Ordinal)) return HeloProblem.NotQualified;
         if (Dns.DnsName.Equal(helo, ourHostName)) return HeloProblem.OurName;
         return HeloProblem.None;

@@ -247,7 +247,7 @@ public sealed class UceSession
         }
         if (!allowed && client.Refusal is { } refusal)
         {
-            return Refuse("RCPT", refusal with { Text = $"<{recipient}>: {refusal.Text}" });
+            return Refuse("RCPT", refusal);
         }
         if (!allowed && !client.Welcomed && (domainSettings.Greylisting ?? settings.Greylisting.Enabled))
         {
