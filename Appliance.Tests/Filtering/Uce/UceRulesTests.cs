@@ -18,6 +18,9 @@ public sealed class UceRulesTests
     private static UceRule Rule(string name, UceRuleTarget target, string field, string pattern, UceRuleAction action = UceRuleAction.Tag, double points = 2) =>
         new() { Name = name, Target = target, Field = field, Pattern = pattern, Action = action, Points = points };
 
+    private static UceRuleTest TestBox(UceRule rule, string pasted, UceEnvelope? envelope, TimeSpan timeout) =>
+        UceRules.Test(rule, Parse(pasted.ReplaceLineEndings("\r\n")), envelope, timeout);
+
     [Fact]
     public void Header_body_and_envelope_rules_match_and_say_where()
     {
@@ -58,20 +61,20 @@ public sealed class UceRulesTests
     }
 
     [Fact]
-    public void The_test_box_takes_a_pasted_message_with_bare_line_feeds()
+    public void The_test_box_says_whether_and_where_a_rule_matched_and_why_it_could_not_run()
     {
         var pasted = "From: a@b.example\nSubject: Your invoice\n\nPlease find the invoice attached.\nRegards";
-        var hit = UceRules.Test(Rule("invoice", UceRuleTarget.Body, "", "invoice attached"), pasted, null, Timeout);
+        var hit = TestBox(Rule("invoice", UceRuleTarget.Body, "", "invoice attached"), pasted, null, Timeout);
         Assert.Equal(new UceRuleTest(true, "body line 1", "invoice attached", null), hit);
 
-        var miss = UceRules.Test(Rule("invoice", UceRuleTarget.Header, "From", "@evil"), pasted, null, Timeout);
+        var miss = TestBox(Rule("invoice", UceRuleTarget.Header, "From", "@evil"), pasted, null, Timeout);
         Assert.Equal(new UceRuleTest(false, null, null, null), miss);
 
-        var bad = UceRules.Test(Rule("broken", UceRuleTarget.Body, "", "(unclosed"), pasted, null, Timeout);
+        var bad = TestBox(Rule("broken", UceRuleTarget.Body, "", "(unclosed"), pasted, null, Timeout);
         Assert.False(bad.Matched);
         Assert.NotNull(bad.Error);
 
-        var slow = UceRules.Test(Rule("evil", UceRuleTarget.Header, "Subject", "^(\\w+\\s?)+$"), "Subject: " + string.Join(' ', Enumerable.Repeat("word", 30)) + "!\n\nx", null, TimeSpan.FromMilliseconds(30));
+        var slow = TestBox(Rule("evil", UceRuleTarget.Header, "Subject", "^(\\w+\\s?)+$"), "Subject: " + string.Join(' ', Enumerable.Repeat("word", 30)) + "!\n\nx", null, TimeSpan.FromMilliseconds(30));
         Assert.False(slow.Matched);
         Assert.StartsWith("timed out", slow.Error, StringComparison.Ordinal);
     }
@@ -79,7 +82,7 @@ public sealed class UceRulesTests
     [Fact]
     public void A_rule_on_every_header_sees_name_and_value()
     {
-        var test = UceRules.Test(Rule("mailer", UceRuleTarget.Header, "", "^X-Mailer: .*bulk"), "X-Mailer: SuperBulk 3\nSubject: hi\n\nx", null, Timeout);
+        var test = TestBox(Rule("mailer", UceRuleTarget.Header, "", "^X-Mailer: .*bulk"), "X-Mailer: SuperBulk 3\nSubject: hi\n\nx", null, Timeout);
         Assert.Equal("header X-Mailer", test.Where);
     }
 }

@@ -286,4 +286,12 @@ public sealed class UceSessionTests : IAsyncLifetime
         Assert.Null(friendly.Action);
         Assert.Single(friendly.Matches);
     }
+
+    [Fact]
+    public async Task The_console_test_box_takes_a_pasted_message_with_bare_line_feeds()
+    {
+        var guard = (await ServicesAsync()).Get<UceGuard>();
+        var rule = new UceRule { Name = "invoice", Target = UceRuleTarget.Header, Field = "Subject", Pattern = "^Your invoice" };
+        Assert.Equal(new UceRuleTest(true, "header Subject", "Your invoice", null), guard.TestRule(rule, "From: a@b.example\nSubject: Your invoice 42\n\nBody"));
+    }
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text;
 using Appliance.Dns;
+using Appliance.Mailstore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,9 +23,11 @@ public sealed record UceRefusal(int Code, string Enhanced, string Text, bool Clo
 public sealed partial class UceGuard
 {
     private readonly UceOptions _options;
+    private readonly MessageLoader _loader;
 
-    public UceGuard(UceSettingsStore store, IDnsResolver resolver, Greylisting greylisting, TimeProvider time, IOptions<UceOptions> options, ILogger<UceGuard> logger)
+    public UceGuard(UceSettingsStore store, IDnsResolver resolver, Greylisting greylisting, MessageLoader loader, TimeProvider time, IOptions<UceOptions> options, ILogger<UceGuard> logger)
     {
+        _loader = loader;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         Store = store;
@@ -54,6 +58,15 @@ public sealed partial class UceGuard
     /// </summary>
     public UceSession Open(IPAddress? client, IPAddress? local, bool inbound, string hostName, string sessionId) =>
         new(this, client, local, inbound, hostName, sessionId);
+
+    /// <summary>The console's "test a rule" box: one rule against a pasted message, with the configured timeout.</summary>
+    public UceRuleTest TestRule(UceRule rule, string pastedMessage, UceEnvelope? envelope = null)
+    {
+        ArgumentNullException.ThrowIfNull(pastedMessage);
+        // A textarea gives bare LF; the parser, like SMTP, wants CRLF.
+        using var loaded = _loader.FromBytes(Encoding.UTF8.GetBytes(pastedMessage.ReplaceLineEndings("\r\n")));
+        return UceRules.Test(rule, loaded.Message, envelope, TimeSpan.FromMilliseconds(_options.RuleTimeoutMilliseconds));
+    }
 
     [LoggerMessage(EventId = 9301, Level = LogLevel.Information, Message = "[{Session}] UCE refused [{Client}] at {Stage}: {Reply}")]
     internal static partial void LogRefused(ILogger logger, string session, string client, string stage, string reply);

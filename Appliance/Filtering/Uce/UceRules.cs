@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.RegularExpressions;
 using Appliance.Mime;
 
@@ -85,15 +84,15 @@ public static class UceRules
         return new UceRulesOutcome(action, matches, timedOut);
     }
 
-    /// <summary>One rule against a pasted message (and, for envelope rules, an envelope): whether and where it matched.</summary>
-    public static UceRuleTest Test(UceRule rule, string pastedMessage, UceEnvelope? envelope, TimeSpan timeout)
+    /// <summary>
+    /// One rule against a message (for the console's test box: <see cref="UceGuard.TestRule"/> parses what was pasted) and, for
+    /// envelope rules, an envelope: whether and where it matched, or why it could not run.
+    /// </summary>
+    public static UceRuleTest Test(UceRule rule, MimeMessage message, UceEnvelope? envelope, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        ArgumentNullException.ThrowIfNull(pastedMessage);
+        ArgumentNullException.ThrowIfNull(message);
         if (PatternError(rule.Pattern) is { } error) return new UceRuleTest(false, null, null, error);
-        // A textarea gives bare LF; the parser, like SMTP, wants CRLF.
-        var normalized = pastedMessage.ReplaceLineEndings("\r\n");
-        var message = MimeMessage.Parse(Encoding.UTF8.GetBytes(normalized));
         var texts = rule.Target == UceRuleTarget.Body ? BodyTexts(message) : Texts(rule, message, envelope ?? new UceEnvelope("", [], "", "", null));
         try
         {
