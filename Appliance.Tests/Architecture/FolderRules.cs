@@ -43,7 +43,8 @@ public sealed class FolderRules(string root)
         ["Setup"] = ["Accounts", "Storage", "Protocols"],
         ["Jobs"] = [.. Services, .. Formats],
         // Web reads the listeners' state (Hosting.ServerStatus, Protocols.ConnectionLimits) for the Status page.
-        ["Web"] = [.. Services, .. Formats, "Hosting", "Protocols", "Resources"],
+        // ...and edits the protection settings (Filtering.Uce) on the Protection page.
+        ["Web"] = [.. Services, .. Formats, "Hosting", "Protocols", "Filtering", "Resources"],
         ["Cli"] = [.. Services, "Hosting", "Resources"],
         ["Resources"] = [],
     };

@@ -8,7 +8,7 @@ namespace Appliance.Tests.Filtering.Uce;
 /// <summary>The production resolver pointed at a loopback responder, patient enough for a test and short enough to time out fast.</summary>
 internal static class UceDns
 {
-    public static DnsResolver Resolver(LoopbackDnsServer server, int timeoutMilliseconds = 400) =>
+    public static DnsResolver Resolver(LoopbackDnsServer server, int timeoutMilliseconds = 2000) =>
         new(Options.Create(new DnsOptions { Servers = [server.Address], TimeoutMilliseconds = timeoutMilliseconds, Attempts = 1 }), NullLogger<DnsResolver>.Instance);
 
     public static DnsResourceRecord A(string name, string address) => DnsResourceRecord.Create(name, new AddressData(System.Net.IPAddress.Parse(address)));

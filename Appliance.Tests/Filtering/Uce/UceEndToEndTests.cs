@@ -21,7 +21,7 @@ public sealed class UceEndToEndTests : IAsyncLifetime
         _dns = LoopbackDnsServer.Start();
         _dns.Add(Mx("elsewhere.example", 10, "mx.elsewhere.example"), A("mx.elsewhere.example", "198.51.100.1"));
         _host = await RunningHost.StartWithSmtpAsync(
-            $"--Appliance:Dns:Servers:0={_dns.Address}", "--Appliance:Dns:TimeoutMilliseconds=500", "--Appliance:Dns:Attempts=1",
+            $"--Appliance:Dns:Servers:0={_dns.Address}", "--Appliance:Dns:TimeoutMilliseconds=2000", "--Appliance:Dns:Attempts=1",
             "--Appliance:Uce:TrustLoopback=false",
             "--Appliance:Uce:DnsblZones:0:Zone=bl.e2e.test", "--Appliance:Uce:DnsblZones:0:Codes:0=127.0.0.2-127.0.0.11");
         await _host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd", "Bob"));
@@ -69,8 +69,8 @@ public sealed class UceEndToEndTests : IAsyncLifetime
     public async Task Greylisting_switched_on_for_the_domain_in_the_settings_defers_then_lets_the_retry_through()
     {
         var store = _host.Get<UceSettingsStore>();
-        await store.SaveServerAsync(new UceSettings { Greylisting = new GreylistingSettings { DelaySeconds = 0 } });
-        await store.SaveDomainAsync("example.com", new UceDomainSettings { Greylisting = true });
+        await store.SaveServerAsync(Actor.CommandLine, new UceSettings { Greylisting = new GreylistingSettings { DelaySeconds = 0 } });
+        await store.SaveDomainAsync(Actor.CommandLine, "example.com", new UceDomainSettings { Greylisting = true });
 
         Assert.Equal("451 4.7.1 <bob@example.com>: Greylisted, try again in 1 seconds", await SendAsync());
         Assert.Empty(await _host.Get<MailStore>().MessagesAsync("bob@example.com"));

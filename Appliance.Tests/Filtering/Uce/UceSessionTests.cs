@@ -1,3 +1,4 @@
+using Appliance.Accounts;
 using System.Net;
 using System.Text;
 using Appliance.Filtering;
@@ -37,7 +38,7 @@ public sealed class UceSessionTests : IAsyncLifetime
         var values = new Dictionary<string, string?>
         {
             ["Appliance:Dns:Servers:0"] = _dns.Address,
-            ["Appliance:Dns:TimeoutMilliseconds"] = "300",
+            ["Appliance:Dns:TimeoutMilliseconds"] = "1500",
             ["Appliance:Dns:Attempts"] = "1",
             ["Appliance:Uce:DnsblZones:0:Zone"] = "bl.test",
             ["Appliance:Uce:DnsblZones:0:Codes:0"] = "127.0.0.2-127.0.0.11",
@@ -205,7 +206,7 @@ public sealed class UceSessionTests : IAsyncLifetime
     public async Task Greylisting_follows_the_domain_switch_and_answers_451_at_RCPT()
     {
         var services = await ServicesAsync();
-        await services.Get<UceSettingsStore>().SaveDomainAsync("example.com", new UceDomainSettings { Greylisting = true });
+        await services.Get<UceSettingsStore>().SaveDomainAsync(Actor.CommandLine, "example.com", new UceDomainSettings { Greylisting = true });
 
         var (stage, refusal) = await Converse(Open(services, "192.0.2.99"));
         Assert.Equal(("rcpt", new UceRefusal(451, "4.7.1", "<bob@example.com>: Greylisted, try again in 300 seconds")), (stage, refusal));
@@ -216,7 +217,7 @@ public sealed class UceSessionTests : IAsyncLifetime
     public async Task A_domain_deny_list_refuses_its_recipients_only()
     {
         var services = await ServicesAsync();
-        await services.Get<UceSettingsStore>().SaveDomainAsync("example.com", new UceDomainSettings { Deny = ["elsewhere.example"] });
+        await services.Get<UceSettingsStore>().SaveDomainAsync(Actor.CommandLine, "example.com", new UceDomainSettings { Deny = ["elsewhere.example"] });
         var (stage, refusal) = await Converse(Open(services, "192.0.2.99"));
         Assert.Equal(("rcpt", 554, "5.7.1"), (stage, refusal!.Code, refusal.Enhanced));
         Assert.Null((await Converse(Open(services, "192.0.2.99"), recipient: "bob@example.org")).Refusal);
@@ -227,12 +228,13 @@ public sealed class UceSessionTests : IAsyncLifetime
     {
         var services = await ServicesAsync();
         var store = services.Get<UceSettingsStore>();
-        await store.SaveServerAsync(new UceSettings { DnsblZones = [new DnsListZone { Zone = "tag.test", Codes = ["127.0.0.3"] }] });
+        await store.SaveServerAsync(Actor.CommandLine, new UceSettings { DnsblZones = [new DnsListZone { Zone = "tag.test", Codes = ["127.0.0.3"] }] });
         var (_, refusal) = await Converse(Open(services, "192.0.2.4"));
         Assert.Equal("Service unavailable; client [192.0.2.4] blocked using tag.test", refusal?.Text);
         // bl.test came from configuration and is no longer asked.
         Assert.Null((await Converse(Open(services, "192.0.2.2"))).Refusal);
-        await Assert.ThrowsAsync<ArgumentException>(() => store.SaveServerAsync(new UceSettings { Deny = ["not an entry"] }));
+        await Assert.ThrowsAsync<AccountException>(() => store.SaveServerAsync(Actor.CommandLine, new UceSettings { Deny = ["not an entry"] }));
+        await Assert.ThrowsAsync<ForbiddenException>(() => store.SaveServerAsync(new Actor("bob@example.com", false), new UceSettings()));
     }
 
     [Fact]

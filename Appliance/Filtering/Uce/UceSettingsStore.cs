@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Appliance.Accounts;
 using Appliance.Storage;
 using Microsoft.Extensions.Options;
 
@@ -36,21 +37,25 @@ public sealed class UceSettingsStore(SettingsRepository settings, IOptions<UceOp
         return text is null ? new UceDomainSettings() : Parse<UceDomainSettings>(key, text) ?? new UceDomainSettings();
     }
 
-    /// <summary>Saves the server's policy; refuses (with the problems named) one the checks could not apply.</summary>
-    public async Task SaveServerAsync(UceSettings value, CancellationToken cancellationToken = default)
+    /// <summary>Saves the server's policy (administrators only); refuses, with the first problem named, one the checks could not apply.</summary>
+    public async Task SaveServerAsync(Actor actor, UceSettings value, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(value);
+        if (!actor.IsAdmin) throw new ForbiddenException();
         var problems = UceSettingsValidation.Problems(value);
-        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems), nameof(value));
+        if (problems.Count > 0) throw new AccountException("Protection.Invalid", problems[0]);
         // Serialized as the policy alone, even when handed the options (which carry operational settings too).
         await settings.SetAsync(ServerKey, JsonSerializer.Serialize(value, typeof(UceSettings), Json), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task SaveDomainAsync(string domain, UceDomainSettings value, CancellationToken cancellationToken = default)
+    public async Task SaveDomainAsync(Actor actor, string domain, UceDomainSettings value, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(value);
+        if (!actor.IsAdmin) throw new ForbiddenException();
         var bad = value.Allow.Concat(value.Deny).Where(e => !AccessEntry.TryParse(e, out _)).ToArray();
-        if (bad.Length > 0) throw new ArgumentException($"Not an address, network, domain or mail address: {string.Join(", ", bad)}", nameof(value));
+        if (bad.Length > 0) throw new AccountException("Protection.Invalid", $"not an address, network, domain or mail address: {string.Join(", ", bad)}");
         await settings.SetAsync(DomainKey(domain), JsonSerializer.Serialize(value, Json), cancellationToken).ConfigureAwait(false);
     }
 

@@ -46,6 +46,7 @@ public static class ShellNavigation
         new("/admin/queue", "schedule_send", "Nav.Queue"),
         new("/admin/log", "receipt_long", "Nav.MessageLog"),
         new("/admin/audit", "policy", "Nav.Audit"),
+        new("/admin/protection", "shield", "Nav.Protection"),
     ];
 
     /// <summary>Where a person lands after signing in (and at "/" and "/webmail"): administrators on the dashboard, everyone else in the Inbox.</summary>
