@@ -29,7 +29,8 @@ public sealed class FolderRules(string root)
         ["Protocols"] = [],
         ["Mime"] = [],
         ["Dns"] = [],
-        ["Smtp"] = [.. Services, "Protocols", .. Formats],
+        // Smtp: the UCE checks (Filtering/Uce) run at connect, HELO, MAIL and RCPT, and the scanners at DATA.
+        ["Smtp"] = [.. Services, "Protocols", "Filtering", .. Formats],
         ["Imap"] = [.. Services, "Protocols", .. Formats],
         ["Pop3"] = [.. Services, "Protocols", .. Formats],
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
@@ -43,7 +44,8 @@ public sealed class FolderRules(string root)
         ["Setup"] = ["Accounts", "Storage", "Protocols"],
         ["Jobs"] = [.. Services, .. Formats],
         // Web reads the listeners' state (Hosting.ServerStatus, Protocols.ConnectionLimits) for the Status page.
-        ["Web"] = [.. Services, .. Formats, "Hosting", "Protocols", "Resources"],
+        // ...and edits the protection settings (Filtering.Uce) on the Protection page.
+        ["Web"] = [.. Services, .. Formats, "Hosting", "Protocols", "Filtering", "Resources"],
         ["Cli"] = [.. Services, "Hosting", "Resources"],
         ["Resources"] = [],
     };
@@ -53,7 +55,7 @@ public sealed class FolderRules(string root)
     /// of the folders that own tables, and Setup, which writes several repositories' rows in one transaction.
     /// None but Storage may name SQLite's exception.
     /// </summary>
-    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Setup"];
+    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Setup", "Filtering"];
 
     private const string SqliteException = "Microsoft.Data.Sqlite.SqliteException";
 

@@ -33,11 +33,13 @@ public sealed partial class MessageInspector(
     private readonly FilteringOptions _options = options.Value;
 
     /// <param name="open">Opens the message as received, from its start, seekable; called once per check that reads it.</param>
-    public async Task<Inspection> InspectAsync(InspectionContext context, Func<Stream> open, CancellationToken cancellationToken = default)
+    /// <param name="verdict">What the session's earlier checks found (UCE at connect, HELO, MAIL, RCPT and the rules); null for none.</param>
+    /// <param name="hold">A rule asked that the message be quarantined whatever its score.</param>
+    public async Task<Inspection> InspectAsync(InspectionContext context, Func<Stream> open, CancellationToken cancellationToken = default, Verdict? verdict = null, bool hold = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(open);
-        var verdict = new Verdict();
+        verdict ??= new Verdict();
         var headers = new StringBuilder();
 
         // Viruses first: a virus is held whatever its score, and an outbound one is refused to its sender.
@@ -180,6 +182,10 @@ public sealed partial class MessageInspector(
         }
 
         var decided = Decide(verdict, headers, dmarcResult.Disposition == DmarcDisposition.Quarantine);
+        if (hold && decided.Disposition is not Disposition.Reject)
+        {
+            decided = decided with { Disposition = Disposition.Quarantine, Reason = "held by a rule" };
+        }
         return rewritten is null ? decided : decided with { Rewritten = rewritten };
     }
 
@@ -304,9 +310,9 @@ public sealed partial class MessageInspector(
     private static string Clean(string text) =>
         new(text.Where(c => c is >= ' ' and <= '~' and not '(' and not ')').Take(200).ToArray());
 
-    [LoggerMessage(EventId = 9301, Level = LogLevel.Warning, Message = "Virus {Virus} in a message from <{Sender}>")]
+    [LoggerMessage(EventId = 9401, Level = LogLevel.Warning, Message = "Virus {Virus} in a message from <{Sender}>")]
     private static partial void LogVirus(ILogger logger, string virus, string sender);
 
-    [LoggerMessage(EventId = 9302, Level = LogLevel.Warning, Message = "{Scanner} gave no verdict, answering 451: {Detail}")]
+    [LoggerMessage(EventId = 9402, Level = LogLevel.Warning, Message = "{Scanner} gave no verdict, answering 451: {Detail}")]
     private static partial void LogScannerDown(ILogger logger, string scanner, string detail);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Accounts;
 using Appliance.Filtering;
+using Appliance.Filtering.Uce;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Storage;
@@ -23,6 +24,7 @@ public sealed class SmtpServer(
     Authenticator authenticator,
     MessageLog log,
     TlsCertificateStore certificates,
+    UceGuard uce,
     ILogger<SmtpServer> logger)
 {
     public async Task RunAsync(ConnectionContext connection, SmtpMode mode)
@@ -32,7 +34,9 @@ public sealed class SmtpServer(
         var services = new SmtpServices(options.Value, security.Value, host, policy, delivery, inspector, authenticator, log, certificates,
             Path.Combine(storage.Value.BlobDirectory, "tmp"), logger);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
-        var session = new SmtpSession(services, mode, connection.Transport, connection.RemoteEndPoint as IPEndPoint, isTls, connection.ConnectionId, connection.ConnectionClosed);
+        var remote = connection.RemoteEndPoint as IPEndPoint;
+        var checks = uce.Open(remote?.Address, (connection.LocalEndPoint as IPEndPoint)?.Address, mode == SmtpMode.Inbound, host, connection.ConnectionId);
+        var session = new SmtpSession(services, mode, connection.Transport, remote, isTls, connection.ConnectionId, connection.ConnectionClosed, checks);
         await session.RunAsync().ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using Appliance.Filtering.Uce;
 using Appliance.Mail;
 using Appliance.Mailstore;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,7 @@ public static class SmtpServiceCollectionExtensions
             limits.MaxRecipients = smtp.Value.MaxRecipients;
         });
         services.AddMail();
+        services.AddUce();
         services.AddSingleton<SmtpServer>();
         services.AddSingleton<InboundSmtpHandler>();
         services.AddSingleton<SubmissionSmtpHandler>();

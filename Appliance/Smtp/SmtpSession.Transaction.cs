@@ -1,6 +1,7 @@
 using System.Globalization;
 using Appliance.Accounts;
 using Appliance.Filtering;
+using Appliance.Filtering.Uce;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
@@ -65,6 +66,11 @@ public sealed partial class SmtpSession
                 throw new SmtpReplyException(ToReply(refusal));
             }
         }
+        if (_uce is not null && await _uce.MailAsync(path.Address, cancellationToken).ConfigureAwait(false) is { } uceRefusal)
+        {
+            await _services.Log.WriteAsync(MessageStatus.Rejected, path.Address, "", Remote, "", 0, uceRefusal.ToString(), cancellationToken).ConfigureAwait(false);
+            throw new SmtpReplyException(ToReply(uceRefusal));
+        }
         _sender = path;
         _utf8 = utf8;
         _recipients.Clear();
@@ -96,6 +102,12 @@ public sealed partial class SmtpSession
         }
         var (recipient, refusal) = await _services.Policy.CheckRecipientAsync(path.Address, mayRelay: _user is not null, cancellationToken).ConfigureAwait(false);
         var reply = refusal is null ? null : ToReply(refusal);
+        // UCE at RCPT once the recipient is ours: client refusals, greylisting; for a user, recipients per hour that leave the server.
+        if (reply is null && _uce is not null
+            && await _uce.RcptAsync(path.Address, recipient!.Remote.Count > 0 ? _user : null, cancellationToken).ConfigureAwait(false) is { } uceRefusal)
+        {
+            reply = ToReply(uceRefusal);
+        }
         if (reply is not null)
         {
             LogRecipient(_services.Logger, _id, "rejected", SenderText, path.Address, reply.ToString());
@@ -108,6 +120,8 @@ public sealed partial class SmtpSession
     }
 
     private static SmtpReply ToReply(RecipientRefusal refusal) => new(refusal.Code, refusal.EnhancedCode, refusal.Text);
+
+    private static SmtpReply ToReply(UceRefusal refusal) => new(refusal.Code, refusal.Enhanced, refusal.Text);
 
     private void Data(string arguments)
     {
@@ -208,7 +222,26 @@ public sealed partial class SmtpSession
                 // Every check is made before the answer: a refusal reaches the sender, and what is accepted is kept.
                 var context = new InspectionContext(_mode == SmtpMode.Inbound, _remote?.Address, _helo, SenderText,
                     [.. _recipients.Select(r => r.Address)], _user, _services.HostName);
-                var inspection = await _services.Inspector.InspectAsync(context, spool.OpenRead, cancellationToken).ConfigureAwait(false);
+                var verdict = new Verdict();
+                _uce?.AddTo(verdict);
+                var hold = false;
+                if (_uce is { HasRules: true } uce)
+                {
+                    byte[] bytes;
+                    using (var copy = new MemoryStream())
+                    {
+                        await using (var body = spool.OpenRead()) await body.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                        bytes = copy.ToArray();
+                    }
+                    var rules = await uce.EvaluateMessageAsync(bytes, verdict, cancellationToken).ConfigureAwait(false);
+                    if (rules.Action == UceRuleAction.Reject)
+                    {
+                        await RejectMessageAsync(new SmtpReply(550, "5.7.1", $"Message refused by rule {rules.Decisive!.Rule.Name}"), $"rule {rules.Decisive.Rule.Name}; [{verdict}]").ConfigureAwait(false);
+                        return;
+                    }
+                    hold = rules.Action == UceRuleAction.Quarantine;
+                }
+                var inspection = await _services.Inspector.InspectAsync(context, spool.OpenRead, cancellationToken, verdict, hold).ConfigureAwait(false);
                 if (inspection.Disposition is Disposition.Reject or Disposition.TempFail)
                 {
                     LogRefused(_services.Logger, _id, inspection.Code, inspection.Reason, inspection.Verdict.ToString());

@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using Appliance.Accounts;
 using Appliance.Filtering;
+using Appliance.Filtering.Uce;
 using Appliance.Mail;
 using Appliance.Protocols;
 using Appliance.Smtp.Parsing;
@@ -71,8 +72,12 @@ public sealed partial class SmtpSession
     private bool _bdatLast;
     private bool _bdatRejected;
 
-    public SmtpSession(SmtpServices services, SmtpMode mode, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id, CancellationToken cancellationToken)
+    // The UCE checks of this connection (Filtering/Uce): at connect, HELO, MAIL and RCPT; their symbols are for the message's verdict.
+    private readonly UceSession? _uce;
+
+    public SmtpSession(SmtpServices services, SmtpMode mode, IDuplexPipe transport, IPEndPoint? remote, bool isTls, string id, CancellationToken cancellationToken, UceSession? uce = null)
     {
+        _uce = uce;
         _services = services;
         _mode = mode;
         _loop = new SessionLoop(transport, isTls, services.Certificates, cancellationToken);
@@ -105,6 +110,13 @@ public sealed partial class SmtpSession
 
     private async Task ConverseAsync()
     {
+        if (_uce is not null && await _uce.ConnectAsync(_cancellation).ConfigureAwait(false) is { } refusal)
+        {
+            // In place of the greeting (RFC 5321 §3.1: 554, or 421 for a temporary reason), then the session ends.
+            Write(ToReply(refusal));
+            await _loop.FlushAsync().ConfigureAwait(false);
+            return;
+        }
         Write(new SmtpReply(220, null, $"{_services.HostName} ESMTP Appliance"));
         await _loop.FlushAsync().ConfigureAwait(false);
         while (!_closing)
@@ -279,11 +291,15 @@ public sealed partial class SmtpSession
         return Task.CompletedTask;
     }
 
-    private Task HeloAsync(string argument, bool extended)
+    private async Task HeloAsync(string argument, bool extended)
     {
         if (argument.Length == 0 || argument.Contains(' ', StringComparison.Ordinal))
         {
             throw new SmtpReplyException(new SmtpReply(501, "5.5.4", $"Syntax: {(extended ? "EHLO" : "HELO")} hostname"));
+        }
+        if (_uce is not null && await _uce.HeloAsync(argument, _cancellation).ConfigureAwait(false) is { } refusal)
+        {
+            throw new SmtpReplyException(ToReply(refusal));
         }
         _helo = argument;
         _esmtp = extended;
@@ -292,7 +308,7 @@ public sealed partial class SmtpSession
         if (!extended)
         {
             Write(new SmtpReply(250, null, _services.HostName));
-            return Task.CompletedTask;
+            return;
         }
         var lines = new List<string>
         {
@@ -313,7 +329,6 @@ public sealed partial class SmtpSession
             lines.Add("AUTH PLAIN LOGIN " + ScramServer.Mechanism);
         }
         Write(new SmtpReply(250, null, [.. lines]));
-        return Task.CompletedTask;
     }
 
     /// <summary>AUTH is for submission, and only under TLS unless plaintext passwords are allowed (RFC 4954 §4).</summary>

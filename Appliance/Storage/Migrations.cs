@@ -403,6 +403,26 @@ public static class Migrations
                        CAST(round(unixepoch(m.internal_date, 'subsec') * 1000) AS INTEGER)
                 FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.refs IS NOT NULL;
             """),
+        new(18, "greylisting: triplets and the clients that passed often enough to skip it", """
+            -- Filtering/Uce/Greylisting.cs owns these. A triplet is (client /24 or /64, sender, recipient), times in Unix ms;
+            -- passed = 1 once a retry came within the window. greylist_clients counts passed triplets per network for the
+            -- automatic allow list. last_seen is indexed for the purge of expired rows.
+            CREATE TABLE greylist (
+                client     TEXT NOT NULL,
+                sender     TEXT NOT NULL,
+                recipient  TEXT NOT NULL,
+                first_seen INTEGER NOT NULL,
+                last_seen  INTEGER NOT NULL,
+                passed     INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (client, sender, recipient)
+            ) WITHOUT ROWID;
+            CREATE INDEX greylist_last_seen ON greylist(last_seen);
+            CREATE TABLE greylist_clients (
+                client    TEXT PRIMARY KEY,
+                passes    INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
         new(19, "the quarantine: messages held for a virus or as spam, per recipient, until released or expired", """
             -- One row per held copy, named by the message's queue id and its recipient (a user here, or an address
             -- elsewhere for a queued copy), why it was held (virus / spam) with the detail (the virus's name, the score) and the verdict's symbols as JSON, so

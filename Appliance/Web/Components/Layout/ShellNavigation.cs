@@ -47,6 +47,7 @@ public static class ShellNavigation
         new("/admin/log", "receipt_long", "Nav.MessageLog"),
         new("/admin/quarantine", "gpp_maybe", "Nav.Quarantine"),
         new("/admin/audit", "policy", "Nav.Audit"),
+        new("/admin/protection", "shield", "Nav.Protection"),
     ];
 
     /// <summary>Where a person lands after signing in (and at "/" and "/webmail"): administrators on the dashboard, everyone else in the Inbox.</summary>
