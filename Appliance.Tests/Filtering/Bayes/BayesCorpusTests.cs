@@ -22,9 +22,17 @@ public sealed class BayesCorpusTests(ITestOutputHelper output)
         var corpus = new BayesCorpus(seed: 20261203);
 
         var training = Enumerable.Range(0, 2 * TrainEach).Select(i => corpus.Next(isSpam: i % 2 == 0)).ToList();
+        // The first ones one at a time, as one IMAP MOVE would learn them; the rest sixteen at a time, as several
+        // sessions moving mail would: their learns share commits.
+        const int Alone = 32;
+        var alone = Stopwatch.StartNew();
+        for (var i = 0; i < Alone; i++)
+        {
+            await classifier.LearnAsync(user, "m" + i, new MemoryStream(training[i].Message), training[i].IsSpam, CancellationToken.None);
+        }
+        alone.Stop();
         var learning = Stopwatch.StartNew();
-        // Sixteen at a time, as several IMAP sessions moving mail would: their learns share commits.
-        foreach (var chunk in training.Select((m, i) => (m, i)).Chunk(16))
+        foreach (var chunk in training.Select((m, i) => (m, i)).Skip(Alone).Chunk(16))
         {
             await Task.WhenAll(chunk.Select(x => classifier.LearnAsync(user, "m" + x.i, new MemoryStream(x.m.Message), x.m.IsSpam, CancellationToken.None)));
         }
@@ -71,7 +79,7 @@ public sealed class BayesCorpusTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"held out: {hams} ham, {spams} spam, {unscored} unscored; false positives {falsePositives} ({fpRate:P2}), false negatives {falseNegatives} ({fnRate:P2}); tokens used per message {used.DefaultIfEmpty().Min()} to {used.DefaultIfEmpty().Max()}, {used.DefaultIfEmpty().Average():0} on average"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"learn: {learning.Elapsed.TotalMilliseconds / training.Count:0.00} ms a message (16 at a time); classify: {classifying.Elapsed.TotalMilliseconds / (2 * HeldOutEach):0.00} ms a message (one at a time); {stats.Tokens} tokens stored"));
+            $"learn: {alone.Elapsed.TotalMilliseconds / Alone:0.00} ms a message one at a time, {learning.Elapsed.TotalMilliseconds / (training.Count - Alone):0.00} ms 16 at a time; classify: {classifying.Elapsed.TotalMilliseconds / (2 * HeldOutEach):0.00} ms a message (one at a time); {stats.Tokens} tokens stored"));
         Assert.Equal(0, unscored);
         Assert.Equal(HeldOutEach, hams);
         Assert.True(fpRate < 0.01, $"false-positive rate {fpRate:P2}");
