@@ -52,7 +52,7 @@ public sealed class FolderRules(string root)
     /// of the folders that own tables, and Setup, which writes several repositories' rows in one transaction.
     /// None but Storage may name SQLite's exception.
     /// </summary>
-    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Setup"];
+    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Setup", "Filtering"];
 
     private const string SqliteException = "Microsoft.Data.Sqlite.SqliteException";
 

@@ -58,6 +58,12 @@ public sealed class MessageLoader(BlobStore blobs, MimeParserOptions parserOptio
     /// <summary>A message of no bytes, for a path that judges a body gone meanwhile as empty (IMAP SEARCH).</summary>
     public LoadedMessage Empty => new(null, ReadOnlyMemory<byte>.Empty, parserOptions);
 
+    /// <summary>
+    /// A message in memory that is not (or not yet) a blob, such as one a filter reads from a stream up to its limit,
+    /// parsed with the same limits as stored ones. The caller keeps <paramref name="bytes"/> alive while it is used.
+    /// </summary>
+    public LoadedMessage FromBytes(ReadOnlyMemory<byte> bytes) => new(null, bytes, parserOptions);
+
     /// <summary>The message stored as <paramref name="hash"/>, or null when its blob is gone (expunged and swept meanwhile).</summary>
     public async Task<LoadedMessage?> LoadAsync(string hash, MessageLifetime lifetime = MessageLifetime.Scoped, CancellationToken cancellationToken = default)
     {

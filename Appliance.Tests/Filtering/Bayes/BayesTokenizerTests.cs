@@ -1,11 +1,12 @@
 using System.Text;
 using Appliance.Filtering.Bayes;
+using Appliance.Mime;
 
 namespace Appliance.Tests.Filtering.Bayes;
 
 public sealed class BayesTokenizerTests
 {
-    private static IReadOnlyList<string> Tokens(string message, int max = 10_000) => BayesTokenizer.Tokenize(Encoding.UTF8.GetBytes(message), max);
+    private static IReadOnlyList<string> Tokens(string message, int max = 10_000) => BayesTokenizer.Tokenize(MimeMessage.Parse(Encoding.UTF8.GetBytes(message)), max);
 
     [Fact]
     public void Base64_body_is_decoded_before_its_words_are_taken()
@@ -128,7 +129,7 @@ public sealed class BayesTokenizerTests
         {
             var bytes = new byte[random.Next(0, 2000)];
             random.NextBytes(bytes);
-            Assert.True(BayesTokenizer.Tokenize(bytes, 500).Count <= 500);
+            Assert.True(BayesTokenizer.Tokenize(MimeMessage.Parse(bytes), 500).Count <= 500);
         }
     }
 }

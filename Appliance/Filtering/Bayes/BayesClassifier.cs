@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using Appliance.Mailstore;
 using Microsoft.Extensions.Options;
 
 namespace Appliance.Filtering.Bayes;
@@ -32,7 +33,7 @@ public sealed record BayesResult(BayesStatus Status, double? Probability, int To
 /// transaction. A classification is one read transaction of two queries, plus at most once a day per token a touch
 /// of their access time.
 /// </remarks>
-public sealed class BayesClassifier(BayesStore store, IOptions<BayesOptions> options, TimeProvider time)
+public sealed class BayesClassifier(BayesStore store, MessageLoader loader, IOptions<BayesOptions> options, TimeProvider time)
 {
     /// <summary>The source name the symbols carry.</summary>
     public const string Source = "bayes";
@@ -166,7 +167,9 @@ public sealed class BayesClassifier(BayesStore store, IOptions<BayesOptions> opt
                 }
                 length += read;
             }
-            var tokens = BayesTokenizer.Tokenize(buffer.AsMemory(0, length), o.MaxTokensPerMessage, o.MaxMessageBytes);
+            // Parsed as stored mail is, with Appliance:Mime's limits: a crafted message costs no more here than in IMAP.
+            using var loaded = loader.FromBytes(buffer.AsMemory(0, length));
+            var tokens = BayesTokenizer.Tokenize(loaded.Message, o.MaxTokensPerMessage, o.MaxMessageBytes);
             // Two texts may hash alike: the set keeps each stored row counted once per message.
             return tokens.Select(BayesTokenizer.Hash).Distinct().ToArray();
         }

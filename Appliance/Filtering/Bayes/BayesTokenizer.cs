@@ -12,7 +12,7 @@ namespace Appliance.Filtering.Bayes;
 /// short name before them, the host names of links with each parent domain, long words cut to "sk:" and their first
 /// seven characters, long runs of non-ASCII letters (Asian scripts write without spaces) as pairs "8:xy".
 /// Words are lower-cased; a word written in capitals ("FREE") is kept as written too, since shouting is a sign.
-/// Pure: no I/O, any bytes give a list, and the list holds at most <c>maxTokens</c> distinct tokens, header first.
+/// Pure: no I/O, any message gives a list, and the list holds at most <c>maxTokens</c> distinct tokens, header first.
 /// </summary>
 public static class BayesTokenizer
 {
@@ -55,11 +55,11 @@ public static class BayesTokenizer
 
     private enum FieldKind { Text, Addresses, ContentType, MessageId, Received }
 
-    /// <summary>The distinct tokens of <paramref name="message"/>, at most <paramref name="maxTokens"/>, each at most <paramref name="maxBodyBytes"/> of any one body read.</summary>
-    public static IReadOnlyList<string> Tokenize(ReadOnlyMemory<byte> message, int maxTokens, int maxBodyBytes = int.MaxValue)
+    /// <summary>The distinct tokens of <paramref name="parsed"/>, at most <paramref name="maxTokens"/>, with at most <paramref name="maxBodyBytes"/> of its bodies read.</summary>
+    public static IReadOnlyList<string> Tokenize(MimeMessage parsed, int maxTokens, int maxBodyBytes = int.MaxValue)
     {
+        ArgumentNullException.ThrowIfNull(parsed);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTokens);
-        var parsed = MimeParser.Parse(message);
         var sink = new Sink(maxTokens);
         AddHeader(parsed, sink);
         var budget = maxBodyBytes;
