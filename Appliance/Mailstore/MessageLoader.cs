@@ -58,7 +58,10 @@ public sealed class MessageLoader(BlobStore blobs, MimeParserOptions parserOptio
     /// <summary>A message of no bytes, for a path that judges a body gone meanwhile as empty (IMAP SEARCH).</summary>
     public LoadedMessage Empty => new(null, ReadOnlyMemory<byte>.Empty, parserOptions);
 
-    /// <summary>A message that is not stored (one pasted into the console's rule test), parsed with the same limits.</summary>
+    /// <summary>
+    /// A message in memory that is not (or not yet) a blob, such as one a filter reads from a stream up to its limit,
+    /// parsed with the same limits as stored ones. The caller keeps <paramref name="bytes"/> alive while it is used.
+    /// </summary>
     public LoadedMessage FromBytes(ReadOnlyMemory<byte> bytes) => new(null, bytes, parserOptions);
 
     /// <summary>The message stored as <paramref name="hash"/>, or null when its blob is gone (expunged and swept meanwhile).</summary>

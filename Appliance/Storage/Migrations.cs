@@ -403,6 +403,40 @@ public static class Migrations
                        CAST(round(unixepoch(m.internal_date, 'subsec') * 1000) AS INTEGER)
                 FROM messages m JOIN message_summaries s ON s.hash = m.blob_hash WHERE s.refs IS NOT NULL;
             """),
+        new(17, "per-user Bayesian spam classifier: token counts, totals, learned messages", """
+            -- Filtering/Bayes: what each user taught their classifier by moving mail into and out of Junk. A token is the
+            -- first 8 bytes of the SHA-256 of its text, as a signed integer (SpamAssassin keeps 5 bytes of SHA-1): the
+            -- text is never needed again, and 8 bytes make a collision among a user's 150,000 tokens unlikely (about
+            -- 1 in 10^9). atime is Unix seconds of the last learn or classification that used it, for expiry.
+            CREATE TABLE bayes_tokens (
+                user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                token      INTEGER NOT NULL,
+                spam_count INTEGER NOT NULL DEFAULT 0,
+                ham_count  INTEGER NOT NULL DEFAULT 0,
+                atime      INTEGER NOT NULL,
+                PRIMARY KEY (user_id, token)
+            ) WITHOUT ROWID;
+            CREATE INDEX bayes_tokens_atime ON bayes_tokens(user_id, atime);
+            -- How many spam and ham messages the user's counts hold (SpamAssassin's nspam/nham): the classifier says
+            -- nothing until both reach Appliance:Filtering:Bayes:MinSpam and MinHam.
+            CREATE TABLE bayes_totals (
+                user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                nspam   INTEGER NOT NULL DEFAULT 0,
+                nham    INTEGER NOT NULL DEFAULT 0
+            );
+            -- Each message learned, by the caller's key (a Message-ID or a blob hash), with its label and the tokens it
+            -- added (8 bytes each, little-endian): learning it again the same way does nothing, the other way takes
+            -- exactly those tokens back first ("untrain, then train"), even if the tokenizer has changed since.
+            CREATE TABLE bayes_learned (
+                user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                message_key TEXT NOT NULL,
+                is_spam     INTEGER NOT NULL,
+                tokens      BLOB NOT NULL,
+                learned_at  INTEGER NOT NULL,
+                PRIMARY KEY (user_id, message_key)
+            ) WITHOUT ROWID;
+            CREATE INDEX bayes_learned_age ON bayes_learned(user_id, learned_at);
+            """),
         new(18, "greylisting: triplets and the clients that passed often enough to skip it", """
             -- Filtering/Uce/Greylisting.cs owns these. A triplet is (client /24 or /64, sender, recipient), times in Unix ms;
             -- passed = 1 once a retry came within the window. greylist_clients counts passed triplets per network for the
