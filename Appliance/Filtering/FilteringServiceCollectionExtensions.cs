@@ -1,3 +1,4 @@
+using Appliance.Filtering.Bayes;
 using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
@@ -22,6 +23,7 @@ public static class FilteringServiceCollectionExtensions
         services.AddSpf();
         services.AddDkim();
         services.AddDmarc();
+        services.AddBayes();
         services.TryAddSingleton<MessageInspector>();
         return services;
     }

@@ -21,7 +21,8 @@ public enum Disposition
 /// <param name="Inbound">Port 25 from the internet; false for an authenticated user's submission.</param>
 /// <param name="User">The authenticated user, or null.</param>
 /// <param name="Receiver">Our own host name: the authserv-id of Authentication-Results (RFC 8601 §2.5).</param>
-public sealed record InspectionContext(bool Inbound, IPAddress? Client, string Helo, string Sender, IReadOnlyList<string> Recipients, string? User, string Receiver);
+/// <param name="BayesUser">The one user here the message is for, whose classifier judges it; null when it is for several or none.</param>
+public sealed record InspectionContext(bool Inbound, IPAddress? Client, string Helo, string Sender, IReadOnlyList<string> Recipients, string? User, string Receiver, long? BayesUser = null);
 
 /// <summary>
 /// The result of inspecting one message: the <see cref="Verdict"/>, what becomes of the message, the reply for a

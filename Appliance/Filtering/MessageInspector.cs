@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Appliance.Filtering.Authentication;
+using Appliance.Filtering.Bayes;
 using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
@@ -28,6 +29,7 @@ public sealed partial class MessageInspector(
     DkimVerification dkim,
     ArcVerification arc,
     DmarcEvaluator dmarc,
+    BayesClassifier bayes,
     ILogger<MessageInspector> logger)
 {
     private readonly FilteringOptions _options = options.Value;
@@ -157,6 +159,13 @@ public sealed partial class MessageInspector(
             {
                 Code = DmarcResult.RejectCode, EnhancedCode = DmarcResult.RejectEnhancedCode, Text = dmarcResult.RejectReply, Reason = $"dmarc {dmarcResult.Reason}",
             };
+        }
+
+        if (context.BayesUser is { } user)
+        {
+            // The user's own classifier, trained by what they moved into and out of Junk; untrained, it adds nothing.
+            using var message = open();
+            await bayes.ClassifyAsync(user, message, verdict, cancellationToken).ConfigureAwait(false);
         }
 
         if (spamAssassin.Value.Enabled)

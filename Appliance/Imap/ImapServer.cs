@@ -28,6 +28,7 @@ public sealed class ImapServer(
     TextIndex textIndex,
     MessageSummaries summaries,
     UserService users,
+    Appliance.Mail.JunkTraining training,
     IOptions<StorageOptions> storage,
     ILogger<ImapServer> logger)
 {
@@ -41,7 +42,7 @@ public sealed class ImapServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = await settings.GetAsync(SettingKeys.HostName, connection.ConnectionClosed).ConfigureAwait(false) ?? System.Net.Dns.GetHostName();
-        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, summaries, users, logger, Path.Combine(storage.Value.BlobDirectory, "tmp"));
+        var services = new ImapServices(options.Value, security.Value, host, authenticator, store, messages, events, writer, certificates, connections, structures, textIndex, summaries, users, logger, Path.Combine(storage.Value.BlobDirectory, "tmp"), training);
         var isTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var remote = connection.RemoteEndPoint as IPEndPoint;
         if (remote is not null && !connections.TryAcquireAddress(remote.Address, options.Value.MaxConnectionsPerAddress))

@@ -36,7 +36,8 @@ public sealed record ImapServices(
     MessageSummaries Summaries,
     UserService Users,
     ILogger Logger,
-    string SpoolDirectory);
+    string SpoolDirectory,
+    Appliance.Mail.JunkTraining Training);
 
 /// <summary>A refusal: NO with an optional response code (RFC 5530).</summary>
 public sealed class ImapNoException(string? code, string message) : Exception(message)

@@ -29,6 +29,7 @@ public static class MailServiceCollectionExtensions
         services.AddFiltering();
         services.AddSingleton<QuarantineNotices>();
         services.AddSingleton<Quarantine>();
+        services.AddSingleton<JunkTraining>();
         services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();

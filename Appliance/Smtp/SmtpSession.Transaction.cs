@@ -221,7 +221,7 @@ public sealed partial class SmtpSession
             {
                 // Every check is made before the answer: a refusal reaches the sender, and what is accepted is kept.
                 var context = new InspectionContext(_mode == SmtpMode.Inbound, _remote?.Address, _helo, SenderText,
-                    [.. _recipients.Select(r => r.Address)], _user, _services.HostName);
+                    [.. _recipients.Select(r => r.Address)], _user, _services.HostName, BayesUser());
                 var verdict = new Verdict();
                 _uce?.AddTo(verdict);
                 var hold = false;
@@ -262,6 +262,13 @@ public sealed partial class SmtpSession
         await ResetTransactionAsync().ConfigureAwait(false);
         _state = SmtpState.Ready;
         if (reply.IsPositive) Write(reply); else await ErrorAsync(reply).ConfigureAwait(false);
+    }
+
+    /// <summary>The one user here the message goes to, whose classifier judges it; null for several (or none).</summary>
+    private long? BayesUser()
+    {
+        var users = _recipients.SelectMany(r => r.Local).Select(m => m.UserId).Distinct().Take(2).ToList();
+        return users.Count == 1 && _recipients.All(r => r.Remote.Count == 0) ? users[0] : null;
     }
 
     private async Task RejectMessageAsync(SmtpReply reply, string? why = null)

@@ -35,6 +35,8 @@ public sealed class CopyCommand : ImapCommand
         }
         var pairs = await session.Services.Store.CopyAsync(selected.Id, uids, target.Id, move, quota, resolved.OwnerId, (selected.SeenReader, target.SeenReader(user.Id)), session.Cancellation).ConfigureAwait(false);
         session.Services.Events.Changed(target.Id);
+        // Into or out of Junk teaches the user's classifier, after the move and without holding up its answer.
+        _ = session.Services.Training.LearnMovedAsync(user.Id, selected.Id, target.Id, [.. pairs.Select(p => p.To)]);
         var copyUid = pairs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"[COPYUID {target.Uidvalidity} {string.Join(',', pairs.Select(p => p.From.ToString(CultureInfo.InvariantCulture)))} {string.Join(',', pairs.Select(p => p.To.ToString(CultureInfo.InvariantCulture)))}] ");
         if (move)

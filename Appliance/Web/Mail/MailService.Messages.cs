@@ -237,7 +237,9 @@ public sealed partial class MailService
         var quota = to.Personal ? user.QuotaBytes : await store.QuotaOfAsync(to.OwnerId, cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.CopyAsync(from.State.Id, uids, to.State.Id, move: true, quota, to.OwnerId, (from.State.SeenReader(user.Id), to.State.SeenReader(user.Id)), cancellationToken).ConfigureAwait(false);
+            var pairs = await store.CopyAsync(from.State.Id, uids, to.State.Id, move: true, quota, to.OwnerId, (from.State.SeenReader(user.Id), to.State.SeenReader(user.Id)), cancellationToken).ConfigureAwait(false);
+            // Into or out of Junk teaches the user's classifier, as a mail client's move does over IMAP.
+            _ = training.LearnMovedAsync(user.Id, from.State.Id, to.State.Id, [.. pairs.Select(p => p.To)]);
         }
         catch (MailboxException e) when (e.Code == "OVERQUOTA")
         {

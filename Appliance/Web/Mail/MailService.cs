@@ -47,6 +47,7 @@ public sealed partial class MailService(
     Submission submission,
     MailboxWriter writer,
     TrustedSenders trusted,
+    JunkTraining training,
     SettingsRepository settings,
     IOptions<WebmailOptions> options,
     TimeProvider time)
