@@ -86,7 +86,9 @@ public sealed class SieveParser
             }
             return node;
         }
-        throw Error(next, $"expected ';' or '{{' after command '{node.Name}' but found {Describe(next)}");
+        // Point at the end of the command, where the ';' is missing, not at the next line's command (as Pigeonhole does).
+        var last = _tokens[_index - 2];
+        throw Error(last, $"missing ';' after '{node.Name}' (found {Describe(next)})");
     }
 
     /// <summary>arguments = *argument [ test / test-list ]</summary>
