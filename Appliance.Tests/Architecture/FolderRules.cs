@@ -25,13 +25,14 @@ public sealed class FolderRules(string root)
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> MayUse = new Dictionary<string, string[]>
     {
-        ["Hosting"] = ["Accounts", "Dns", "Filtering", "Imap", "Jobs", "Mail", "Mailstore", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
+        ["Hosting"] = ["Accounts", "Dns", "Filtering", "Imap", "Jobs", "Mail", "Mailstore", "ManageSieve", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
         ["Protocols"] = [],
         ["Mime"] = [],
         ["Dns"] = [],
         ["Smtp"] = [.. Services, "Protocols", .. Formats],
         ["Imap"] = [.. Services, "Protocols", .. Formats],
         ["Pop3"] = [.. Services, "Protocols", .. Formats],
+        ["ManageSieve"] = [.. Services, "Protocols", .. Formats],
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
         ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],
@@ -52,7 +53,7 @@ public sealed class FolderRules(string root)
     /// of the folders that own tables, and Setup, which writes several repositories' rows in one transaction.
     /// None but Storage may name SQLite's exception.
     /// </summary>
-    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Setup"];
+    public static readonly IReadOnlyList<string> SqlFolders = ["Storage", "Accounts", "Mailstore", "Mail", "Filtering", "Setup"];
 
     private const string SqliteException = "Microsoft.Data.Sqlite.SqliteException";
 

@@ -1,5 +1,6 @@
 using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Scanning;
+using Appliance.Filtering.Sieve;
 using Appliance.Filtering.Spf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,6 +22,7 @@ public static class FilteringServiceCollectionExtensions
         services.AddSpf();
         services.AddDkim();
         services.TryAddSingleton<MessageInspector>();
+        services.AddSieveScripts();
         return services;
     }
 }
