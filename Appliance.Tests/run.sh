@@ -29,6 +29,8 @@ declare -A prerequisites=(
   # python3-spf may pull pydns instead (its dependency is "python3-dns | python3-dnspython"): ask for dnspython by name.
   [python3-spf]="/usr/bin/python3 -c 'import spf'"
   [python3-dnspython]="/usr/bin/python3 -c 'import dns.resolver'"
+  # sieve-connect is the third-party ManageSieve client of ManageSieveEndToEndTests.
+  [sieve-connect]="command -v sieve-connect"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 
