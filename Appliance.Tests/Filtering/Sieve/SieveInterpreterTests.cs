@@ -162,7 +162,7 @@ public sealed class SieveInterpreterTests
             From: a@example.org
             Subject: parts
             MIME-Version: 1.0
-            Content-Type: multipart/alternative; boundary="b"
+            Content-Type: multipart/mixed; boundary="b"
 
             --b
             Content-Type: text/plain

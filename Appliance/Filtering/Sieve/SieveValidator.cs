@@ -162,6 +162,12 @@ public sealed class SieveValidator
         {
             node.Match = ResolveMatch(node);
         }
+        if (node.Name == "redirect" && node.PositionalStrings(0)[0] is var target && !(Has("variables") && target.Contains("${", StringComparison.Ordinal))
+            && (!MimeKit.MailboxAddress.TryParse(target, out var address) || string.IsNullOrEmpty(address.Domain)))
+        {
+            // A literal address is checked now, as Pigeonhole does, so the user sees it when saving rather than at delivery.
+            throw Error(node.Positional[0], $"invalid redirect address '{target}'");
+        }
         if (node.Name == "set")
         {
             CheckVariableName(node, node.PositionalStrings(0)[0]);
