@@ -21,6 +21,8 @@ declare -A prerequisites=(
   # Authen::SCRAM is the third-party SCRAM-SHA-256 client of ScramEndToEndTests (Debian's curl has no SCRAM).
   [libauthen-scram-perl]="perl -MAuthen::SCRAM::Client -e 1"
   [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
+  # Pigeonhole's sieve-test is the oracle of SieveDifferentialTests (Filtering/Sieve).
+  [dovecot-sieve]="command -v sieve-test"
   # The spam and virus scanners of Filtering/Scanning: the tests start a private spamd (local rules, which the
   # spamassassin package it pulls in ships) and a private clamd with an EICAR-only signature file (no freshclam).
   [spamd]="test -x /usr/sbin/spamd && test -f /etc/spamassassin/v320.pre"

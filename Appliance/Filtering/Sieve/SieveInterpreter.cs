@@ -617,7 +617,7 @@ internal sealed class SieveRun
         {
             var types = key == "text" ? ["text"] : test.TagStrings("content")!.Select(Expand).ToList();
             var builder = new StringBuilder();
-            foreach (var part in _context.Message.BodyParts)
+            foreach (var part in key == "text" ? TextParts(_context.Message.Body) : _context.Message.BodyParts)
             {
                 if (part is not MimePart leaf || !types.Any(t => ContentMatches(leaf.ContentType, t)))
                 {
@@ -642,6 +642,30 @@ internal sealed class SieveRun
         _matcher.Spend(text.Length);
         _bodyCache[key] = text;
         return text;
+    }
+
+    /// <summary>The parts :text reads: of a multipart/alternative only its text/plain version when it has one, as
+    /// Pigeonhole does, since the alternatives say the same thing.</summary>
+    private static IEnumerable<MimeEntity> TextParts(MimeEntity? entity)
+    {
+        if (entity is Multipart multipart)
+        {
+            var children = multipart.ContentType.IsMimeType("multipart", "alternative")
+                && multipart.FirstOrDefault(c => c.ContentType.IsMimeType("text", "plain")) is { } plain
+                ? [plain]
+                : multipart.ToList();
+            foreach (var child in children)
+            {
+                foreach (var part in TextParts(child))
+                {
+                    yield return part;
+                }
+            }
+        }
+        else if (entity is not null)
+        {
+            yield return entity;
+        }
     }
 
     /// <summary>:content "type": "" matches any part, "text" any text/*, "text/plain" exactly (§5.3).</summary>

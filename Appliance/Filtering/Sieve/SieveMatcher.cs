@@ -27,14 +27,16 @@ public sealed class SieveMatcher
     public void Spend(long steps)
     {
         _steps += steps;
+        CheckBudget();
+    }
+
+    private void CheckBudget()
+    {
         if (_steps > _maxSteps)
         {
             throw new SieveRuntimeException(Line, $"the script used more than {_maxSteps} matching steps");
         }
-        if ((_steps & 0xFFF) < steps || steps > 0xFFF)
-        {
-            CheckClock();
-        }
+        CheckClock();
     }
 
     public void CheckClock()
@@ -207,7 +209,7 @@ public sealed class SieveMatcher
         {
             if ((++_steps & 0x3FF) == 0)
             {
-                Spend(0x400);
+                CheckBudget();
             }
             if (p < items.Count && items[p].Kind == '*')
             {

@@ -126,6 +126,13 @@ public sealed class SieveValidator
             }
             node.Positional.Add(argument);
         }
+        foreach (var group in signature.RequiredGroups ?? [])
+        {
+            if (!groups.ContainsKey(group))
+            {
+                throw Error(node, $"'{node.Name}' needs one of {string.Join(", ", signature.Tags.Where(t => t.Group == group).Select(t => ":" + t.Name))}");
+            }
+        }
         int max = signature.Positional.Length, min = max - signature.OptionalLeading;
         if (node.Positional.Count < min || node.Positional.Count > max)
         {
@@ -142,13 +149,6 @@ public sealed class SieveValidator
                 throw Error(node.Positional[p], $"argument {p + 1} of '{node.Name}' must be {Describe(kind)}");
             }
         }
-        foreach (var group in signature.RequiredGroups ?? [])
-        {
-            if (!groups.ContainsKey(group))
-            {
-                throw Error(node, $"'{node.Name}' needs one of {string.Join(", ", signature.Tags.Where(t => t.Group == group).Select(t => ":" + t.Name))}");
-            }
-        }
         if (signature.Block && node.Block is null)
         {
             throw Error(node, $"'{node.Name}' needs a block {{ … }}");
@@ -161,6 +161,12 @@ public sealed class SieveValidator
         if (signature.Tags.Any(t => t.Group == "match"))
         {
             node.Match = ResolveMatch(node);
+        }
+        if (node.Name == "redirect" && node.PositionalStrings(0)[0] is var target && !(Has("variables") && target.Contains("${", StringComparison.Ordinal))
+            && (!MimeKit.MailboxAddress.TryParse(target, out var address) || string.IsNullOrEmpty(address.Domain)))
+        {
+            // A literal address is checked now, as Pigeonhole does, so the user sees it when saving rather than at delivery.
+            throw Error(node.Positional[0], $"invalid redirect address '{target}'");
         }
         if (node.Name == "set")
         {
@@ -181,6 +187,12 @@ public sealed class SieveValidator
 
     private void Tests(SieveNode node, SieveSignature signature)
     {
+        if (signature.Tests == 0 && node.Tests.Count > 0 && signature.Kind != SieveNodeKind.Test)
+        {
+            // "keep\ndiscard;" parses as keep with a test named discard: the ';' after keep is what is missing.
+            var last = node.Arguments.Count > 0 ? node.Arguments[^1] : null;
+            throw last is null ? Error(node, $"missing ';' after '{node.Name}'") : Error(last, $"missing ';' after '{node.Name}'");
+        }
         if (signature.Tests == 0 && node.Tests.Count > 0)
         {
             throw Error(node.Tests[0], $"'{node.Name}' takes no test");
