@@ -21,6 +21,8 @@ declare -A prerequisites=(
   # Authen::SCRAM is the third-party SCRAM-SHA-256 client of ScramEndToEndTests (Debian's curl has no SCRAM).
   [libauthen-scram-perl]="perl -MAuthen::SCRAM::Client -e 1"
   [dovecot-imapd]="test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap"
+  # Pigeonhole's sieve-test is the oracle of SieveDifferentialTests (Filtering/Sieve).
+  [dovecot-sieve]="command -v sieve-test"
   # The spam and virus scanners of Filtering/Scanning: the tests start a private spamd (local rules, which the
   # spamassassin package it pulls in ships) and a private clamd with an EICAR-only signature file (no freshclam).
   [spamd]="test -x /usr/sbin/spamd && test -f /etc/spamassassin/v320.pre"
@@ -32,6 +34,8 @@ declare -A prerequisites=(
   # Mail::DMARC is the DMARC oracle of DmarcDifferentialTests; authres parses our Authentication-Results back (RFC 8601).
   [libmail-dmarc-perl]="perl -MMail::DMARC::PurePerl -MNet::DNS -e 1"
   [python3-authres]="/usr/bin/python3 -c 'import authres, authres.dmarc, authres.arc'"
+  # sieve-connect is the third-party ManageSieve client of ManageSieveEndToEndTests.
+  [sieve-connect]="command -v sieve-connect"
 )
 present() { bash -c "${prerequisites[$1]}" >/dev/null 2>&1; }
 

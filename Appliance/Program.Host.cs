@@ -6,6 +6,7 @@ using Appliance.Filtering.Scanning;
 using Appliance.Hosting;
 using Appliance.Imap;
 using Appliance.Jobs;
+using Appliance.ManageSieve;
 using Appliance.Pop3;
 using Appliance.Protocols;
 using Appliance.Setup;
@@ -44,6 +45,7 @@ public partial class Program
         builder.Services.AddSmtp();
         builder.Services.AddImap();
         builder.Services.AddPop3();
+        builder.Services.AddManageSieve();
         builder.Services.AddHostedService<BlobSweeper>();
         builder.Services.AddHostedService<MessageIndexer>();
         builder.Services.AddHostedService<QuarantineSweeper>();
@@ -63,6 +65,8 @@ public partial class Program
         _ = app.Services.GetRequiredService<IOptions<SmtpOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ImapOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Pop3Options>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ManageSieveOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Appliance.Filtering.Sieve.SieveScriptOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<FilteringOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<SpamAssassinOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<ClamAvOptions>>().Value;

@@ -25,7 +25,7 @@ public sealed class FolderRules(string root)
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> MayUse = new Dictionary<string, string[]>
     {
-        ["Hosting"] = ["Accounts", "Dns", "Filtering", "Imap", "Jobs", "Mail", "Mailstore", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
+        ["Hosting"] = ["Accounts", "Dns", "Filtering", "Imap", "Jobs", "Mail", "Mailstore", "ManageSieve", "Mime", "Pop3", "Protocols", "Setup", "Smtp", "Storage"],
         ["Protocols"] = [],
         ["Mime"] = [],
         ["Dns"] = [],
@@ -33,6 +33,7 @@ public sealed class FolderRules(string root)
         ["Smtp"] = [.. Services, "Protocols", "Filtering", .. Formats],
         ["Imap"] = [.. Services, "Protocols", .. Formats],
         ["Pop3"] = [.. Services, "Protocols", .. Formats],
+        ["ManageSieve"] = [.. Services, "Protocols", .. Formats],
         // Protocols: the outbound SMTP client reads replies with the shared line reader and spools with it.
         ["Mail"] = ["Accounts", "Mailstore", "Storage", "Protocols", "Filtering", .. Formats],
         ["Mailstore"] = ["Storage", .. Formats],

@@ -47,7 +47,7 @@ public sealed partial class MailBombTests(BrowserFixture browser, ITestOutputHel
         {
             "--data", _data.Path, "serve", $"--Appliance:Listeners:Smtp={_smtp}", $"--Appliance:Listeners:Imap={_imap}", $"--Appliance:Listeners:Http={_http}",
             "--Appliance:Listeners:Https=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0", "--Appliance:Listeners:Imaps=0",
-            "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0", "--Appliance:Security:AllowPlaintextAuth=true",
+            "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0", "--Appliance:Listeners:ManageSieve=0", "--Appliance:Security:AllowPlaintextAuth=true",
             "--Appliance:Security:PasswordHashIterations=1000", "--Logging:LogLevel:Default=Warning",
         })
         {

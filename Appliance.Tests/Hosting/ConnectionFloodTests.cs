@@ -37,6 +37,7 @@ public sealed partial class ConnectionFloodTests : IDisposable
             new("Imaps", FreePort.Get(), true, false, "* OK [CAPABILITY", "* BYE [UNAVAILABLE] Too many connections"),
             new("Pop3", FreePort.Get(), false, false, "+OK mail.example.com POP3", "-ERR [SYS/TEMP] Too many connections"),
             new("Pop3s", FreePort.Get(), true, false, "+OK mail.example.com POP3", "-ERR [SYS/TEMP] Too many connections"),
+            new("ManageSieve", FreePort.Get(), false, false, "\"IMPLEMENTATION\" \"Appliance\"", "BYE (TRYLATER) \"Too many connections"),
             new("Http", FreePort.Get(), false, true, "HTTP/1.1 302", "HTTP/1.1 503 Service Unavailable"),
             new("Https", FreePort.Get(), true, true, "HTTP/1.1 302", "HTTP/1.1 503 Service Unavailable"),
         ];

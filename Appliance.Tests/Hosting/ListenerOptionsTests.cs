@@ -11,7 +11,7 @@ public class ListenerOptionsTests
     {
         var o = new ListenerOptions();
         Assert.True(Validator.Validate(null, o).Succeeded);
-        Assert.Equal([5080, 5443, 2525, 2587, 2465, 2143, 2993, 2110, 2995], o.All().Select(l => l.Port));
+        Assert.Equal([5080, 5443, 2525, 2587, 2465, 2143, 2993, 2110, 2995, 24190], o.All().Select(l => l.Port));
         Assert.Equal("127.0.0.1", o.Address);
     }
 

@@ -21,6 +21,7 @@ public sealed class RunningHost : IAsyncDisposable
     public int Pop3sPort { get; private set; }
     public int ImapPort { get; private set; }
     public int ImapsPort { get; private set; }
+    public int ManageSievePort { get; private set; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
     public string DataDirectory => _directory.Path;
     public IServiceProvider Services => _app!.Services;
@@ -58,6 +59,17 @@ public sealed class RunningHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The host with its ManageSieve listener (STARTTLS) and inbound SMTP, to see a stored script act on the next delivery.</summary>
+    public static async Task<RunningHost> StartWithManageSieveAsync(params string[] extraArgs)
+    {
+        var sieve = FreePort.Get();
+        var smtp = FreePort.Get();
+        var host = await StartAsync(true, [$"--Appliance:Listeners:ManageSieve={sieve}", $"--Appliance:Listeners:Smtp={smtp}", .. extraArgs]);
+        host.ManageSievePort = sieve;
+        host.SmtpPort = smtp;
+        return host;
+    }
+
     /// <summary>The host with its SMTP listeners and IMAP (STARTTLS) and IMAPS (implicit TLS) on free ports.</summary>
     public static async Task<RunningHost> StartWithImapAsync(params string[] extraArgs)
     {
@@ -81,7 +93,7 @@ public sealed class RunningHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(TestServices.FastSecurity.Select(kv => $"--{kv.Key}={kv.Value}"));
-        foreach (var listener in new[] { "Https", "Smtp", "Submission", "Smtps", "Pop3", "Pop3s" })
+        foreach (var listener in new[] { "Https", "Smtp", "Submission", "Smtps", "Pop3", "Pop3s", "ManageSieve" })
         {
             if (!extraArgs.Any(a => a.StartsWith($"--Appliance:Listeners:{listener}=", StringComparison.Ordinal)))
             {

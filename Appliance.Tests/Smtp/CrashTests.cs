@@ -111,7 +111,7 @@ public sealed partial class CrashTests : IDisposable
         // server fail to start whenever another process held that port (a server orphaned by an earlier failed run).
         foreach (var arg in new[] { "--data", _data.Path, "serve", $"--Appliance:Listeners:Smtp={smtpPort}", $"--Appliance:Listeners:Http={FreePort.Get()}",
                      "--Appliance:Listeners:Https=0", "--Appliance:Listeners:Submission=0", "--Appliance:Listeners:Smtps=0",
-                     "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0",
+                     "--Appliance:Listeners:Imap=0", "--Appliance:Listeners:Imaps=0", "--Appliance:Listeners:Pop3=0", "--Appliance:Listeners:Pop3s=0", "--Appliance:Listeners:ManageSieve=0",
                      "--Logging:LogLevel:Default=Warning" })
         {
             start.ArgumentList.Add(arg);

@@ -2,6 +2,7 @@ using Appliance.Filtering.Bayes;
 using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
+using Appliance.Filtering.Sieve;
 using Appliance.Filtering.Spf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +26,7 @@ public static class FilteringServiceCollectionExtensions
         services.AddDmarc();
         services.AddBayes();
         services.TryAddSingleton<MessageInspector>();
+        services.AddSieveScripts();
         return services;
     }
 }

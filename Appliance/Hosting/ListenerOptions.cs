@@ -5,7 +5,7 @@ namespace Appliance.Hosting;
 
 /// <summary>
 /// <c>Appliance:Listeners</c>: the port of each listener; 0 turns it off. Defaults are the unprivileged
-/// development ports; the installed appliance sets the standard ones (25, 587, 465, 143, 993, 110, 995, 80, 443).
+/// development ports; the installed appliance sets the standard ones (25, 587, 465, 143, 993, 110, 995, 4190, 80, 443).
 /// </summary>
 public sealed class ListenerOptions
 {
@@ -27,6 +27,7 @@ public sealed class ListenerOptions
     public int Imaps { get; set; } = 2993;
     public int Pop3 { get; set; } = 2110;
     public int Pop3s { get; set; } = 2995;
+    public int ManageSieve { get; set; } = 24190;
 
     /// <summary>
     /// How long a client may take over its TLS handshake, on the implicit-TLS ports and after STARTTLS (SMTP,
@@ -50,6 +51,7 @@ public sealed class ListenerOptions
         yield return (nameof(Imaps), Imaps);
         yield return (nameof(Pop3), Pop3);
         yield return (nameof(Pop3s), Pop3s);
+        yield return (nameof(ManageSieve), ManageSieve);
     }
 
     public IPAddress BindAddress => IPAddress.Parse(Address);

@@ -1,4 +1,5 @@
 using Appliance.Imap;
+using Appliance.ManageSieve;
 using Appliance.Pop3;
 using Appliance.Protocols;
 using Appliance.Smtp;
@@ -63,6 +64,7 @@ public static class Listeners
                 }
                 var imapRefusal = ConnectionLimitMiddleware.Line(ImapServer.TooManyConnections);
                 var pop3Refusal = ConnectionLimitMiddleware.Line(Pop3Handler.TooManyConnections);
+                var manageSieveRefusal = ConnectionLimitMiddleware.Line(ManageSieveHandler.TooManyConnections);
                 // Once Listen* is called, --urls and ASPNETCORE_URLS are ignored: ports come from Appliance:Listeners only.
                 Listen(nameof(o.Http), o.Http, false, ConnectionLimitMiddleware.Http, null);
                 Listen(nameof(o.Https), o.Https, true, ConnectionLimitMiddleware.Http, null);
@@ -74,6 +76,8 @@ public static class Listeners
                 Listen(nameof(o.Imaps), o.Imaps, true, imapRefusal, l => l.UseConnectionHandler<ImapConnectionHandler>());
                 Listen(nameof(o.Pop3), o.Pop3, false, pop3Refusal, l => l.UseConnectionHandler<Pop3Handler>());
                 Listen(nameof(o.Pop3s), o.Pop3s, true, pop3Refusal, l => l.UseConnectionHandler<Pop3Handler>());
+                // RFC 5804 §1.8: ManageSieve has one port, plain text with STARTTLS.
+                Listen(nameof(o.ManageSieve), o.ManageSieve, false, manageSieveRefusal, l => l.UseConnectionHandler<ManageSieveHandler>());
                 kestrel.AddServerHeader = false;
             });
         return services;

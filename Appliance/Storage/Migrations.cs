@@ -488,5 +488,24 @@ public static class Migrations
                 WHERE hash = OLD.blob_hash;
             END;
             """),
+        new(20, "Sieve scripts: each user's, at most one active, and the administrator's global before and after scripts", """
+            -- kind 'user' rows belong to a user (ManageSieve, the Filters page); 'before' and 'after' are the administrator's
+            -- global scripts (user_id NULL, one each) that run around every user's. Names are RFC 5804 §1.6 strings,
+            -- compared exactly (case-sensitive). The partial index is both the "one active script" rule and what
+            -- delivery reads per message: the user's active script in one indexed lookup.
+            CREATE TABLE sieve_scripts (
+                id         INTEGER PRIMARY KEY,
+                user_id    INTEGER NULL REFERENCES users(id) ON DELETE CASCADE,
+                kind       TEXT NOT NULL DEFAULT 'user' CHECK (kind IN ('user', 'before', 'after')),
+                name       TEXT NOT NULL,
+                content    TEXT NOT NULL,
+                is_active  INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1)),
+                updated_at TEXT NOT NULL,
+                CHECK ((kind = 'user') = (user_id IS NOT NULL))
+            );
+            CREATE UNIQUE INDEX sieve_scripts_name ON sieve_scripts(user_id, name) WHERE user_id IS NOT NULL;
+            CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE is_active = 1;
+            CREATE UNIQUE INDEX sieve_scripts_global ON sieve_scripts(kind) WHERE user_id IS NULL;
+            """),
     ];
 }

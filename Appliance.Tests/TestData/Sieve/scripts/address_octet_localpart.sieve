@@ -1,0 +1,2 @@
+require "fileinto";
+if address :localpart :is :comparator "i;octet" "to" "BOB" { fileinto "Upper"; }

@@ -1,0 +1,2 @@
+if anyof (not exists "subject", header :is "subject" "") { discard; }
+elsif not address :is "from" "" { keep; }

@@ -1,0 +1,2 @@
+require ["body", "fileinto"];
+if body :raw :contains "JVBERi0" { fileinto "RawPdf"; }

@@ -1,0 +1,7 @@
+require "fileinto"; /* bracket
+ comment */
+# hash comment
+if header :contains "subject" text:
+Dinner
+.
+{ fileinto "Social"; }

@@ -1,0 +1,2 @@
+# nothing: the implicit keep
+

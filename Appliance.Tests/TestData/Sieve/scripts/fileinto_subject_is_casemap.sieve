@@ -1,0 +1,2 @@
+require "fileinto";
+if header :is "Subject" "hello world" { fileinto "Hello"; }

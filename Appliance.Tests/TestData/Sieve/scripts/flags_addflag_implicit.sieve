@@ -1,0 +1,2 @@
+require "imap4flags";
+if header :contains "subject" "money" { addflag ["\\Flagged", "$Junk"]; }

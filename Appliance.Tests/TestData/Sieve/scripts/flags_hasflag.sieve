@@ -1,0 +1,3 @@
+require ["imap4flags", "fileinto"];
+addflag "urgent";
+if hasflag :is "URGENT" { fileinto "Urgent"; }

@@ -1,0 +1,2 @@
+require "fileinto";
+if not exists "References" { fileinto "NoRefs"; }

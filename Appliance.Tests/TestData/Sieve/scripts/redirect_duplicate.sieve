@@ -1,0 +1,2 @@
+redirect "archive@example.net";
+redirect "archive@example.net";

@@ -1,0 +1,2 @@
+require "reject";
+if header :contains "subject" "money" { discard; reject "Go away."; }

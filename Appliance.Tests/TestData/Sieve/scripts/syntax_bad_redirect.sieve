@@ -1,0 +1,2 @@
+keep;
+redirect "not an address";

@@ -1,0 +1,3 @@
+require "fileinto";
+if false { fileinto "Never"; }
+if true { fileinto "Always"; }

@@ -1,0 +1,3 @@
+require ["vacation", "fileinto"];
+if header :contains "subject" "dinner" { fileinto "Social"; }
+vacation "Back soon.";

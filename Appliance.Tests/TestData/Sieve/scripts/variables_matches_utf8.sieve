@@ -1,0 +1,2 @@
+require ["variables", "fileinto"];
+if header :matches "subject" "Gr??e *" { fileinto "Utf8/${3}"; }
