@@ -53,6 +53,38 @@ public sealed class ManageSieveEndToEndTests(ManageSieveHost fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_script_uploaded_and_activated_with_sieve_connect_acts_on_the_next_delivery()
+    {
+        var user = await fixture.NewUserAsync();
+        using var folder = new TempDirectory();
+        var local = Path.Combine(folder.Path, "rules.sieve");
+        await File.WriteAllTextAsync(local, """
+            require ["fileinto", "imap4flags"];
+            if header :contains "Subject" "report" { fileinto :flags "\\Flagged" "Archive"; stop; }
+            if header :contains "Subject" "lottery" { discard; stop; }
+            """);
+        Assert.Equal(0, (await SieveConnectAsync(user.Address, "--upload", "--localsieve", local, "--remotesieve", "rules")).ExitCode);
+        Assert.Equal(0, (await SieveConnectAsync(user.Address, "--activate", "--remotesieve", "rules")).ExitCode);
+
+        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
+            import smtplib
+            s = smtplib.SMTP('127.0.0.1', {{fixture.Host.SmtpPort}}, timeout=30)
+            for subject in ['Weekly report', 'You won the lottery', 'Lunch?']:
+                s.sendmail('anna@elsewhere.example', ['{{user.Address}}'], 'From: anna@elsewhere.example\r\nSubject: %s\r\n\r\nbody\r\n' % subject)
+            s.quit()
+            """]);
+        Assert.True(code == 0, error + output);
+
+        var store = fixture.Host.Get<Appliance.Mailstore.MailStore>();
+        var archived = Assert.Single(await store.MessagesAsync(user.Address, "Archive"));
+        Assert.Contains("\\Flagged", archived.Flags, StringComparison.Ordinal);
+        Assert.Single(await store.MessagesAsync(user.Address));
+        var (log, _) = await fixture.Host.Get<Appliance.Mail.MessageLog>().ListAsync(user.Address, Appliance.Mail.MessageStatus.Delivered, null, null, 0, 10);
+        Assert.Contains(log, e => e.Detail.Contains("sieve: discard", StringComparison.Ordinal));
+        Assert.Contains(log, e => e.Detail.Contains("sieve: Archive", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Sieve_connect_checkscript_and_upload_report_a_broken_script_with_its_line()
     {
         var user = await fixture.NewUserAsync();

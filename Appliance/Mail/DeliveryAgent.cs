@@ -32,6 +32,7 @@ public sealed partial class DeliveryAgent(
     MessageLog log,
     QuarantineNotices notices,
     DkimSigning dkim,
+    SieveDelivery sieve,
     SettingsRepository settings,
     TimeProvider time,
     ILogger<DeliveryAgent> logger)
@@ -80,6 +81,31 @@ public sealed partial class DeliveryAgent(
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
         var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
+        // Each recipient's own rules, before anything is stored: a redirect adds a copy for elsewhere.
+        var decisions = new Dictionary<long, SieveDecision>();
+        if (!held)
+        {
+            byte[]? bytes = null;
+            byte[] Bytes()
+            {
+                if (bytes is null)
+                {
+                    using var body = open();
+                    using var copy = new MemoryStream();
+                    body.CopyTo(copy);
+                    bytes = copy.ToArray();
+                }
+                return bytes;
+            }
+            foreach (var mailbox in locals)
+            {
+                if (await sieve.DecideAsync(mailbox, envelope.Sender, Bytes, inspection.Verdict, folder ?? "INBOX", cancellationToken).ConfigureAwait(false) is { } decision)
+                {
+                    decisions[mailbox.UserId] = decision;
+                    remotes.AddRange(decision.Redirects.Where(r => !remotes.Contains(r, StringComparer.OrdinalIgnoreCase)));
+                }
+            }
+        }
         var inboxes = new List<long>(locals.Count);
         var noticeBlobs = new List<(LocalMailbox Mailbox, BlobRef Blob)>();
         try
@@ -136,6 +162,21 @@ public sealed partial class DeliveryAgent(
             foreach (var mailbox in locals)
             {
                 var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
+                if (decisions.TryGetValue(mailbox.UserId, out var decision))
+                {
+                    foreach (var copy in decision.Targets)
+                    {
+                        // A folder that is not there keeps the message in the inbox, as Pigeonhole does without :create.
+                        var into = (copy.Folder == MailStore.JunkName ? await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) : null)
+                            ?? await MailStore.FindByNameAsync(connection, transaction, mailbox.UserId, copy.Folder).ConfigureAwait(false) ?? inbox;
+                        inboxes.Add(into);
+                        await store.AppendAsync(connection, transaction, into, localBlob!.Value, now, copy.Flags).ConfigureAwait(false);
+                    }
+                    var error = decision.Error is null ? "" : $"; sieve error: {decision.Error}";
+                    await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob!.Value.Size,
+                        $"id={id}; {decision.Summary}{error}{verdictText}").ConfigureAwait(false);
+                    continue;
+                }
                 var target = folder is null ? inbox : await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) ?? inbox;
                 inboxes.Add(target);
                 await store.AppendAsync(connection, transaction, target, localBlob!.Value, now).ConfigureAwait(false);

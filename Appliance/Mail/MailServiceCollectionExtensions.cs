@@ -30,6 +30,7 @@ public static class MailServiceCollectionExtensions
         services.AddSingleton<QuarantineNotices>();
         services.AddSingleton<Quarantine>();
         services.AddSingleton<JunkTraining>();
+        services.AddSingleton<SieveDelivery>();
         services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();
         services.AddSingleton<OutboundQueue>();

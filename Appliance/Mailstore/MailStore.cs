@@ -54,6 +54,12 @@ public sealed partial class MailStore(Database database, TimeProvider time, Micr
         await Statements.ScalarAsync(connection, transaction,
             "SELECT id FROM mailboxes WHERE user_id = @userId AND special_use = @use ORDER BY id LIMIT 1", ("@userId", userId), ("@use", specialUse)).ConfigureAwait(false) as long?;
 
+    /// <summary>The user's own folder of that name (INBOX in any case), or null when there is none.</summary>
+    public static async Task<long?> FindByNameAsync(DbConnection connection, DbTransaction transaction, long userId, string name) =>
+        await Statements.ScalarAsync(connection, transaction,
+            "SELECT id FROM mailboxes WHERE user_id = @userId AND name = @name", ("@userId", userId),
+            ("@name", string.Equals(name, "INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" : name)).ConfigureAwait(false) as long?;
+
     /// <summary>Creates the default folders the user lacks and returns the id of their INBOX.</summary>
     public async Task<long> EnsureInboxAsync(DbConnection connection, DbTransaction transaction, long userId)
     {

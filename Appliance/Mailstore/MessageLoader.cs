@@ -64,6 +64,16 @@ public sealed class MessageLoader(BlobStore blobs, MimeParserOptions parserOptio
     /// </summary>
     public LoadedMessage FromBytes(ReadOnlyMemory<byte> bytes) => new(null, bytes, parserOptions);
 
+    /// <summary>
+    /// A message in memory as MimeKit reads it, for the code that works on MimeKit's model (the Sieve interpreter, as
+    /// DKIM's signer does). Kept here so that every parse of mail goes through the loader.
+    /// </summary>
+    public static MimeKit.MimeMessage ForMimeKit(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes ?? throw new ArgumentNullException(nameof(bytes)), writable: false);
+        return MimeKit.MimeMessage.Load(stream);
+    }
+
     /// <summary>The message stored as <paramref name="hash"/>, or null when its blob is gone (expunged and swept meanwhile).</summary>
     public async Task<LoadedMessage?> LoadAsync(string hash, MessageLifetime lifetime = MessageLifetime.Scoped, CancellationToken cancellationToken = default)
     {
