@@ -117,6 +117,14 @@ public sealed partial class MessageInspector(
             }
             var bytes = buffer.AsMemory(0, read);
             DkimVerificationResult? dkimResult = null;
+            // A header block past MaxHeaderBytes is not handed to the signature parsers: a bomb of folded lines must
+            // not hold the session for minutes. Its signatures are not checked, and it says so.
+            var headerEnd = bytes.Span.IndexOf("\r\n\r\n"u8);
+            if (verify && (headerEnd < 0 ? bytes.Length : headerEnd) > MaxHeaderBytes)
+            {
+                verify = false;
+                verdict.Add("HEADER_TOO_LARGE", 1.0, "Its header is larger than any real message's; its signatures were not checked", "auth");
+            }
             if (verify)
             {
                 dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
@@ -197,6 +205,9 @@ public sealed partial class MessageInspector(
         }
         return rewritten is null ? decided : decided with { Rewritten = rewritten };
     }
+
+    /// <summary>The largest header block whose signatures are verified. Real mail has a few KiB; a mailing list's, tens.</summary>
+    private const int MaxHeaderBytes = 256 * 1024;
 
     /// <summary>What DMARC reads of a message too large to verify: its head, where the From field is.</summary>
     private const int HeadBytes = 256 * 1024;

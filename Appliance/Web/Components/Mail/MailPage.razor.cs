@@ -391,6 +391,11 @@ public sealed partial class MailPage
 
     private Task ArchiveOpenAsync() => open is { } key ? ArchiveAsync([key]) : Task.CompletedTask;
 
+    private string? JunkPath => folders.FirstOrDefault(f => f.Section == FolderSection.Personal && f.SpecialUse == @"\Junk")?.Path;
+
+    /// <summary>"Not spam": the open message goes back to the inbox; the move teaches the classifier (JunkTraining).</summary>
+    private Task NotSpamAsync() => open is { } key ? MoveAsync([key], "INBOX") : Task.CompletedTask;
+
     private async Task MoveAsync(List<(string Folder, long Uid)> targets, string target) => await RunAsync(async () =>
     {
         foreach (var group in targets.GroupBy(t => t.Folder))

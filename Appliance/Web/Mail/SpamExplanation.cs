@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Appliance.Web.Mail;
+
+/// <summary>One check's part in a verdict, as the message's X-Spam-Status field names it.</summary>
+public sealed record SpamReason(string Symbol, double Points);
+
+/// <summary>
+/// What the server's checks said of a message, read back from the X-Spam-Status field the delivery wrote: whether it
+/// is spam, its score against the threshold, and each symbol with its points — what "Why is this in Junk?" shows.
+/// </summary>
+public sealed partial record SpamExplanation(bool IsSpam, double Score, double Required, IReadOnlyList<SpamReason> Reasons)
+{
+    /// <summary>
+    /// The first X-Spam-Status field of the header block: ours, since delivery writes it above what the message
+    /// brought. Null when there is none or it is not in our form.
+    /// </summary>
+    public static SpamExplanation? Parse(string rawHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(rawHeaders);
+        var field = FieldPattern().Match(rawHeaders);
+        if (!field.Success)
+        {
+            return null;
+        }
+        var value = Unfold().Replace(field.Groups[1].Value, " ");
+        var status = StatusPattern().Match(value);
+        if (!status.Success)
+        {
+            return null;
+        }
+        var reasons = new List<SpamReason>();
+        foreach (Match test in TestPattern().Matches(value))
+        {
+            if (double.TryParse(test.Groups[2].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var points))
+            {
+                reasons.Add(new SpamReason(test.Groups[1].Value, points));
+            }
+        }
+        return new SpamExplanation(status.Groups[1].Value == "Yes", Number(status.Groups[2].Value), Number(status.Groups[3].Value),
+            [.. reasons.OrderByDescending(r => Math.Abs(r.Points))]);
+    }
+
+    /// <summary>The resource key of the one-line reason for a symbol, by the check that made it.</summary>
+    public static string ReasonKey(string symbol)
+    {
+        ArgumentNullException.ThrowIfNull(symbol);
+        var prefix = symbol.Split('_')[0];
+        return prefix switch
+        {
+            "SA" or "SPAMASSASSIN" => "Mail.Why.Source.SpamAssassin",
+            "BAYES" => "Mail.Why.Source.Bayes",
+            "SPF" => "Mail.Why.Source.Spf",
+            "DKIM" => "Mail.Why.Source.Dkim",
+            "DMARC" => "Mail.Why.Source.Dmarc",
+            "DNSBL" or "DNSWL" or "RDNS" or "HELO" => "Mail.Why.Source.Client",
+            "RULE" => "Mail.Why.Source.Rule",
+            "ALLOW" or "LIST" => "Mail.Why.Source.List",
+            _ => "Mail.Why.Source.Other",
+        };
+    }
+
+    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^X-Spam-Status:(.*(?:\r?\n[ \t].*)*)", RegexOptions.Multiline | RegexOptions.IgnoreCase, 1000)]
+    private static partial Regex FieldPattern();
+
+    [GeneratedRegex(@"\r?\n[ \t]+", RegexOptions.None, 1000)]
+    private static partial Regex Unfold();
+
+    [GeneratedRegex(@"^\s*(Yes|No),\s*score=(-?[0-9.]+)\s+required=(-?[0-9.]+)", RegexOptions.None, 1000)]
+    private static partial Regex StatusPattern();
+
+    [GeneratedRegex(@"([A-Z0-9_]+)=(-?[0-9.]+)", RegexOptions.None, 1000)]
+    private static partial Regex TestPattern();
+}
