@@ -125,6 +125,12 @@ public sealed partial class MessageInspector(
                 verify = false;
                 verdict.Add("HEADER_TOO_LARGE", 1.0, "Its header is larger than any real message's; its signatures were not checked", "auth");
             }
+            else if (verify && bytes.Span.Count("\n--"u8) > MaxVerifyParts)
+            {
+                // MimeKit builds every part to hash the body: 50,000 parts took over 600 MB (MailBombTests).
+                verify = false;
+                verdict.Add("TOO_MANY_PARTS", 1.0, "It has more parts than any real message; its signatures were not checked", "auth");
+            }
             if (verify)
             {
                 dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
@@ -208,6 +214,9 @@ public sealed partial class MessageInspector(
 
     /// <summary>The largest header block whose signatures are verified. Real mail has a few KiB; a mailing list's, tens.</summary>
     private const int MaxHeaderBytes = 256 * 1024;
+
+    /// <summary>The most MIME boundary lines in a message whose signatures are verified; real mail has a handful.</summary>
+    private const int MaxVerifyParts = 1000;
 
     /// <summary>What DMARC reads of a message too large to verify: its head, where the From field is.</summary>
     private const int HeadBytes = 256 * 1024;
