@@ -7,6 +7,7 @@ using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Dmarc;
 using Appliance.Filtering.Scanning;
 using Appliance.Filtering.Spf;
+using Appliance.Mailstore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -117,19 +118,19 @@ public sealed partial class MessageInspector(
             }
             var bytes = buffer.AsMemory(0, read);
             DkimVerificationResult? dkimResult = null;
-            // A header block past MaxHeaderBytes is not handed to the signature parsers: a bomb of folded lines must
-            // not hold the session for minutes. Its signatures are not checked, and it says so.
-            var headerEnd = bytes.Span.IndexOf("\r\n\r\n"u8);
-            if (verify && (headerEnd < 0 ? bytes.Length : headerEnd) > MaxHeaderBytes)
+            // A bomb (a huge header, tens of thousands of parts or parameters) is not handed to the signature parsers,
+            // which build it whole: it would hold the session for minutes or take hundreds of MB. Its signatures are
+            // not checked, and it says so.
+            switch (verify ? MimeKitBudget.Check(bytes.Span) : MimeKitRefusal.None)
             {
-                verify = false;
-                verdict.Add("HEADER_TOO_LARGE", 1.0, "Its header is larger than any real message's; its signatures were not checked", "auth");
-            }
-            else if (verify && bytes.Span.Count("\n--"u8) > MaxVerifyParts)
-            {
-                // MimeKit builds every part to hash the body: 50,000 parts took over 600 MB (MailBombTests).
-                verify = false;
-                verdict.Add("TOO_MANY_PARTS", 1.0, "It has more parts than any real message; its signatures were not checked", "auth");
+                case MimeKitRefusal.HeaderTooLarge:
+                    verify = false;
+                    verdict.Add("HEADER_TOO_LARGE", 1.0, "Its header is larger than any real message's; its signatures were not checked", "auth");
+                    break;
+                case MimeKitRefusal.TooManyParts:
+                    verify = false;
+                    verdict.Add("TOO_MANY_PARTS", 1.0, "It has more parts than any real message; its signatures were not checked", "auth");
+                    break;
             }
             if (verify)
             {
@@ -211,12 +212,6 @@ public sealed partial class MessageInspector(
         }
         return rewritten is null ? decided : decided with { Rewritten = rewritten };
     }
-
-    /// <summary>The largest header block whose signatures are verified. Real mail has a few KiB; a mailing list's, tens.</summary>
-    private const int MaxHeaderBytes = 256 * 1024;
-
-    /// <summary>The most MIME boundary lines in a message whose signatures are verified; real mail has a handful.</summary>
-    private const int MaxVerifyParts = 1000;
 
     /// <summary>What DMARC reads of a message too large to verify: its head, where the From field is.</summary>
     private const int HeadBytes = 256 * 1024;

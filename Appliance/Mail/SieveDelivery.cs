@@ -20,9 +20,6 @@ public sealed partial class SieveDelivery(SieveScripts scripts, ILogger<SieveDel
 {
     private readonly SieveInterpreter _interpreter = new();
 
-    /// <summary>The largest header block the rules run on; real mail has a few KiB.</summary>
-    public const int MaxHeaderBytes = 256 * 1024;
-
     /// <summary>Null when the user has no active script: the default delivery applies.</summary>
     /// <param name="message">The message as received, read only when there is a script to run.</param>
     /// <param name="defaultFolder">Where the implicit keep files the message: INBOX, or Junk for spam.</param>
@@ -42,11 +39,10 @@ public sealed partial class SieveDelivery(SieveScripts scripts, ILogger<SieveDel
             return keep with { Error = syntax.Message, Summary = "sieve error; keep" };
         }
         var bytes = message();
-        // MimeKit's parse of a header bomb (200,000 folded lines) takes minutes: past 256 KiB of header the rules are not run.
-        var headerEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
-        if ((headerEnd < 0 ? bytes.Length : headerEnd) > MaxHeaderBytes)
+        // MimeKit's parse of a bomb (a huge header, a storm of parts or parameters) takes minutes or hundreds of MB: the rules are not run on one.
+        if (MimeKitBudget.Check(bytes) is not MimeKitRefusal.None)
         {
-            return keep with { Error = "the message's header is too large to run the rules on", Summary = "sieve skipped; keep" };
+            return keep with { Error = "the message is too complex to run the rules on", Summary = "sieve skipped; keep" };
         }
         var context = new SieveContext(MessageLoader.ForMimeKit(bytes), new SieveEnvelope(sender, mailbox.Address))
         {
