@@ -60,4 +60,33 @@ public sealed class JunkBrowserTests(BrowserFixture browser)
         Assert.Empty(await host.Get<MailStore>().MessagesAsync("bob@example.com", "Junk"));
         await Eventually.HoldsAsync(async () => (await host.Get<BayesClassifier>().StatsAsync(bob.Id, default)).Ham == 1, "the classifier learned it as not spam");
     }
+
+    [Fact]
+    public async Task The_admin_message_log_shows_each_messages_checks_with_their_points_and_reasons()
+    {
+        await using var host = await RunningHost.StartWithSmtpAsync("--Appliance:Filtering:JunkScore=-5");
+        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
+            import smtplib
+            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=30)
+            s.sendmail('anna@elsewhere.example', ['bob@example.com'], 'From: Anna <anna@elsewhere.example>\r\nTo: bob@example.com\r\nSubject: Quarterly figures\r\n\r\nSee the figures.\r\n')
+            s.quit()
+            """]);
+        Assert.True(code == 0, error + output);
+
+        var page = await browser.NewPageAsync();
+        var root = host.BaseAddress.ToString().TrimEnd('/');
+        await page.GotoAsync(root + "/admin/log");
+        await page.GetByLabel("Mail address", new() { Exact = true }).FillAsync("admin@example.com");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(TestServices.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForCircuitAsync();
+        await page.GetByLabel("Address or text").FillAsync("bob@example.com");
+        var checks = page.Locator("details.log-checks").First;
+        await checks.Locator("summary").ClickAsync();
+        var table = checks.GetByRole(AriaRole.Table);
+        await Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "SPF_NONE" })).ToContainTextAsync("Whether the sender's domain allows the server that sent it (SPF).");
+        await Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "DMARC_NONE" })).ToBeVisibleAsync();
+        await page.AssertAccessibleAsync("the message log's breakdown");
+    }
 }

@@ -31,4 +31,14 @@ public sealed class SpamExplanationTests
     [InlineData("DNSBL_ZEN", "Mail.Why.Source.Client")]
     [InlineData("VIRUS", "Mail.Why.Source.Other")]
     public void Each_symbol_has_the_reason_of_its_check(string symbol, string key) => Assert.Equal(key, SpamExplanation.ReasonKey(symbol));
+
+    [Fact]
+    public void The_message_log_detail_of_a_refused_message_gives_its_breakdown()
+    {
+        var checks = SpamExplanation.FromLogDetail("550 5.7.1 Message refused as spam; score 1006.2; score=1006.2 [SPF_PASS=-0.1,SA_GTUBE=1000,BAYES_99=3.5]");
+        Assert.NotNull(checks);
+        Assert.Equal(1006.2, checks.Value.Score);
+        Assert.Equal(["SA_GTUBE", "BAYES_99", "SPF_PASS"], checks.Value.Reasons.Select(r => r.Symbol));
+        Assert.Null(SpamExplanation.FromLogDetail("id=4; INBOX"));
+    }
 }

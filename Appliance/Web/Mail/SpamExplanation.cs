@@ -61,6 +61,24 @@ public sealed partial record SpamExplanation(bool IsSpam, double Score, double R
         };
     }
 
+    /// <summary>
+    /// The checks' breakdown the message log keeps in an entry's detail (<c>score=6.1 [SPF_PASS=-0.1,SA_GTUBE=6.2]</c>),
+    /// for accepted and refused messages alike; null when the entry has none.
+    /// </summary>
+    public static (double Score, IReadOnlyList<SpamReason> Reasons)? FromLogDetail(string detail)
+    {
+        ArgumentNullException.ThrowIfNull(detail);
+        var match = LogPattern().Match(detail);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var reasons = TestPattern().Matches(match.Groups[2].Value)
+            .Select(t => double.TryParse(t.Groups[2].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) ? new SpamReason(t.Groups[1].Value, p) : null)
+            .OfType<SpamReason>().OrderByDescending(r => Math.Abs(r.Points)).ToList();
+        return reasons.Count == 0 ? null : (Number(match.Groups[1].Value), reasons);
+    }
+
     private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^X-Spam-Status:(.*(?:\r?\n[ \t].*)*)", RegexOptions.Multiline | RegexOptions.IgnoreCase, 1000)]
@@ -71,6 +89,9 @@ public sealed partial record SpamExplanation(bool IsSpam, double Score, double R
 
     [GeneratedRegex(@"^\s*(Yes|No),\s*score=(-?[0-9.]+)\s+required=(-?[0-9.]+)", RegexOptions.None, 1000)]
     private static partial Regex StatusPattern();
+
+    [GeneratedRegex(@"score=(-?[0-9.]+) \[([^\]]*)\]", RegexOptions.None, 1000)]
+    private static partial Regex LogPattern();
 
     [GeneratedRegex(@"([A-Z0-9_]+)=(-?[0-9.]+)", RegexOptions.None, 1000)]
     private static partial Regex TestPattern();
