@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -9,47 +8,26 @@ namespace Appliance.Tests.Infrastructure;
 /// and multi-line bodies, with a timeout so that a silent server fails the test rather than hanging it.
 /// TLS (STLS or implicit) accepts any certificate: the host's is self-signed.
 /// </summary>
-public sealed class Pop3Transcript : IAsyncDisposable
+public sealed class Pop3Transcript : WireTranscript
 {
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
-
-    private readonly TcpClient _client;
-    private Stream _stream;
-    private readonly byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
-
-    private Pop3Transcript(TcpClient client, Stream stream)
+    private Pop3Transcript(TcpClient client)
+        : base(client, 64 * 1024, strictLines: true)
     {
-        _client = client;
-        _stream = stream;
     }
 
     /// <summary>Connects and reads the +OK greeting unless told not to.</summary>
     public static async Task<Pop3Transcript> ConnectAsync(int port, bool implicitTls = false, bool readGreeting = true)
     {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync("127.0.0.1", port);
-        var transcript = new Pop3Transcript(client, client.GetStream());
+        var transcript = new Pop3Transcript(await OpenAsync(port));
         if (implicitTls)
         {
-            await transcript.HandshakeAsync();
+            await transcript.TlsHandshakeAsync();
         }
         if (readGreeting)
         {
             await transcript.OkAsync(null);
         }
         return transcript;
-    }
-
-    public bool IsTls => _stream is SslStream;
-
-    public async Task SendAsync(string text) => await SendAsync(Encoding.UTF8.GetBytes(text));
-
-    public async Task SendAsync(byte[] bytes)
-    {
-        await _stream.WriteAsync(bytes);
-        await _stream.FlushAsync();
     }
 
     /// <summary>Sends a command (CRLF added) and returns the status line, which must start with +OK.</summary>
@@ -97,11 +75,7 @@ public sealed class Pop3Transcript : IAsyncDisposable
         {
             var text = Encoding.Latin1.GetString(result.GetBuffer(), 0, (int)result.Length);
             if (text == ".\r\n" || text.EndsWith("\r\n.\r\n", StringComparison.Ordinal)) return result.ToArray();
-            if (_start == _end && !await FillAsync())
-            {
-                throw new Xunit.Sdk.XunitException($"closed inside a body: {text}");
-            }
-            result.WriteByte(_buffer[_start++]);
+            result.WriteByte((await ReadOctetsAsync(1, $"a body: {text}"))[0]);
         }
     }
 
@@ -124,91 +98,7 @@ public sealed class Pop3Transcript : IAsyncDisposable
     /// <summary>The handshake after a +OK to STLS the test read itself.</summary>
     public async Task StartTlsHandshakeAfterOkAsync()
     {
-        Assert.True(_start == _end, "the server sent bytes after its STLS reply, before the handshake");
-        await HandshakeAsync();
+        await HandshakeAfterReplyAsync("STLS");
     }
 
-    /// <summary>True when the server has closed the connection: no more bytes, only end of stream.</summary>
-    public async Task<bool> IsClosedAsync()
-    {
-        try
-        {
-            return await ReadLineAsync() is null;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
-    }
-
-    private async Task HandshakeAsync()
-    {
-        var tls = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
-        using var timeout = new CancellationTokenSource(ReadTimeout);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "mail.example.com" }, timeout.Token);
-        _stream = tls;
-    }
-
-    private async Task<string?> ReadLineAsync()
-    {
-        while (true)
-        {
-            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-            if (newline >= 0)
-            {
-                Assert.True(newline > _start && _buffer[newline - 1] == (byte)'\r', "a line from the server did not end in CRLF");
-                var line = Encoding.UTF8.GetString(_buffer, _start, newline - 1 - _start);
-                _start = newline + 1;
-                return line;
-            }
-            if (!await FillAsync())
-            {
-                Assert.True(_start == _end, $"the server closed the connection after a partial line: '{Encoding.UTF8.GetString(_buffer, _start, _end - _start)}'");
-                return null;
-            }
-        }
-    }
-
-    private async Task<bool> FillAsync()
-    {
-        if (_start == _end)
-        {
-            _start = _end = 0;
-        }
-        else if (_end == _buffer.Length)
-        {
-            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-            _end -= _start;
-            _start = 0;
-        }
-        using var timeout = new CancellationTokenSource(ReadTimeout);
-        int read;
-        try
-        {
-            read = await _stream.ReadAsync(_buffer.AsMemory(_end), timeout.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            throw new Xunit.Sdk.XunitException($"no reply from the server within {ReadTimeout.TotalSeconds} s");
-        }
-        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
-        {
-            return false;
-        }
-        _end += read;
-        return read > 0;
-    }
-
-    /// <summary>Drops the connection without QUIT, as a client that vanished would.</summary>
-    public void Abort()
-    {
-        _client.Client.LingerState = new LingerOption(true, 0);
-        _client.Close();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stream.DisposeAsync();
-        _client.Dispose();
-    }
 }
