@@ -241,8 +241,8 @@ prepare_chain() {
 # sets R_ACCEPT R_DELIVER R_CPU R_AFTER R_DNS R_SCAN R_DELIVERED for the label's row
 run_appliance() {
   local label=$1 bin=$2 chain=$3; shift 3
-  data=$BASE/appliance-$(echo "$label" | tr -cs 'a-zA-Z0-9\n' -)
   local data port cg pid c0 d0 s0 t0 t1 t2 c1 d1 s1 c2 n0 n
+  data=$BASE/appliance-$(echo "$label" | tr -cs 'a-zA-Z0-9\n' -)
   $bin --data "$data" setup --hostname mail.example.com --domain example.com \
     --admin admin@example.com --admin-password "Bench-$(date +%s)-Pass" >/dev/null
   $bin --data "$data" user add bob@example.com --password "$PASSWORD" >/dev/null
@@ -297,12 +297,13 @@ if [ "$FILTERED" -eq 1 ]; then
   sha=$(git rev-parse --short=12 "$BASELINE_REF")
   BASE_SRC=$BENCH_ROOT/baseline-$sha
   BASE_BIN=$BASE_SRC/Appliance/bin/Release/net10.0/linux-x64/Appliance
-  if [ ! -x "$BASE_BIN" ]; then
+  # Built where it stays: the build writes its own folder's absolute path into the static web assets' manifest.
+  if [ ! -f "$BASE_SRC/.built" ]; then
     echo "building the filtering-off baseline ($BASELINE_REF = $sha) in $BASE_SRC…"
-    rm -rf "$BASE_SRC.tmp"; mkdir -p "$BASE_SRC.tmp"
-    git archive "$sha" | tar -x -C "$BASE_SRC.tmp"
-    dotnet build "$BASE_SRC.tmp/Appliance/Appliance.csproj" -c Release -v quiet -nologo >/dev/null
-    mv "$BASE_SRC.tmp" "$BASE_SRC"
+    rm -rf "$BASE_SRC"; mkdir -p "$BASE_SRC"
+    git archive "$sha" | tar -x -C "$BASE_SRC"
+    dotnet build "$BASE_SRC/Appliance/Appliance.csproj" -c Release -v quiet -nologo >/dev/null
+    touch "$BASE_SRC/.built"
   fi
   run_appliance "off ($sha)" "$BASE_BIN" 0
   run_appliance "chain, no scanners" "$APPLIANCE" 1 "${CHAIN[@]}"
