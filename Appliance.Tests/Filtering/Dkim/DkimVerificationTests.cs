@@ -123,6 +123,33 @@ public sealed class DkimVerificationTests
     }
 
     [Fact]
+    public async Task A_key_record_is_parsed_once_but_looked_up_for_every_signature_so_a_revocation_applies_at_once()
+    {
+        var (bed, signed) = await SignedAsync();
+        await using var _ = bed;
+        bed.PublishKeys("example.com");
+        var rsa = Rsa(bed);
+        var locator = new DnsDkimPublicKeyLocator(bed.Resolver, Microsoft.Extensions.Options.Options.Create(bed.Options));
+
+        var first = await locator.LookupAsync("dns/txt", "example.com", rsa.Selector);
+        var asked = bed.Dns.Questions.Count;
+        var again = await new DnsDkimPublicKeyLocator(bed.Resolver, Microsoft.Extensions.Options.Options.Create(bed.Options)).LookupAsync("dns/txt", "example.com", rsa.Selector);
+
+        // The same text gives the same parsed key (BouncyCastle's primality check of the modulus costs ~25 ms), yet DNS was asked again.
+        Assert.Same(first, again);
+        Assert.Equal(asked + 1, bed.Dns.Questions.Count);
+        Assert.Equal(DkimResult.Pass, (await bed.Verification.VerifyAsync(signed)).Signatures.Single(s => s.Algorithm == "rsa-sha256").Result);
+
+        // Revoked in DNS (an empty p=, the first record that parses is used, so the key goes): the next message fails.
+        await using var revokedBed = new DkimTestBed();
+        revokedBed.Publish(rsa.RecordName, "v=DKIM1; k=rsa; p=");
+        var revoked = new DkimVerification(revokedBed.Resolver, Microsoft.Extensions.Options.Options.Create(bed.Options), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<DkimVerification>.Instance);
+        var result = (await revoked.VerifyAsync(signed)).Signatures.Single(s => s.Algorithm == "rsa-sha256");
+        Assert.Equal((DkimResult.PermError, "key revoked"), (result.Result, result.Reason));
+    }
+
+    [Fact]
     public async Task A_key_of_the_wrong_type_is_permerror()
     {
         var (bed, signed) = await SignedAsync();
