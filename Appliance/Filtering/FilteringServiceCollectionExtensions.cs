@@ -26,6 +26,7 @@ public static class FilteringServiceCollectionExtensions
         services.AddDmarc();
         services.AddBayes();
         services.TryAddSingleton<MessageInspector>();
+        services.TryAddSingleton<QuarantineDigestText>();
         services.AddSieveScripts();
         return services;
     }
