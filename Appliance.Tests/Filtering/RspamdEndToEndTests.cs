@@ -23,7 +23,6 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
     {
         var host = await RunningHost.StartWithSmtpAsync(extra);
         await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
-        await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("admin@example.com", Password, "Admin", IsAdmin: true));
         return host;
     }
 

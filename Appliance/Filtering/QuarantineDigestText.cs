@@ -59,13 +59,14 @@ public sealed class QuarantineDigestText(IStringLocalizer<Strings> strings)
             var link = Link(baseUrl, item.Id);
             text.Append(CultureInfo.InvariantCulture, $"{from}: {sender}\r\n{subject}: {decoded}\r\n{date}: {when}\r\n{reason}: {item.Reason}\r\n{open}: {link}\r\n\r\n");
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{Enc(sender)}</td><td>{Enc(decoded)}</td><td>{Enc(when)}</td><td>{Enc(item.Reason)}</td><td><a href=\"{Enc(link)}\">{Enc(open)}</a></td></tr>");
+                $"<tr><td>{Enc(sender)}</td><td>{Enc(decoded)}</td><td>{Enc(when)}</td><td>{Enc(item.Reason)}</td><td><a href=\"{Enc(link)}\">{Enc(open)}</a></td></tr>\r\n");
         }
-        html.Append("</table></body></html>");
+        html.Append("</table></body></html>\r\n");
+        // 8bit: delivered here only, and a link stays whole for a reader (and a test) that does not decode.
         message.Body = new MultipartAlternative
         {
-            new TextPart("plain") { Text = text.ToString() },
-            new TextPart("html") { Text = html.ToString() },
+            new TextPart("plain") { Text = text.ToString(), ContentTransferEncoding = ContentEncoding.EightBit },
+            new TextPart("html") { Text = html.ToString(), ContentTransferEncoding = ContentEncoding.EightBit },
         };
         // Stored mail has CRLF line ends (RFC 5322 §2.1), whatever the platform's own.
         var format = FormatOptions.Default.Clone();
