@@ -27,6 +27,9 @@ declare -A prerequisites=(
   # spamassassin package it pulls in ships) and a private clamd with an EICAR-only signature file (no freshclam).
   [spamd]="test -x /usr/sbin/spamd && test -f /etc/spamassassin/v320.pre"
   [clamav-daemon]="test -x /usr/sbin/clamd"
+  # rspamd is the HTTP-API spam scanner of RspamdClientTests and RspamdEndToEndTests: a private one with Debian's rules,
+  # no redis and DNS pointed at a dead loopback port.
+  [rspamd]="test -x /usr/bin/rspamd"
   # pyspf is the SPF oracle of SpfDifferentialTests; it must find dnspython, which the tests point at the loopback responder.
   # python3-spf may pull pydns instead (its dependency is "python3-dns | python3-dnspython"): ask for dnspython by name.
   [python3-spf]="/usr/bin/python3 -c 'import spf'"

@@ -49,6 +49,11 @@ public partial class Program
         builder.Services.AddHostedService<BlobSweeper>();
         builder.Services.AddHostedService<MessageIndexer>();
         builder.Services.AddHostedService<QuarantineSweeper>();
+        // Singletons as well as hosted services, so that a test (or the command line) can run one now.
+        builder.Services.AddSingleton<QuarantineDigest>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QuarantineDigest>());
+        builder.Services.AddSingleton<GreylistSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<GreylistSweeper>());
         builder.Services.AddWebConsole(builder.Configuration);
         // The console redirects plain HTTP to the HTTPS listener; the port is the listeners' setting.
         builder.Services.AddOptions<HttpsRedirectOptions>()

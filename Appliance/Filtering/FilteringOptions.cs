@@ -53,6 +53,22 @@ public sealed class FilteringOptions
 
     /// <summary>Days a held message stays in the quarantine before it is deleted. Default 30.</summary>
     public int QuarantineDays { get; set; } = 30;
+
+    /// <summary>
+    /// Mail each user a daily digest of the messages held for them since the last one. Default true: held mail is
+    /// never lost silently, and a user who is not told of it would never look.
+    /// </summary>
+    public bool DigestEnabled { get; set; } = true;
+
+    /// <summary>The hour (0–23, the server's local time) the digest is sent. Default 7: read with the morning's mail.</summary>
+    public int DigestHour { get; set; } = 7;
+
+    /// <summary>
+    /// Where the digest's links point: the console's address as users reach it, e.g. https://mail.example.com:8443.
+    /// Default empty: https:// and the server's host name. A link opens the user's quarantine page after signing in;
+    /// it carries no token that could release a message.
+    /// </summary>
+    public string DigestBaseUrl { get; set; } = "";
 }
 
 public sealed class FilteringOptionsValidator : IValidateOptions<FilteringOptions>
@@ -79,6 +95,14 @@ public sealed class FilteringOptionsValidator : IValidateOptions<FilteringOption
         if (options.QuarantineDays is < 1 or > 3650)
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:QuarantineDays must be from 1 to 3650 (was {options.QuarantineDays})."));
+        }
+        if (options.DigestHour is < 0 or > 23)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:DigestHour must be from 0 to 23 (was {options.DigestHour})."));
+        }
+        if (options.DigestBaseUrl.Length > 0 && (!Uri.TryCreate(options.DigestBaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+        {
+            failures.Add($"{section}:DigestBaseUrl must be empty or an http or https URL (was '{options.DigestBaseUrl}').");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

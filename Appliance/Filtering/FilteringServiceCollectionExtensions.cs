@@ -26,6 +26,9 @@ public static class FilteringServiceCollectionExtensions
         services.AddDmarc();
         services.AddBayes();
         services.TryAddSingleton<MessageInspector>();
+        // The digest's strings are the console's (Resources/Strings.*.resx); the console registers the same.
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.TryAddSingleton<QuarantineDigestText>();
         services.AddSieveScripts();
         return services;
     }

@@ -22,10 +22,7 @@ namespace Appliance.Filtering;
 /// </summary>
 public sealed partial class MessageInspector(
     IOptions<FilteringOptions> options,
-    IOptions<SpamAssassinOptions> spamAssassin,
-    IOptions<ClamAvOptions> clamAv,
-    SpamdClient spamd,
-    ClamdClient clamd,
+    ScannerSettingsStore scannerSettings,
     SpfEvaluator spf,
     DkimVerification dkim,
     ArcVerification arc,
@@ -44,14 +41,17 @@ public sealed partial class MessageInspector(
         ArgumentNullException.ThrowIfNull(open);
         verdict ??= new Verdict();
         var headers = new StringBuilder();
+        // The console's settings (or the configuration until it saves), one version for the whole message.
+        var scanners = await scannerSettings.GetAsync(cancellationToken).ConfigureAwait(false);
+        var scannerDown = scanners.Settings.ScannerDown;
 
         // Viruses first: a virus is held whatever its score, and an outbound one is refused to its sender.
-        if (clamAv.Value.Enabled)
+        if (scanners.Settings.ClamAv.Enabled)
         {
             VirusScanResult scan;
             using (var message = open())
             {
-                scan = await clamd.ScanAsync(message, cancellationToken).ConfigureAwait(false);
+                scan = await scanners.Clamd.ScanAsync(message, cancellationToken).ConfigureAwait(false);
             }
             if (scan.IsInfected)
             {
@@ -70,7 +70,7 @@ public sealed partial class MessageInspector(
             }
             if (scan.IsFailed)
             {
-                if (scan.Failure.IsTemporary && _options.ScannerDown == ScannerDownAction.TempFail)
+                if (scan.Failure.IsTemporary && scannerDown == ScannerDownAction.TempFail)
                 {
                     LogScannerDown(logger, "clamd", scan.Failure.Detail);
                     return TempFail(verdict, "4.7.1", "Virus scanner unavailable; try again later", $"clamd: {scan.Failure.Detail}");
@@ -183,18 +183,18 @@ public sealed partial class MessageInspector(
             await bayes.ClassifyAsync(user, message, verdict, cancellationToken).ConfigureAwait(false);
         }
 
-        if (spamAssassin.Value.Enabled)
+        if (scanners.Settings.SpamAssassin.Enabled)
         {
             SpamCheckResult check;
             using (var message = open())
             {
-                check = await spamd.CheckAsync(message, null, cancellationToken).ConfigureAwait(false);
+                check = await scanners.Spamd.CheckAsync(message, null, cancellationToken).ConfigureAwait(false);
             }
             if (check.IsScored)
             {
                 AddSpamd(verdict, check.Verdict);
             }
-            else if (check.Failure.IsTemporary && _options.ScannerDown == ScannerDownAction.TempFail)
+            else if (check.Failure.IsTemporary && scannerDown == ScannerDownAction.TempFail)
             {
                 LogScannerDown(logger, "spamd", check.Failure.Detail);
                 return TempFail(verdict, "4.7.1", "Spam filter unavailable; try again later", $"spamd: {check.Failure.Detail}");
@@ -202,6 +202,29 @@ public sealed partial class MessageInspector(
             else
             {
                 verdict.Add("SPAM_UNSCANNED", 0, $"Not checked by SpamAssassin: {check.Failure.Detail}", "spamd");
+            }
+        }
+
+        if (scanners.Settings.Rspamd.Enabled)
+        {
+            SpamCheckResult check;
+            using (var message = open())
+            {
+                var envelope = new RspamdEnvelope(context.Sender, context.Recipients, context.Client, context.Helo, context.User);
+                check = await scanners.Rspamd.CheckAsync(message, envelope, cancellationToken).ConfigureAwait(false);
+            }
+            if (check.IsScored)
+            {
+                AddRspamd(verdict, check.Verdict);
+            }
+            else if (check.Failure.IsTemporary && scannerDown == ScannerDownAction.TempFail)
+            {
+                LogScannerDown(logger, "rspamd", check.Failure.Detail);
+                return TempFail(verdict, "4.7.1", "Spam filter unavailable; try again later", $"rspamd: {check.Failure.Detail}");
+            }
+            else
+            {
+                verdict.Add("RSPAMD_UNSCANNED", 0, $"Not checked by rspamd: {check.Failure.Detail}", "rspamd");
             }
         }
 
@@ -298,6 +321,30 @@ public sealed partial class MessageInspector(
         {
             var names = result.Symbols.Count == 0 ? "no rules" : string.Join(", ", result.Symbols.Select(s => s.Name));
             verdict.Add("SPAMASSASSIN", result.Score, $"SpamAssassin's score ({names})", "spamd");
+        }
+    }
+
+    /// <summary>
+    /// Each rspamd symbol with its points and description. A pre-result (GTUBE, a rule that forces an action) sets
+    /// rspamd's score without symbols that add up to it: the difference is one more symbol that names the action, so
+    /// that the verdict's score is rspamd's and the reason says where it came from.
+    /// </summary>
+    private static void AddRspamd(Verdict verdict, SpamVerdict result)
+    {
+        var sum = 0.0;
+        foreach (var symbol in result.Symbols)
+        {
+            var points = symbol.Points ?? 0;
+            sum += points;
+            // rspamd lists its own failed DNS lookups (ASN_FAIL, RBL_*_FAIL) with 0 points; they explain nothing to a user.
+            if (points == 0 && symbol.Description is null) continue;
+            verdict.Add("RS_" + symbol.Name, points, symbol.Description ?? $"rspamd rule {symbol.Name}", "rspamd");
+        }
+        var rest = Math.Round(result.Score - sum, 2);
+        if (rest != 0)
+        {
+            var why = result.Message is { Length: > 0 } message ? $": {Clean(message)}" : "";
+            verdict.Add("RS_ACTION", rest, string.Create(CultureInfo.InvariantCulture, $"rspamd decided '{result.Action}' (score {result.Score:0.0#} of {result.Threshold:0.0#}){why}"), "rspamd");
         }
     }
 

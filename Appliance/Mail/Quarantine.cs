@@ -141,6 +141,15 @@ public sealed class Quarantine(Database database, GroupCommit commits, MailStore
         return (await connection.QueryAsync<QuarantineEntry>(sql, new { userId, limit }).ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>Copies held for users here (not for administrators only) after <paramref name="since"/> up to <paramref name="until"/>, oldest first: what a digest lists.</summary>
+    public async Task<IReadOnlyList<QuarantineEntry>> HeldBetweenAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<QuarantineEntry>(
+            $"SELECT {Columns} FROM quarantine WHERE user_id IS NOT NULL AND held_at > @since AND held_at <= @until ORDER BY recipient, held_at",
+            new { since, until }).ConfigureAwait(false)).AsList();
+    }
+
     public async Task<QuarantineEntry?> FindAsync(string id, string recipient, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

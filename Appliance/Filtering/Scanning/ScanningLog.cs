@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Appliance.Filtering.Scanning;
 
-/// <summary>Log events 9201–9219: the spam and virus scanners.</summary>
+/// <summary>Log events 9201–9229: the spam and virus scanners.</summary>
 internal static partial class ScanningLog
 {
     [LoggerMessage(EventId = 9201, Level = LogLevel.Debug, Message = "spamd at {Endpoint} scored {Score}/{Threshold} with {Symbols} symbols in {Milliseconds} ms")]
@@ -19,4 +19,10 @@ internal static partial class ScanningLog
 
     [LoggerMessage(EventId = 9213, Level = LogLevel.Warning, Message = "clamd at {Endpoint} gave no verdict ({Kind}): {Detail}")]
     public static partial void ClamdFailed(ILogger logger, string endpoint, ScanFailureKind kind, string detail);
+
+    [LoggerMessage(EventId = 9221, Level = LogLevel.Debug, Message = "rspamd at {Endpoint} scored {Score} ({Action}) with {Symbols} symbols in {Milliseconds} ms")]
+    public static partial void RspamdScored(ILogger logger, string endpoint, double score, string action, int symbols, long milliseconds);
+
+    [LoggerMessage(EventId = 9222, Level = LogLevel.Warning, Message = "rspamd at {Endpoint} gave no verdict ({Kind}): {Detail}")]
+    public static partial void RspamdFailed(ILogger logger, string endpoint, ScanFailureKind kind, string detail);
 }

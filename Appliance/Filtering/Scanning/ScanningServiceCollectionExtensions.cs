@@ -7,8 +7,10 @@ namespace Appliance.Filtering.Scanning;
 public static class ScanningServiceCollectionExtensions
 {
     /// <summary>
-    /// <see cref="SpamdClient"/> and <see cref="ClamdClient"/>, with <see cref="SpamAssassinOptions"/> bound to
-    /// <c>Appliance:Filtering:SpamAssassin</c> and <see cref="ClamAvOptions"/> to <c>Appliance:Filtering:ClamAV</c>, checked at start.
+    /// <see cref="SpamdClient"/>, <see cref="ClamdClient"/> and the console's <see cref="ScannerSettingsStore"/> (which builds
+    /// the clients the inspector uses, rspamd's too), with <see cref="SpamAssassinOptions"/> bound to
+    /// <c>Appliance:Filtering:SpamAssassin</c>, <see cref="ClamAvOptions"/> to <c>Appliance:Filtering:ClamAV</c> and
+    /// <see cref="RspamdOptions"/> to <c>Appliance:Filtering:Rspamd</c>, checked at start.
     /// </summary>
     public static IServiceCollection AddScanning(this IServiceCollection services)
     {
@@ -16,6 +18,9 @@ public static class ScanningServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpamAssassinOptions>, SpamAssassinOptionsValidator>());
         services.AddOptions<ClamAvOptions>().BindConfiguration(ClamAvOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClamAvOptions>, ClamAvOptionsValidator>());
+        services.AddOptions<RspamdOptions>().BindConfiguration(RspamdOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RspamdOptions>, RspamdOptionsValidator>());
+        services.TryAddSingleton<ScannerSettingsStore>();
         services.TryAddSingleton<SpamdClient>();
         services.TryAddSingleton<ClamdClient>();
         return services;

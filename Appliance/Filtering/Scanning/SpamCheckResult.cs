@@ -9,7 +9,14 @@ namespace Appliance.Filtering.Scanning;
 public sealed record SpamSymbol(string Name, double? Points = null, string? Description = null);
 
 /// <summary>spamd's verdict: its score against its threshold (<c>required_score</c>) and the rules that hit.</summary>
-public sealed record SpamVerdict(bool IsSpam, double Score, double Threshold, IReadOnlyList<SpamSymbol> Symbols);
+public sealed record SpamVerdict(bool IsSpam, double Score, double Threshold, IReadOnlyList<SpamSymbol> Symbols)
+{
+    /// <summary>rspamd's action (<c>no action</c>, <c>greylist</c>, <c>add header</c>, <c>rewrite subject</c>, <c>soft reject</c>, <c>reject</c>); null from spamd.</summary>
+    public string? Action { get; init; }
+
+    /// <summary>rspamd's <c>smtp_message</c>, when a rule gave one ("Gtube pattern"); null otherwise.</summary>
+    public string? Message { get; init; }
+}
 
 /// <summary>What a spam check gave: a <see cref="Verdict"/>, or a <see cref="Failure"/> saying why there is none.</summary>
 public sealed class SpamCheckResult

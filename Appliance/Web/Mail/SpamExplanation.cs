@@ -50,6 +50,7 @@ public sealed partial record SpamExplanation(bool IsSpam, double Score, double R
         return prefix switch
         {
             "SA" or "SPAMASSASSIN" => "Mail.Why.Source.SpamAssassin",
+            "RS" or "RSPAMD" => "Mail.Why.Source.Rspamd",
             "BAYES" => "Mail.Why.Source.Bayes",
             "SPF" => "Mail.Why.Source.Spf",
             "DKIM" => "Mail.Why.Source.Dkim",
