@@ -40,6 +40,15 @@ public sealed class SettingsRepository(Database database)
     public Task<string?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string key) =>
         connection.ExecuteScalarAsync<string?>("SELECT value FROM settings WHERE key = @key", new { key }, transaction);
 
+    /// <summary>Inserts or replaces a setting in the caller's transaction, so that a change and its audit entry commit together.</summary>
+    public async Task SetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string key, string value)
+    {
+        await connection.ExecuteAsync(
+            "INSERT INTO settings(key, value) VALUES (@key, @value) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            new { key, value }, transaction).ConfigureAwait(false);
+        _recent.TryRemove(key, out _);
+    }
+
     public async Task SetAsync(string key, string value, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
