@@ -32,6 +32,7 @@ public sealed partial class DeliveryAgent(
     MessageLog log,
     QuarantineNotices notices,
     DkimSigning dkim,
+    Filtering.Disclaimers.DisclaimerAppender disclaimers,
     SieveDelivery sieve,
     SettingsRepository settings,
     TimeProvider time,
@@ -241,7 +242,9 @@ public sealed partial class DeliveryAgent(
             from = HeaderScanner.Find(head, "From");
         }
         var domains = new[] { FromDomain(from), envelope.Sender[(envelope.Sender.LastIndexOf('@') + 1)..] }
-            .Where(d => d.Length > 0 && DkimKeyStore.TryNormalizeDomain(d, out _));
+            .Where(d => d.Length > 0 && DkimKeyStore.TryNormalizeDomain(d, out _)).ToArray();
+        // The domain's disclaimer goes in before the signature covers the body.
+        message = await disclaimers.AppendAsync(message, domains, cancellationToken).ConfigureAwait(false);
         foreach (var domain in domains)
         {
             var signed = dkim.Sign(message, domain);

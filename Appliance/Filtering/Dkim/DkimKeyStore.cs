@@ -84,14 +84,34 @@ public sealed class DkimKeyStore(IOptions<StorageOptions> storage, IOptions<Dkim
     }
 
     /// <summary>
-    /// New RSA and Ed25519 keys become active; the keys they replace are kept, retired, for the grace period; retired
-    /// keys past it are deleted. Returns the new keys.
+    /// A new key for each algorithm the domain signs with (RSA and Ed25519 when it has none) becomes active; the keys
+    /// they replace are kept, retired, for the grace period; retired keys past it are deleted. Returns the new keys.
     /// </summary>
     public IReadOnlyList<DkimKey> Rotate(string domain)
     {
         var name = Normalize(domain);
-        var now = time.GetUtcNow();
         lock (_gate)
+        {
+            // A domain that signs with one algorithm only (the administrator generated just that) keeps doing so.
+            var active = Load(name).Where(k => k.IsActive).Select(k => k.Algorithm).Distinct().ToArray();
+            return Replace(name, active.Length == 0 ? [DkimKeyAlgorithm.Rsa, DkimKeyAlgorithm.Ed25519] : active);
+        }
+    }
+
+    /// <summary>A new key of <paramref name="algorithm"/> becomes active; the active key of that algorithm it replaces is retired, the other algorithm's stays.</summary>
+    public DkimKey Generate(string domain, DkimKeyAlgorithm algorithm)
+    {
+        var name = Normalize(domain);
+        lock (_gate)
+        {
+            return Replace(name, [algorithm])[0];
+        }
+    }
+
+    /// <summary>Writes a new active key per algorithm and retires the active keys of those algorithms (under the gate).</summary>
+    private IReadOnlyList<DkimKey> Replace(string name, IReadOnlyList<DkimKeyAlgorithm> algorithms)
+    {
+        var now = time.GetUtcNow();
         {
             var existing = Load(name);
             var folder = FolderOf(name);
@@ -99,7 +119,7 @@ public sealed class DkimKeyStore(IOptions<StorageOptions> storage, IOptions<Dkim
             System.IO.Directory.CreateDirectory(folder, PrivateFolder);
             var taken = existing.Select(k => k.Selector).ToHashSet(StringComparer.Ordinal);
             var fresh = new List<DkimKey>();
-            foreach (var algorithm in new[] { DkimKeyAlgorithm.Rsa, DkimKeyAlgorithm.Ed25519 })
+            foreach (var algorithm in algorithms)
             {
                 var selector = NewSelector(algorithm, now, taken);
                 taken.Add(selector);
@@ -108,7 +128,7 @@ public sealed class DkimKeyStore(IOptions<StorageOptions> storage, IOptions<Dkim
                 fresh.Add(new DkimKey(name, selector, algorithm, now, null, privateKey, publicKey));
             }
             var kept = existing.Where(k => k.RetiredAt is not { } retired || retired + Grace > now)
-                .Select(k => k.IsActive ? new DkimKey(k.Domain, k.Selector, k.Algorithm, k.CreatedAt, now, k.PrivateKey, k.PublicKey) : k)
+                .Select(k => k.IsActive && algorithms.Contains(k.Algorithm) ? new DkimKey(k.Domain, k.Selector, k.Algorithm, k.CreatedAt, now, k.PrivateKey, k.PublicKey) : k)
                 .ToList();
             var all = fresh.Concat(kept).ToArray();
             var manifest = all.Select(k => new ManifestEntry(k.Selector, k.Algorithm, k.CreatedAt, k.RetiredAt)).ToArray();

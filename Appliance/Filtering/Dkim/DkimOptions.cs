@@ -40,6 +40,20 @@ public sealed class DkimOptions
     public int RotationGraceDays { get; set; } = 30;
 
     /// <summary>
+    /// The p= of the DMARC record the domain page asks to publish: <c>quarantine</c> (default) or <c>none</c>. Default
+    /// quarantine: with our DKIM signatures aligned, a forged From should land in Junk at the big providers; <c>none</c>
+    /// only reports, and the record check warns about it.
+    /// </summary>
+    public string DmarcPolicy { get; set; } = "quarantine";
+
+    /// <summary>
+    /// The local part of the rua= reporting address in that record, at the domain itself. Default <c>postmaster</c>:
+    /// RFC 5321 §4.5.1 makes every mail domain accept it, so aggregate reports reach someone without a new mailbox;
+    /// set <c>dmarc-reports</c> (and create that alias) to keep the daily reports apart.
+    /// </summary>
+    public string DmarcReportLocalPart { get; set; } = "postmaster";
+
+    /// <summary>
     /// Header fields signed when present (RFC 6376 §5.4.1's list, less the trace and resent fields). From is also
     /// signed once more than it occurs ("oversigned") so that no From can be added above it later.
     /// </summary>
@@ -76,6 +90,14 @@ public sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
         if (options.RotationGraceDays is < 1 or > 365)
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:RotationGraceDays must be between 1 and 365 (was {options.RotationGraceDays})."));
+        }
+        if (options.DmarcPolicy is not ("quarantine" or "none"))
+        {
+            failures.Add($"{section}:DmarcPolicy must be quarantine or none (was '{options.DmarcPolicy}').");
+        }
+        if (string.IsNullOrEmpty(options.DmarcReportLocalPart) || !options.DmarcReportLocalPart.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+'))
+        {
+            failures.Add($"{section}:DmarcReportLocalPart must be a plain local part such as postmaster (was '{options.DmarcReportLocalPart}').");
         }
         if (!options.SignedHeaders.Any(h => string.Equals(h, "From", StringComparison.OrdinalIgnoreCase)))
         {

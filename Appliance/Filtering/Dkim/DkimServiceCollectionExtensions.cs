@@ -7,7 +7,7 @@ namespace Appliance.Filtering.Dkim;
 
 public static class DkimServiceCollectionExtensions
 {
-    /// <summary>DKIM keys, signing, DKIM and ARC verification, with <see cref="DkimOptions"/> bound to <c>Appliance:Dkim</c> and checked at start.</summary>
+    /// <summary>DKIM keys, signing, DKIM and ARC verification, ARC sealing, the domain page's keys, records, check and disclaimers, with <see cref="DkimOptions"/> bound to <c>Appliance:Dkim</c> and checked at start.</summary>
     public static IServiceCollection AddDkim(this IServiceCollection services)
     {
         services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateOnStart();
@@ -18,6 +18,12 @@ public static class DkimServiceCollectionExtensions
         services.TryAddSingleton<DkimSigning>();
         services.TryAddSingleton<DkimVerification>();
         services.TryAddSingleton<ArcVerification>();
+        services.TryAddSingleton<ArcSealing>();
+        services.TryAddSingleton<DomainRecords>();
+        services.TryAddSingleton<DomainRecordCheck>();
+        services.TryAddSingleton<Disclaimers.DisclaimerStore>();
+        services.TryAddSingleton<Disclaimers.DisclaimerAppender>();
+        services.TryAddSingleton<DomainAuthentication>();
         return services;
     }
 }
