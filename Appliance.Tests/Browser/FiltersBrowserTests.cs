@@ -57,6 +57,7 @@ public sealed class FiltersBrowserTests(BrowserFixture browser)
         await Expect(page.Locator(".no-rules")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Add a rule" }).ClickAsync();
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Invoices");
+        await Expect(page.GetByLabel("Apply when")).ToHaveValueAsync("all");
         await page.GetByLabel("Condition 1: what").SelectOptionAsync("Subject");
         await page.GetByLabel("Condition 1: comparison").SelectOptionAsync("Contains");
         await page.GetByLabel("Condition 1: value").FillAsync("Invoice");
@@ -115,5 +116,44 @@ public sealed class FiltersBrowserTests(BrowserFixture browser)
         await Expect(page.Locator(".hand-written")).ToContainTextAsync("“appliance”");
         Assert.Equal(UserRules.ScriptName, await scripts.ActiveNameAsync(bob.Id));
         Assert.Contains("fileinto \"Box\"", await scripts.ActiveScriptAsync(bob.Id), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forwarding_and_out_of_office_are_saved_into_the_same_active_script()
+    {
+        await using var host = await RunningHost.StartWithSmtpAsync();
+        var bob = await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", Password, "Bob"));
+        var scripts = host.Get<SieveScripts>();
+
+        var page = await SignInAsync(browser, host, "/preferences/forwarding");
+        await page.GetByLabel("Forward my mail").CheckAsync();
+        await page.GetByLabel("Forward to (one address a line)").FillAsync("carol@example.net\nnot-an-address");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("“not-an-address” is not an email address.");
+        Assert.Null(await scripts.ActiveNameAsync(bob.Id));
+        await page.GetByLabel("Forward to (one address a line)").FillAsync("carol@example.net");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Forwarding is saved.");
+        await page.AssertAccessibleAsync("the Forwarding page");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Out of office" }).ClickAsync();
+        await Expect(page.Locator("section.out-of-office-page[data-ready='true']")).ToBeVisibleAsync();
+        await page.GetByLabel("Send an automatic reply").CheckAsync();
+        await page.GetByLabel("Subject").FillAsync("Away until January");
+        await page.GetByLabel("Message").FillAsync("I am away until the 6th.");
+        await page.GetByLabel("First day").FillAsync("2026-12-20");
+        await page.GetByLabel("Last day").FillAsync("2027-01-06");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your out-of-office reply is saved.");
+        await page.AssertAccessibleAsync("the Out of office page");
+
+        var script = await scripts.ActiveScriptAsync(bob.Id);
+        Assert.Equal(UserRules.ScriptName, await scripts.ActiveNameAsync(bob.Id));
+        Assert.Contains("redirect :copy \"carol@example.net\";", script, StringComparison.Ordinal);
+        Assert.Contains("currentdate :value \"ge\" \"date\" \"2026-12-20\"", script, StringComparison.Ordinal);
+        Assert.Contains(":subject \"Away until January\"", script, StringComparison.Ordinal);
+        Assert.True(RulesScript.TryRead(script, out var rules));
+        Assert.Equal(new DateOnly(2027, 1, 6), rules.OutOfOffice.End);
+        Assert.Equal(["carol@example.net"], rules.Forwarding.Addresses);
     }
 }
