@@ -31,7 +31,7 @@ public static class SieveGrammar
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.Ordinal)
     {
         "fileinto", "reject", "ereject", "envelope", "body", "copy", "imap4flags", "variables", "vacation",
-        "vacation-seconds", "relational", "spamtest", "spamtestplus", "virustest",
+        "vacation-seconds", "relational", "spamtest", "spamtestplus", "virustest", "date",
         "comparator-i;octet", "comparator-i;ascii-casemap", "comparator-i;ascii-numeric",
     };
 
@@ -123,5 +123,12 @@ public static class SieveGrammar
         new SieveSignature("spamtest", SieveNodeKind.Test, "spamtest",
             [new("percent", SieveValueKind.None, null, "spamtestplus"), .. Comparator, .. MatchTypes], OneString),
         new SieveSignature("virustest", SieveNodeKind.Test, "virustest", [.. Comparator, .. MatchTypes], OneString),
+        // RFC 5260 §5: currentdate [":zone" <time-zone: string>] [COMPARATOR] [MATCH-TYPE] <date-part: string> <key-list: string-list>
+        new SieveSignature("currentdate", SieveNodeKind.Test, "date",
+            [new("zone", SieveValueKind.String), .. Comparator, .. MatchTypes], [SieveValueKind.String, SieveValueKind.StringList]),
+        // RFC 5260 §4: date [":zone" <time-zone: string> / ":originalzone"] [COMPARATOR] [MATCH-TYPE] <header-name> <date-part> <key-list>
+        new SieveSignature("date", SieveNodeKind.Test, "date",
+            [new("zone", SieveValueKind.String, "zone"), new("originalzone", SieveValueKind.None, "zone"), .. Comparator, .. MatchTypes],
+            [SieveValueKind.String, SieveValueKind.String, SieveValueKind.StringList]),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 }

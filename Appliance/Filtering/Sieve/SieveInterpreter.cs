@@ -483,6 +483,23 @@ internal sealed class SieveRun
             }
             case "virustest":
                 return MatchAny(test, [((int)_context.Virus).ToString(CultureInfo.InvariantCulture)], Keys(test, 0));
+            case "currentdate":
+            {
+                var now = SieveDates.Now(_context.Time, test.TagString("zone") is { } zone ? Expand(zone) : null);
+                // RFC 5260 §5: a date part unknown at run time (from a variable) makes the test false.
+                var part = SieveDates.Part(now, Expand(test.PositionalStrings(0)[0]));
+                return part is not null && MatchAny(test, [part], Keys(test, 1));
+            }
+            case "date":
+            {
+                var zone = test.TagString("zone") is { } z ? Expand(z) : null;
+                if (SieveDates.HeaderDate(_context.Message, Expand(test.PositionalStrings(0)[0]), _context.Time, zone, test.HasTag("originalzone")) is not { } date)
+                {
+                    return false;
+                }
+                var part = SieveDates.Part(date, Expand(test.PositionalStrings(1)[0]));
+                return part is not null && MatchAny(test, [part], Keys(test, 2));
+            }
             default:
                 throw Error(test, $"unknown test '{test.Name}'");
         }

@@ -14,6 +14,7 @@ public static class SieveScriptsServiceCollectionExtensions
             .Validate(o => o.MaxNameLength is >= 1 and <= 1024, "Appliance:SieveScripts:MaxNameLength must be between 1 and 1024.")
             .ValidateOnStart();
         services.TryAddSingleton<SieveScripts>();
+        services.TryAddSingleton<Rules.UserRules>();
         return services;
     }
 }

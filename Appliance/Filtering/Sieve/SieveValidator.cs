@@ -168,6 +168,10 @@ public sealed class SieveValidator
             // A literal address is checked now, as Pigeonhole does, so the user sees it when saving rather than at delivery.
             throw Error(node.Positional[0], $"invalid redirect address '{target}'");
         }
+        if (node.Name is "currentdate" or "date")
+        {
+            SieveDates.Check(node, Has("variables"));
+        }
         if (node.Name == "set")
         {
             CheckVariableName(node, node.PositionalStrings(0)[0]);

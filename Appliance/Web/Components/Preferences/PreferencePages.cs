@@ -17,6 +17,9 @@ public static class PreferencePages
         new("/preferences/password", "password", "Nav.Password", "Preferences.Password.Text"),
         new("/preferences/signature", "signature", "Preferences.Signature", "Preferences.Signature.Text"),
         new("/preferences/quarantine", "gpp_maybe", "Quarantine.Mine", "Quarantine.MineShort"),
+        new("/preferences/filters", "filter_alt", "Filters.Title", "Preferences.Filters.Text"),
+        new("/preferences/forwarding", "forward_to_inbox", "Forwarding.Title", "Preferences.Forwarding.Text"),
+        new("/preferences/out-of-office", "beach_access", "OutOfOffice.Title", "Preferences.OutOfOffice.Text"),
     ];
 
     private static readonly HashSet<string> Routes = [.. typeof(PreferencePages).Assembly.GetTypes()
