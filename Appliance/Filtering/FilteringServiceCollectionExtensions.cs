@@ -25,6 +25,10 @@ public static class FilteringServiceCollectionExtensions
         services.AddDkim();
         services.AddDmarc();
         services.AddBayes();
+        services.AddOptions<Junk.JunkOptions>().BindConfiguration(Junk.JunkOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Junk.JunkOptions>, Junk.JunkOptionsValidator>());
+        services.TryAddSingleton<Junk.JunkSettingsStore>();
+        services.TryAddSingleton<Junk.JunkPolicy>();
         services.TryAddSingleton<MessageInspector>();
         services.AddSieveScripts();
         return services;
