@@ -17,6 +17,7 @@ public static class PreferencePages
         new("/preferences/password", "password", "Nav.Password", "Preferences.Password.Text"),
         new("/preferences/signature", "signature", "Preferences.Signature", "Preferences.Signature.Text"),
         new("/preferences/quarantine", "gpp_maybe", "Quarantine.Mine", "Quarantine.MineShort"),
+        new("/preferences/junk", "report", "Junk.Title", "Junk.Short"),
     ];
 
     private static readonly HashSet<string> Routes = [.. typeof(PreferencePages).Assembly.GetTypes()
