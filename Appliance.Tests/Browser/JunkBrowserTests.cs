@@ -54,7 +54,7 @@ public sealed class JunkBrowserTests(BrowserFixture browser)
         await Screenshots.SaveAsync(page, "webmail-why-junk");
         await page.AssertAccessibleAsync("the Junk explanation");
 
-        await why.GetByRole(AriaRole.Button, new() { Name = "Not spam" }).ClickAsync();
+        await why.GetByRole(AriaRole.Button, new() { Name = "Not spam", Exact = true }).ClickAsync();
 
         await Eventually.HoldsAsync(async () => (await host.Get<MailStore>().MessagesAsync("bob@example.com")).Count == 1, "the message is back in the inbox");
         Assert.Empty(await host.Get<MailStore>().MessagesAsync("bob@example.com", "Junk"));

@@ -25,6 +25,10 @@ public static class FilteringServiceCollectionExtensions
         services.AddDkim();
         services.AddDmarc();
         services.AddBayes();
+        services.AddOptions<Junk.JunkOptions>().BindConfiguration(Junk.JunkOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Junk.JunkOptions>, Junk.JunkOptionsValidator>());
+        services.TryAddSingleton<Junk.JunkSettingsStore>();
+        services.TryAddSingleton<Junk.JunkPolicy>();
         services.TryAddSingleton<MessageInspector>();
         // The digest's strings are the console's (Resources/Strings.*.resx); the console registers the same.
         services.AddLocalization(o => o.ResourcesPath = "Resources");

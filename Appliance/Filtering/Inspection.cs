@@ -51,6 +51,13 @@ public sealed record Inspection(Verdict Verdict, Disposition Disposition, string
     /// </summary>
     public byte[]? Rewritten { get; init; }
 
+    /// <summary>
+    /// Set when the score was judged (inbound mail): what each recipient's own junk settings cannot lower — Deliver
+    /// when only the score decided, Junk for a DMARC quarantine, Quarantine for a rule's hold. Delivery then decides
+    /// per recipient (<see cref="Junk.JunkPolicy"/>). Null: <see cref="Disposition"/> stands for every recipient.
+    /// </summary>
+    public Disposition? Floor { get; init; }
+
     /// <summary>Nothing to add, nothing checked: mail the server makes itself (bounces, notices).</summary>
     public static Inspection Unfiltered { get; } = new(new Verdict(), Disposition.Deliver, "");
 }

@@ -5,6 +5,7 @@ using Appliance.Filtering.Authentication;
 using Appliance.Filtering.Bayes;
 using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Dmarc;
+using Appliance.Filtering.Junk;
 using Appliance.Filtering.Scanning;
 using Appliance.Filtering.Spf;
 using Appliance.Mailstore;
@@ -28,6 +29,7 @@ public sealed partial class MessageInspector(
     ArcVerification arc,
     DmarcEvaluator dmarc,
     BayesClassifier bayes,
+    JunkSettingsStore junk,
     ILogger<MessageInspector> logger)
 {
     private readonly FilteringOptions _options = options.Value;
@@ -228,10 +230,10 @@ public sealed partial class MessageInspector(
             }
         }
 
-        var decided = Decide(verdict, headers, dmarcResult.Disposition == DmarcDisposition.Quarantine);
+        var decided = Decide(verdict, headers, dmarcResult.Disposition == DmarcDisposition.Quarantine, await RefusedAsync(context, verdict.Score, cancellationToken).ConfigureAwait(false));
         if (hold && decided.Disposition is not Disposition.Reject)
         {
-            decided = decided with { Disposition = Disposition.Quarantine, Reason = "held by a rule" };
+            decided = decided with { Disposition = Disposition.Quarantine, Reason = "held by a rule", Floor = Disposition.Quarantine };
         }
         return rewritten is null ? decided : decided with { Rewritten = rewritten };
     }
@@ -240,15 +242,15 @@ public sealed partial class MessageInspector(
     private const int HeadBytes = 256 * 1024;
 
     /// <param name="dmarcQuarantine">The author's domain asks that failing mail be quarantined: it goes to Junk at least.</param>
-    private Inspection Decide(Verdict verdict, StringBuilder headers, bool dmarcQuarantine)
+    /// <param name="refuse">Every recipient's domain refuses this score (<see cref="JunkThresholds.Refuses"/>).</param>
+    private Inspection Decide(Verdict verdict, StringBuilder headers, bool dmarcQuarantine, bool refuse)
     {
         var score = verdict.Score;
+        var floor = dmarcQuarantine ? Disposition.Junk : Disposition.Deliver;
         var isSpam = score >= _options.JunkScore;
-        var tests = verdict.Symbols.Count == 0 ? "none" : verdict.ToString();
-        headers.Append(CultureInfo.InvariantCulture, $"X-Spam-Status: {(isSpam ? "Yes" : "No")}, score={score:0.0#} required={_options.JunkScore:0.0#}\r\n\ttests={Fold(tests)}\r\n");
-        headers.Append(CultureInfo.InvariantCulture, $"X-Spam-Score: {score:0.0#}\r\n");
+        headers.Append(SpamFields(verdict, _options.JunkScore, isSpam, flag: false));
         var reason = string.Create(CultureInfo.InvariantCulture, $"spam score {score:0.0#}");
-        if (_options.RejectScore > 0 && score >= _options.RejectScore || isSpam && _options.SpamAction == SpamAction.Reject)
+        if (refuse)
         {
             return new Inspection(verdict, Disposition.Reject, headers.ToString())
             {
@@ -260,7 +262,7 @@ public sealed partial class MessageInspector(
         {
             return new Inspection(verdict, dmarcQuarantine ? Disposition.Junk : Disposition.Deliver, headers.ToString())
             {
-                Reason = dmarcQuarantine ? "dmarc quarantine" : "",
+                Reason = dmarcQuarantine ? "dmarc quarantine" : "", Floor = floor,
             };
         }
         headers.Append("X-Spam-Flag: YES\r\n");
@@ -270,7 +272,35 @@ public sealed partial class MessageInspector(
             SpamAction.Junk => Disposition.Junk,
             _ => dmarcQuarantine ? Disposition.Junk : Disposition.Deliver,
         };
-        return new Inspection(verdict, disposition, headers.ToString()) { Reason = reason };
+        return new Inspection(verdict, disposition, headers.ToString()) { Reason = reason, Floor = floor };
+    }
+
+    /// <summary>
+    /// The door refuses (before the 250) only what every recipient's domain refuses: the others' copies are then filed
+    /// by their own settings at delivery. A domain without settings of its own refuses as <c>Appliance:Filtering</c> says.
+    /// </summary>
+    private async Task<bool> RefusedAsync(InspectionContext context, double score, CancellationToken cancellationToken)
+    {
+        var domains = context.Recipients.Select(r => r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant()).Distinct().ToList();
+        if (domains.Count == 0) return JunkThresholds.Of(_options, null).Refuses(score);
+        foreach (var domain in domains)
+        {
+            if (!JunkThresholds.Of(_options, await junk.GetDomainAsync(domain, cancellationToken).ConfigureAwait(false)).Refuses(score)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The X-Spam-* fields in SpamAssassin's form, the one owner of it: the door writes them for the message, delivery
+    /// again for a recipient whose own settings judged it otherwise (<see cref="Junk.JunkPolicy"/>).
+    /// </summary>
+    internal static string SpamFields(Verdict verdict, double required, bool isSpam, bool flag)
+    {
+        var score = verdict.Score;
+        var tests = verdict.Symbols.Count == 0 ? "none" : verdict.ToString();
+        return string.Create(CultureInfo.InvariantCulture, $"X-Spam-Status: {(isSpam ? "Yes" : "No")}, score={score:0.0#} required={required:0.0#}\r\n\ttests={Fold(tests)}\r\n")
+            + string.Create(CultureInfo.InvariantCulture, $"X-Spam-Score: {score:0.0#}\r\n")
+            + (flag && isSpam ? "X-Spam-Flag: YES\r\n" : "");
     }
 
     private static Inspection TempFail(Verdict verdict, string enhancedCode, string text, string reason) =>

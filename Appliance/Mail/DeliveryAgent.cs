@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Appliance.Filtering;
 using Appliance.Filtering.Dkim;
+using Appliance.Filtering.Junk;
 using Appliance.Mailstore;
 using Appliance.Protocols;
 using Appliance.Storage;
@@ -34,6 +35,7 @@ public sealed partial class DeliveryAgent(
     DkimSigning dkim,
     Filtering.Disclaimers.DisclaimerAppender disclaimers,
     SieveDelivery sieve,
+    JunkPolicy junkPolicy,
     SettingsRepository settings,
     TimeProvider time,
     ILogger<DeliveryAgent> logger)
@@ -66,7 +68,8 @@ public sealed partial class DeliveryAgent(
         var single = envelope.Recipients.Count == 1 ? envelope.Recipients[0].Address : null;
         var received = Received(envelope.Trace, host, id, single, time.GetUtcNow());
         var inspection = envelope.Inspection ?? Inspection.Unfiltered;
-        var held = inspection.Disposition == Disposition.Quarantine;
+        // A hold by score alone is each recipient's to decide below, unless copies go elsewhere too (they are held with it).
+        var held = inspection.Disposition == Disposition.Quarantine && (inspection.Floor is null or Disposition.Quarantine || remotes.Count > 0);
         var folder = inspection.Disposition == Disposition.Junk ? MailStore.JunkName : null;
         string messageId, subject;
         using (var head = open())
@@ -77,7 +80,18 @@ public sealed partial class DeliveryAgent(
         {
             subject = HeaderScanner.Find(head, "Subject") ?? "";
         }
-        var verdictText = inspection.Verdict.Symbols.Count == 0 ? "" : $"; score={inspection.Verdict.Score:0.0#} [{inspection.Verdict}]";
+        string? fromField;
+        using (var head = open())
+        {
+            fromField = HeaderScanner.Find(head, "From");
+        }
+        // Each recipient's junk settings (issue 12); the door's classifier ran only for a message to one user alone.
+        var junk = held ? new Dictionary<long, JunkDecision>() : await junkPolicy.DecideAsync([.. locals.Select(m => new JunkRecipient(m.UserId, m.Address))], envelope.Sender, fromField,
+            inspection, !(locals.Count == 1 && envelope.Recipients.All(r => r.Remote.Count == 0)), open, cancellationToken).ConfigureAwait(false);
+        JunkDecision? JunkOf(LocalMailbox m) => junk.GetValueOrDefault(m.UserId);
+        string? FolderOf(LocalMailbox m) => JunkOf(m) is { } j ? (j.Disposition == Disposition.Junk ? MailStore.JunkName : null) : folder;
+        static string VerdictText(Verdict verdict) => verdict.Symbols.Count == 0 ? "" : $"; score={verdict.Score:0.0#} [{verdict}]";
+        var verdictText = VerdictText(inspection.Verdict);
 
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
@@ -98,9 +112,9 @@ public sealed partial class DeliveryAgent(
                 }
                 return bytes;
             }
-            foreach (var mailbox in locals)
+            foreach (var mailbox in locals.Where(m => JunkOf(m)?.Disposition != Disposition.Quarantine))
             {
-                if (await sieve.DecideAsync(mailbox, envelope.Sender, Bytes, inspection.Verdict, folder ?? "INBOX", cancellationToken).ConfigureAwait(false) is { } decision)
+                if (await sieve.DecideAsync(mailbox, envelope.Sender, Bytes, JunkOf(mailbox)?.Verdict ?? inspection.Verdict, FolderOf(mailbox) ?? "INBOX", cancellationToken).ConfigureAwait(false) is { } decision)
                 {
                     decisions[mailbox.UserId] = decision;
                     remotes.AddRange(decision.Redirects.Where(r => !remotes.Contains(r, StringComparer.OrdinalIgnoreCase)));
@@ -109,9 +123,17 @@ public sealed partial class DeliveryAgent(
         }
         var inboxes = new List<long>(locals.Count);
         var noticeBlobs = new List<(LocalMailbox Mailbox, BlobRef Blob)>();
+        // A recipient whose own settings judged the message otherwise gets a copy with their own X-Spam-* fields.
+        var ownBlobs = new Dictionary<string, BlobRef>(StringComparer.Ordinal);
+        BlobRef BlobOf(LocalMailbox m) => JunkOf(m) is { OwnHeaders: true } j ? ownBlobs[j.Headers] : localBlob!.Value;
         try
         {
-            if (locals.Count > 0 || held)
+            foreach (var headers in junk.Values.Where(j => j.OwnHeaders).Select(j => j.Headers).Distinct())
+            {
+                await using var body = open();
+                ownBlobs[headers] = await blobs.StoreAsync(new ConcatenatedStream(new MemoryStream(Encoding.UTF8.GetBytes($"Return-Path: <{envelope.Sender}>\r\n{received}{headers}")), body), cancellationToken).ConfigureAwait(false);
+            }
+            if (locals.Any(m => JunkOf(m) is not { OwnHeaders: true }) || held)
             {
                 // RFC 5321 §4.4: the final delivery adds Return-Path. One copy serves every local recipient. The
                 // checks' fields (Authentication-Results, X-Spam-*) follow our Received, as Gmail's follow theirs.
@@ -141,6 +163,7 @@ public sealed partial class DeliveryAgent(
             if (localBlob is { } stored) blobs.Unpin(stored);
             if (remoteBlob is { } queued) blobs.Unpin(queued);
             foreach (var (_, notice) in noticeBlobs) blobs.Unpin(notice);
+            foreach (var own in ownBlobs.Values) blobs.Unpin(own);
         }
         events.Changed(inboxes);
         if (remoteBlob is not null)
@@ -155,6 +178,7 @@ public sealed partial class DeliveryAgent(
             var now = time.GetUtcNow();
             if (localBlob is { } local) await BlobStore.RegisterAsync(connection, transaction, local).ConfigureAwait(false);
             if (remoteBlob is { } outgoing) await BlobStore.RegisterAsync(connection, transaction, outgoing).ConfigureAwait(false);
+            foreach (var own in ownBlobs.Values) await BlobStore.RegisterAsync(connection, transaction, own).ConfigureAwait(false);
             if (held)
             {
                 await HoldAsync(connection, transaction, now).ConfigureAwait(false);
@@ -162,7 +186,15 @@ public sealed partial class DeliveryAgent(
             }
             foreach (var mailbox in locals)
             {
+                var blob = BlobOf(mailbox);
+                if (JunkOf(mailbox) is { Disposition: Disposition.Quarantine } hold)
+                {
+                    await HoldOneAsync(connection, transaction, now, mailbox.UserId, mailbox.Address, blob, hold.Verdict, QuarantineReason.Spam,
+                        hold.Verdict.Score.ToString("0.0#", CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    continue;
+                }
                 var inbox = await store.EnsureInboxAsync(connection, transaction, mailbox.UserId).ConfigureAwait(false);
+                var recipientVerdict = VerdictText(JunkOf(mailbox)?.Verdict ?? inspection.Verdict);
                 if (decisions.TryGetValue(mailbox.UserId, out var decision))
                 {
                     foreach (var copy in decision.Targets)
@@ -171,18 +203,18 @@ public sealed partial class DeliveryAgent(
                         var into = (copy.Folder == MailStore.JunkName ? await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) : null)
                             ?? await MailStore.FindByNameAsync(connection, transaction, mailbox.UserId, copy.Folder).ConfigureAwait(false) ?? inbox;
                         inboxes.Add(into);
-                        await store.AppendAsync(connection, transaction, into, localBlob!.Value, now, copy.Flags).ConfigureAwait(false);
+                        await store.AppendAsync(connection, transaction, into, blob, now, copy.Flags).ConfigureAwait(false);
                     }
                     var error = decision.Error is null ? "" : $"; sieve error: {decision.Error}";
-                    await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob!.Value.Size,
-                        $"id={id}; {decision.Summary}{error}{verdictText}").ConfigureAwait(false);
+                    await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, blob.Size,
+                        $"id={id}; {decision.Summary}{error}{recipientVerdict}").ConfigureAwait(false);
                     continue;
                 }
-                var target = folder is null ? inbox : await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) ?? inbox;
+                var target = FolderOf(mailbox) is null ? inbox : await MailStore.FindSpecialUseAsync(connection, transaction, mailbox.UserId, MailStore.JunkUse).ConfigureAwait(false) ?? inbox;
                 inboxes.Add(target);
-                await store.AppendAsync(connection, transaction, target, localBlob!.Value, now).ConfigureAwait(false);
-                await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, localBlob.Value.Size,
-                    $"id={id}; {(target == inbox ? "INBOX" : folder)}{verdictText}").ConfigureAwait(false);
+                await store.AppendAsync(connection, transaction, target, blob, now).ConfigureAwait(false);
+                await log.WriteAsync(connection, transaction, MessageStatus.Delivered, envelope.Sender, mailbox.Address, remote, messageId, blob.Size,
+                    $"id={id}; {(target == inbox ? "INBOX" : MailStore.JunkName)}{recipientVerdict}").ConfigureAwait(false);
             }
             if (remoteBlob is not null)
             {
@@ -194,24 +226,29 @@ public sealed partial class DeliveryAgent(
             }
         }
 
+        async Task HoldOneAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction, DateTimeOffset now,
+            long? userId, string address, BlobRef blob, Verdict verdict, string reason, string detail)
+        {
+            await Quarantine.HoldAsync(connection, transaction, new QuarantineEntry
+            {
+                Id = id, UserId = userId, Recipient = address, Sender = envelope.Sender, Subject = DecodedSubject(subject),
+                BlobHash = blob.Hash, Size = blob.Size, Reason = reason, Detail = detail, Verdict = Quarantine.ToJson(verdict),
+                Client = remote, HeldAt = now,
+            }).ConfigureAwait(false);
+            await log.WriteAsync(connection, transaction, MessageStatus.Quarantined, envelope.Sender, address, remote, messageId, blob.Size,
+                $"id={id}; held: {reason} {detail}{VerdictText(verdict)}").ConfigureAwait(false);
+        }
+
         // Every copy, local or for elsewhere, is held under the message's id; a virus's recipients here get the notice instead.
         async Task HoldAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction, DateTimeOffset now)
         {
             var reason = inspection.Virus is null ? QuarantineReason.Spam : QuarantineReason.Virus;
             // The virus's name, or the spam score: what the quarantine list shows beside the reason.
             var detail = inspection.Virus ?? inspection.Verdict.Score.ToString("0.0#", CultureInfo.InvariantCulture);
-            var symbols = Quarantine.ToJson(inspection.Verdict);
             var holds = locals.Select(m => (UserId: (long?)m.UserId, m.Address)).Concat(remotes.Select(r => (UserId: (long?)null, Address: r)));
             foreach (var (userId, address) in holds)
             {
-                await Quarantine.HoldAsync(connection, transaction, new QuarantineEntry
-                {
-                    Id = id, UserId = userId, Recipient = address, Sender = envelope.Sender, Subject = DecodedSubject(subject),
-                    BlobHash = localBlob!.Value.Hash, Size = localBlob.Value.Size, Reason = reason, Detail = detail, Verdict = symbols,
-                    Client = remote, HeldAt = now,
-                }).ConfigureAwait(false);
-                await log.WriteAsync(connection, transaction, MessageStatus.Quarantined, envelope.Sender, address, remote, messageId, localBlob.Value.Size,
-                    $"id={id}; held: {reason} {detail}{verdictText}").ConfigureAwait(false);
+                await HoldOneAsync(connection, transaction, now, userId, address, localBlob!.Value, inspection.Verdict, reason, detail).ConfigureAwait(false);
             }
             foreach (var (mailbox, notice) in noticeBlobs)
             {

@@ -507,5 +507,21 @@ public static class Migrations
             CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE is_active = 1;
             CREATE UNIQUE INDEX sieve_scripts_global ON sieve_scripts(kind) WHERE user_id IS NULL;
             """),
+        new(23, "each user's junk settings: their own threshold and action, and the senders they always allow or block", """
+            -- Null columns mean "as the domain says" (settings key junk.domain.<name>), which in turn falls back to
+            -- Appliance:Filtering. Entries are a lower-cased address or "@domain"; an entry is in one list at most.
+            CREATE TABLE user_junk_settings (
+                user_id    INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                junk_score REAL NULL,
+                action     TEXT NULL CHECK (action IN ('Junk', 'Quarantine'))
+            );
+            CREATE TABLE user_junk_senders (
+                user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                entry      TEXT NOT NULL,
+                kind       TEXT NOT NULL CHECK (kind IN ('allow', 'block')),
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, entry)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

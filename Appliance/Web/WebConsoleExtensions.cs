@@ -71,6 +71,7 @@ public static class WebConsoleExtensions
         services.AddSingleton<IRecipientSuggestions>(sp => sp.GetRequiredService<MailService>());
         services.AddSingleton<Appliance.Mailstore.TrustedSenders>();
         services.AddSingleton<WebmailPreferences>();
+        services.AddSingleton<JunkPreferences>();
         services.AddSingleton<HeldSends>();
         services.AddHostedService(sp => sp.GetRequiredService<HeldSends>());
         return services;

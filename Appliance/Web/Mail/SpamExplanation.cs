@@ -42,10 +42,15 @@ public sealed partial record SpamExplanation(bool IsSpam, double Score, double R
             [.. reasons.OrderByDescending(r => Math.Abs(r.Points))]);
     }
 
+    /// <summary>The user's own allow or block list decided (USER_ALLOW, USER_BLOCK): "why not in Junk?" is worth showing too.</summary>
+    public bool ByList => Reasons.Any(r => r.Symbol is "USER_ALLOW" or "USER_BLOCK");
+
     /// <summary>The resource key of the one-line reason for a symbol, by the check that made it.</summary>
     public static string ReasonKey(string symbol)
     {
         ArgumentNullException.ThrowIfNull(symbol);
+        if (symbol == "USER_ALLOW") return "Mail.Why.Source.UserAllow";
+        if (symbol == "USER_BLOCK") return "Mail.Why.Source.UserBlock";
         var prefix = symbol.Split('_')[0];
         return prefix switch
         {

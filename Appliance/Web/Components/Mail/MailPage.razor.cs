@@ -22,6 +22,7 @@ public sealed partial class MailPage
     [Inject] private IStringLocalizer<Strings> Localizer { get; set; } = default!;
     [Inject] private WebmailPreferences Preferences { get; set; } = default!;
     [Inject] private HeldSends Held { get; set; } = default!;
+    [Inject] private JunkPreferences Junk { get; set; } = default!;
     [Inject] private ContextMenuService ContextMenu { get; set; } = default!;
     [Inject] private DialogService Dialogs { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
@@ -395,6 +396,25 @@ public sealed partial class MailPage
 
     /// <summary>"Not spam": the open message goes back to the inbox; the move teaches the classifier (JunkTraining).</summary>
     private Task NotSpamAsync() => open is { } key ? MoveAsync([key], "INBOX") : Task.CompletedTask;
+
+    /// <summary>"Not spam: always allow this sender" and "Spam: block this sender": the sender goes on the user's own list, then the move trains the classifier.</summary>
+    private async Task ListSenderAsync(Appliance.Filtering.Junk.SenderListKind kind)
+    {
+        if (open is not { } key || view is null) return;
+        var target = kind == Appliance.Filtering.Junk.SenderListKind.Allow ? "INBOX" : JunkPath;
+        string stored;
+        try
+        {
+            stored = await Junk.AddAsync(user!, view.FromAddress, kind).ConfigureAwait(true);
+        }
+        catch (Appliance.Accounts.AccountException e)
+        {
+            error = Localizer[e.Key, [.. e.Arguments]];
+            return;
+        }
+        if (target is not null && target != key.Folder) await MoveAsync([key], target).ConfigureAwait(true);
+        message = Localizer[kind == Appliance.Filtering.Junk.SenderListKind.Allow ? "Junk.Allowed" : "Junk.Blocked", stored];
+    }
 
     private async Task MoveAsync(List<(string Folder, long Uid)> targets, string target) => await RunAsync(async () =>
     {

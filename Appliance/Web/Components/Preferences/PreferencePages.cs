@@ -20,6 +20,7 @@ public static class PreferencePages
         new("/preferences/filters", "filter_alt", "Filters.Title", "Preferences.Filters.Text"),
         new("/preferences/forwarding", "forward_to_inbox", "Forwarding.Title", "Preferences.Forwarding.Text"),
         new("/preferences/out-of-office", "beach_access", "OutOfOffice.Title", "Preferences.OutOfOffice.Text"),
+        new("/preferences/junk", "report", "Junk.Title", "Junk.Short"),
     ];
 
     private static readonly HashSet<string> Routes = [.. typeof(PreferencePages).Assembly.GetTypes()
