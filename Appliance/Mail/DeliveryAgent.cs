@@ -81,7 +81,7 @@ public sealed partial class DeliveryAgent(
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
         var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
-        // Each recipient's own rules, before anything is stored: a redirect adds a copy for elsewhere.
+        // Each recipient's rules, before anything is stored; what they send (redirects, replies) goes once this is committed.
         var decisions = new Dictionary<long, SieveDecision>();
         if (!held)
         {
@@ -102,7 +102,6 @@ public sealed partial class DeliveryAgent(
                 if (await sieve.DecideAsync(mailbox, envelope.Sender, Bytes, inspection.Verdict, folder ?? "INBOX", cancellationToken).ConfigureAwait(false) is { } decision)
                 {
                     decisions[mailbox.UserId] = decision;
-                    remotes.AddRange(decision.Redirects.Where(r => !remotes.Contains(r, StringComparer.OrdinalIgnoreCase)));
                 }
             }
         }
@@ -147,6 +146,7 @@ public sealed partial class DeliveryAgent(
             queue.Wake();
         }
         LogAccepted(logger, id, envelope.Sender, locals.Count, remotes.Count);
+        await sieve.SendAsync(decisions.Values, AcceptAsync, cancellationToken).ConfigureAwait(false);
         return id;
 
         async Task RecordAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction)
