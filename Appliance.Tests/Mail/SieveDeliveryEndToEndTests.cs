@@ -110,6 +110,9 @@ public sealed class SieveDeliveryEndToEndTests : IAsyncLifetime
         await SendAsync("frank@remote.example", "bob@example.com", Mail("frank@remote.example", "team@remote.example", "bcc"));
         Assert.Equal(7, (await _host.Get<MailStore>().MessagesAsync("bob@example.com")).Count);
         Assert.Single(await ReceivedAsync(1));
+        var (log, _) = await _host.Get<MessageLog>().ListAsync("bob@example.com", MessageStatus.Delivered, null, null, 0, 20);
+        Assert.Contains(log, e => e.Detail.Contains("no vacation reply: the message came from a mailing list (List-Id)", StringComparison.Ordinal));
+        Assert.Contains(log, e => e.Detail.Contains("no vacation reply: the user's address is not in To, Cc or Bcc", StringComparison.Ordinal));
 
         // The tracker is in the database: after a restart anna is still not answered again within the interval.
         await _host.RestartAsync();

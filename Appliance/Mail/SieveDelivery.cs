@@ -88,6 +88,7 @@ public sealed partial class SieveDelivery(
         };
 
         var actions = new List<SieveAction>();
+        var runNotes = new List<string>();
         SieveKeep? implicitKeep = null;
         var cancelled = false;
         foreach (var (name, text) in new[] { ("global before", before), ("user", user), ("global after", after) })
@@ -104,6 +105,7 @@ public sealed partial class SieveDelivery(
                 return keep with { Error = $"{name} script: {error}", Summary = "sieve error; keep" };
             }
             implicitKeep = result!.Actions.OfType<SieveKeep>().FirstOrDefault(k => k.Implicit);
+            runNotes.AddRange(result.Notes);
             cancelled |= implicitKeep is null;
             actions.AddRange(result.Actions.Where(a => a is not SieveKeep { Implicit: true }));
             if (result.Stopped)
@@ -115,7 +117,7 @@ public sealed partial class SieveDelivery(
         {
             actions.Add(implicitKeep);
         }
-        return await CarryOutAsync(mailbox, sender, bytes, parsed, actions, defaultFolder, cancellationToken).ConfigureAwait(false);
+        return await CarryOutAsync(mailbox, sender, bytes, parsed, actions, runNotes, defaultFolder, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends what the rules asked to send. A failure is logged: the message itself is already stored.</summary>
@@ -137,7 +139,7 @@ public sealed partial class SieveDelivery(
         }
     }
 
-    private async Task<SieveDecision> CarryOutAsync(LocalMailbox mailbox, string sender, byte[] bytes, MimeKit.MimeMessage parsed, List<SieveAction> actions, string defaultFolder, CancellationToken cancellationToken)
+    private async Task<SieveDecision> CarryOutAsync(LocalMailbox mailbox, string sender, byte[] bytes, MimeKit.MimeMessage parsed, List<SieveAction> actions, List<string> runNotes, string defaultFolder, CancellationToken cancellationToken)
     {
         var targets = new List<SieveTarget>();
         var outgoing = new List<SieveOutgoing>();
@@ -168,7 +170,12 @@ public sealed partial class SieveDelivery(
                     }
                     break;
                 case SieveVacationReply v:
-                    if (await AddressAsync(v.Recipient, cancellationToken).ConfigureAwait(false) is { } to)
+                    // An answer to spam is backscatter to whoever the spammer named as sender.
+                    if (defaultFolder == MailStore.JunkName)
+                    {
+                        notes.Add("no vacation reply to spam");
+                    }
+                    else if (await AddressAsync(v.Recipient, cancellationToken).ConfigureAwait(false) is { } to)
                     {
                         using var reply = new MemoryStream();
                         v.Reply.WriteTo(MimeKit.FormatOptions.Default, reply, cancellationToken);
@@ -196,7 +203,8 @@ public sealed partial class SieveDelivery(
             targets.Add(new SieveTarget(defaultFolder, ""));
         }
         targets = targets.DistinctBy(t => t.Folder, StringComparer.OrdinalIgnoreCase).ToList();
-        var summary = string.Join(", ", targets.Select(t => t.Folder).Concat(notes).DefaultIfEmpty("discard"));
+        // Why no vacation reply went, and the like: what a user asks about after the fact.
+        var summary = string.Join(", ", targets.Select(t => t.Folder).Concat(notes).DefaultIfEmpty("discard").Concat(runNotes));
         return new SieveDecision(targets, outgoing, errors.Count == 0 ? null : string.Join("; ", errors), "sieve: " + summary);
     }
 
