@@ -12,6 +12,7 @@ public sealed class RunningHost : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private WebApplication? _app;
+    private string[] _args = [];
 
     public int HttpPort { get; } = FreePort.Get();
     public int SmtpPort { get; private set; }
@@ -106,7 +107,8 @@ public sealed class RunningHost : IAsyncDisposable
             args.Add($"--Appliance:Dns:Servers:0={host.Dns.Address}");
         }
         args.AddRange(extraArgs);
-        host._app = await Program.CreateAsync([.. args], host._directory.Path);
+        host._args = [.. args];
+        host._app = await Program.CreateAsync(host._args, host._directory.Path);
         await host._app.StartAsync();
         if (setUp)
         {
@@ -117,6 +119,16 @@ public sealed class RunningHost : IAsyncDisposable
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Stops the host and starts it again on the same data folder and ports: what survives is what was durable.</summary>
+    public async Task RestartAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _app = await Program.CreateAsync(_args, _directory.Path);
+        await _app.StartAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

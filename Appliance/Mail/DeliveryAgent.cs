@@ -96,7 +96,7 @@ public sealed partial class DeliveryAgent(
         BlobRef? localBlob = null;
         BlobRef? remoteBlob = null;
         var remote = envelope.Trace.ClientAddress?.ToString() ?? "";
-        // Each recipient's own rules, before anything is stored: a redirect adds a copy for elsewhere.
+        // Each recipient's rules, before anything is stored; what they send (redirects, replies) goes once this is committed.
         var decisions = new Dictionary<long, SieveDecision>();
         if (!held)
         {
@@ -117,7 +117,6 @@ public sealed partial class DeliveryAgent(
                 if (await sieve.DecideAsync(mailbox, envelope.Sender, Bytes, JunkOf(mailbox)?.Verdict ?? inspection.Verdict, FolderOf(mailbox) ?? "INBOX", cancellationToken).ConfigureAwait(false) is { } decision)
                 {
                     decisions[mailbox.UserId] = decision;
-                    remotes.AddRange(decision.Redirects.Where(r => !remotes.Contains(r, StringComparer.OrdinalIgnoreCase)));
                 }
             }
         }
@@ -171,6 +170,7 @@ public sealed partial class DeliveryAgent(
             queue.Wake();
         }
         LogAccepted(logger, id, envelope.Sender, locals.Count, remotes.Count);
+        await sieve.SendAsync(decisions.Values, AcceptAsync, cancellationToken).ConfigureAwait(false);
         return id;
 
         async Task RecordAsync(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.Common.DbTransaction transaction)

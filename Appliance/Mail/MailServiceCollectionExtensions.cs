@@ -23,6 +23,14 @@ public static class MailServiceCollectionExtensions
             .Validate(o => o.MxPort is >= 1 and <= 65535, "Appliance:Delivery:MxPort must be a port.")
             .Validate(o => o.Routes.Values.All(v => !string.IsNullOrWhiteSpace(v)), "Appliance:Delivery:Routes entries must be host or host:port.")
             .ValidateOnStart();
+        services.AddOptions<SieveDeliveryOptions>().BindConfiguration(SieveDeliveryOptions.Section)
+            .Validate(o => o.MaxRedirects is >= 0 and <= 32, "Appliance:SieveDelivery:MaxRedirects must be between 0 and 32.")
+            .Validate(o => o.MaxHops is >= 1 and <= 100, "Appliance:SieveDelivery:MaxHops must be between 1 and 100.")
+            .Validate(o => o.SrsMaxAgeDays is >= 1 and <= 1000, "Appliance:SieveDelivery:SrsMaxAgeDays must be between 1 and 1000.")
+            .Validate(o => o.MinVacationDays >= 1 && o.MaxVacationDays >= o.MinVacationDays && o.MaxVacationDays <= 365
+                && o.DefaultVacationDays >= o.MinVacationDays && o.DefaultVacationDays <= o.MaxVacationDays,
+                "Appliance:SieveDelivery: vacation days must satisfy 1 <= MinVacationDays <= DefaultVacationDays <= MaxVacationDays <= 365.")
+            .ValidateOnStart();
         services.AddDns();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMailstore();
@@ -30,6 +38,8 @@ public static class MailServiceCollectionExtensions
         services.AddSingleton<QuarantineNotices>();
         services.AddSingleton<Quarantine>();
         services.AddSingleton<JunkTraining>();
+        services.AddSingleton<Srs>();
+        services.AddSingleton<VacationReplies>();
         services.AddSingleton<SieveDelivery>();
         services.AddSingleton<MailboxWriter>();
         services.AddSingleton<MessageLog>();

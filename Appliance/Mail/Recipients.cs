@@ -25,7 +25,7 @@ public enum RecipientStatus
 /// addresses), a group (to its members), or an address elsewhere. Loops and deep chains stop at
 /// <see cref="MaxDepth"/>.
 /// </summary>
-public sealed class RecipientResolver(Database database, DomainRepository domains, UserRepository users, AliasRepository aliases, GroupRepository groups)
+public sealed class RecipientResolver(Database database, DomainRepository domains, UserRepository users, AliasRepository aliases, GroupRepository groups, Srs srs)
 {
     /// <summary>Alias chains longer than this are a configuration mistake; 8 is far beyond real use.</summary>
     public const int MaxDepth = 8;
@@ -39,6 +39,10 @@ public sealed class RecipientResolver(Database database, DomainRepository domain
         if (await domains.FindAsync(connection, null, domain).ConfigureAwait(false) is null)
         {
             return (RecipientStatus.Remote, new ResolvedRecipient(key, [], [key]));
+        }
+        if (Srs.IsSrs(key))
+        {
+            return await ReverseAsync(key, cancellationToken).ConfigureAwait(false);
         }
         var user = await users.FindAsync(connection, null, key).ConfigureAwait(false);
         if (user is not null)
@@ -54,6 +58,20 @@ public sealed class RecipientResolver(Database database, DomainRepository domain
             return (RecipientStatus.Unknown, null);
         }
         return (RecipientStatus.Ok, new ResolvedRecipient(key, [.. local.Values], remote));
+    }
+
+    /// <summary>
+    /// A bounce to an address we rewrote when forwarding (SRS0) goes back to the original sender, from anyone, as a relay
+    /// would; a forged or expired one is nobody's (550), so the rewriting cannot be used to relay.
+    /// </summary>
+    private async Task<(RecipientStatus Status, ResolvedRecipient? Recipient)> ReverseAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await srs.ReverseAsync(key, cancellationToken).ConfigureAwait(false) is not { } original || Srs.IsSrs(original))
+        {
+            return (RecipientStatus.Unknown, null);
+        }
+        var (status, recipient) = await ResolveAsync(original, cancellationToken).ConfigureAwait(false);
+        return status == RecipientStatus.Remote ? (RecipientStatus.Ok, new ResolvedRecipient(key, [], [original.ToLowerInvariant()])) : (status, recipient);
     }
 
     /// <returns>false when <paramref name="address"/> is neither an alias nor a group.</returns>

@@ -507,7 +507,19 @@ public static class Migrations
             CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE is_active = 1;
             CREATE UNIQUE INDEX sieve_scripts_global ON sieve_scripts(kind) WHERE user_id IS NULL;
             """),
-        new(23, "each user's junk settings: their own threshold and action, and the senders they always allow or block", """
+        new(21, "Vacation replies sent: one row per (user, sender, handle) with the time of the last reply, so an auto-reply goes once per interval across restarts", """
+            -- RFC 5230 §4.1: the tracker of replies already sent. Rows older than the longest interval are deleted as
+            -- new replies are recorded; recipient and sender are stored lower-case.
+            CREATE TABLE vacation_replies (
+                recipient  TEXT NOT NULL,
+                sender     TEXT NOT NULL,
+                handle     TEXT NOT NULL,
+                replied_at INTEGER NOT NULL, -- Unix seconds
+                PRIMARY KEY (recipient, sender, handle)
+            ) WITHOUT ROWID;
+            CREATE INDEX vacation_replies_age ON vacation_replies(replied_at);
+            """),
+        new(22, "each user's junk settings: their own threshold and action, and the senders they always allow or block", """
             -- Null columns mean "as the domain says" (settings key junk.domain.<name>), which in turn falls back to
             -- Appliance:Filtering. Entries are a lower-cased address or "@domain"; an entry is in one list at most.
             CREATE TABLE user_junk_settings (

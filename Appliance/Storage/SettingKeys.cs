@@ -10,4 +10,6 @@ public static class SettingKeys
     public const string SetupCompleted = "setup.completed";
     /// <summary>Key (base64) from which SCRAM's stand-in salts for unknown addresses are derived, so they stay the same across restarts.</summary>
     public const string ScramDecoySecret = "security.scram_decoy_secret";
+    /// <summary>Key (base64) of the Sender Rewriting Scheme's hashes, made on first use unless <c>Appliance:SieveDelivery:SrsSecret</c> gives one.</summary>
+    public const string SrsSecret = "mail.srs_secret";
 }

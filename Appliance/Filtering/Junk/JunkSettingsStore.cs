@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Appliance.Filtering.Junk;
 
 /// <summary>
-/// The junk settings: each domain's (JSON in the settings table, as the UCE policy is) and each user's (migration 23:
+/// The junk settings: each domain's (JSON in the settings table, as the UCE policy is) and each user's (migration 22:
 /// <c>user_junk_settings</c>, <c>user_junk_senders</c>). A user's methods take the user's id, which callers derive
 /// from the signed-in user, never from what a browser sends: a user changes only their own lists.
 /// </summary>

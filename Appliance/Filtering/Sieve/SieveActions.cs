@@ -32,4 +32,7 @@ public sealed record SieveResult(IReadOnlyList<SieveAction> Actions, string? Err
     public bool Failed => Error is not null;
 
     public bool Keeps => Actions.Any(a => a is SieveKeep);
+
+    /// <summary>The script ended with <c>stop</c>: when scripts run in a row (global before, user, global after), the rest do not run.</summary>
+    public bool Stopped { get; init; }
 }

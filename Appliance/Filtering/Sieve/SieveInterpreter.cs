@@ -37,7 +37,7 @@ public sealed class SieveInterpreter(SieveOptions options)
                     run.Notes.Add(outcome.Reason);
                 }
             }
-            return new SieveResult(actions, null, run.Notes);
+            return new SieveResult(actions, null, run.Notes) { Stopped = run.Stopped };
         }
         catch (SieveRuntimeException e)
         {
@@ -85,6 +85,9 @@ internal sealed class SieveRun
     public List<string> Notes { get; } = [];
 
     public SieveVacationRequest? PendingVacation { get; private set; }
+
+    /// <summary>Whether <c>stop</c> ran: scripts that would run after this one do not (RFC 5228 §3.3).</summary>
+    public bool Stopped => _stopped;
 
     private static SieveRuntimeException Error(SieveNode node, string detail) => new(node.Line, detail);
 

@@ -48,6 +48,7 @@ public static class ShellNavigation
         new("/admin/quarantine", "gpp_maybe", "Nav.Quarantine"),
         new("/admin/audit", "policy", "Nav.Audit"),
         new("/admin/protection", "shield", "Nav.Protection"),
+        new("/admin/filters", "filter_alt", "Nav.Filters"),
         new("/admin/scanners", "coronavirus", "Nav.Scanners"),
     ];
 
