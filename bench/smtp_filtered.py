@@ -105,6 +105,7 @@ def prepare(folder):
 def serve(zone_path, port_path):
     """Answers from the zone; each distinct question is built once with dnspython, then only its id is patched."""
     import dns.message
+    import dns.name
     import dns.rcode
     import dns.rdataclass
     import dns.rdatatype
@@ -127,7 +128,12 @@ def serve(zone_path, port_path):
         records = zone.get(name)
         if records is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
-        else:
+        if not records or not records.get(kind):
+            # As a real authoritative server (and a DNSBL) does: a negative answer carries its zone's SOA, whose MINIMUM
+            # tells resolvers how long they may keep it (RFC 2308 §3).
+            apex = dns.name.from_text(".".join(name.split(".")[-2:]))
+            response.authority.append(dns.rrset.from_text(apex, 300, dns.rdataclass.IN, "SOA", f"ns.{apex} hostmaster.{apex} 1 3600 600 86400 300"))
+        if records is not None:
             for value in records.get(kind, []):
                 if kind == "TXT":
                     chunks = [value[i:i + 255] for i in range(0, len(value), 255)]

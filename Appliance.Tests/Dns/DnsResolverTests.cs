@@ -26,7 +26,8 @@ public sealed class DnsResolverTests : IAsyncLifetime
     private static DnsResolver Resolver(params string[] servers) => Resolver(servers, timeoutMilliseconds: 1000, attempts: 1);
 
     private static DnsResolver Resolver(string[] servers, int timeoutMilliseconds, int attempts) =>
-        new(Options.Create(new DnsOptions { Servers = [.. servers], TimeoutMilliseconds = timeoutMilliseconds, Attempts = attempts }),
+        // No cache: these tests are about what goes on the wire for each lookup (DnsCacheTests are about the cache).
+        new(Options.Create(new DnsOptions { Servers = [.. servers], TimeoutMilliseconds = timeoutMilliseconds, Attempts = attempts, CacheMaxEntries = 0 }),
             NullLogger<DnsResolver>.Instance);
 
     private static DnsResourceRecord Mx(string domain, ushort preference, string host) => DnsResourceRecord.Create(domain, new MxData(preference, host));

@@ -41,6 +41,24 @@ public sealed class DnsOptions
     /// <summary>CNAMEs followed for one lookup, within replies and across re-queries. Default 8, as many resolvers do: real chains are 1–3 long and a loop must end.</summary>
     public int MaxCnameChain { get; set; } = 8;
 
+    /// <summary>
+    /// Answers kept in memory, for their TTL; 0 turns the cache off. Default 10000: a busy door asks a few names per
+    /// message (DNSBL, PTR, SPF, DKIM key, DMARC), mostly the same senders' again; an entry is a few hundred bytes.
+    /// </summary>
+    public int CacheMaxEntries { get; set; } = 10_000;
+
+    /// <summary>Shortest time an answer is kept, whatever its TTL says. Default 0: the TTL is honoured, and a TTL of 0 is not kept.</summary>
+    public int CacheMinTtlSeconds { get; set; }
+
+    /// <summary>Longest time a positive answer is kept. Default 86400 (a day), as Unbound's <c>cache-max-ttl</c>.</summary>
+    public int CacheMaxTtlSeconds { get; set; } = 86_400;
+
+    /// <summary>
+    /// Longest time an NXDOMAIN or NODATA answer is kept (its TTL is the SOA's, RFC 2308 §5). Default 3600, as Unbound's
+    /// <c>cache-max-negative-ttl</c> and RFC 2308 §5's "one to three hours": a name that appears is seen within the hour.
+    /// </summary>
+    public int CacheMaxNegativeTtlSeconds { get; set; } = 3600;
+
     public const int DefaultTimeoutMilliseconds = 2000;
     public const int DefaultAttempts = 2;
 
@@ -106,6 +124,16 @@ public sealed class DnsOptionsValidator : IValidateOptions<DnsOptions>
         if (options.MaxCnameChain is < 1 or > 32)
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:MaxCnameChain must be between 1 and 32 (was {options.MaxCnameChain})."));
+        }
+        if (options.CacheMaxEntries is < 0 or > 1_000_000)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:CacheMaxEntries must be between 0 (no cache) and 1000000 (was {options.CacheMaxEntries})."));
+        }
+        if (options.CacheMinTtlSeconds < 0 || options.CacheMaxTtlSeconds < 0 || options.CacheMaxNegativeTtlSeconds < 0
+            || options.CacheMinTtlSeconds > Math.Min(options.CacheMaxTtlSeconds, options.CacheMaxNegativeTtlSeconds) || options.CacheMaxTtlSeconds > 604_800)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{section}:CacheMinTtlSeconds, CacheMaxTtlSeconds and CacheMaxNegativeTtlSeconds must be 0 or more, the minimum no larger than either maximum, and CacheMaxTtlSeconds at most 604800 (were {options.CacheMinTtlSeconds}, {options.CacheMaxTtlSeconds}, {options.CacheMaxNegativeTtlSeconds})."));
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -15,17 +15,20 @@ public sealed partial class DnsResolver : IDnsResolver
     private readonly DnsOptions _options;
     private readonly ILogger<DnsResolver> _logger;
     private readonly DnsTransport _transport;
+    private readonly DnsCache _cache;
     private readonly IReadOnlyList<IPEndPoint>? _configuredServers;
     private readonly Lock _gate = new();
     private Settings? _settings;
     private DateTime _resolvConfWritten;
 
-    public DnsResolver(IOptions<DnsOptions> options, ILogger<DnsResolver> logger)
+    public DnsResolver(IOptions<DnsOptions> options, ILogger<DnsResolver> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
         _transport = new DnsTransport(_options.MaxRecords);
+        _cache = new DnsCache(_options.CacheMaxEntries, TimeSpan.FromSeconds(_options.CacheMinTtlSeconds),
+            TimeSpan.FromSeconds(_options.CacheMaxTtlSeconds), TimeSpan.FromSeconds(_options.CacheMaxNegativeTtlSeconds), time ?? TimeProvider.System);
         if (_options.Servers.Count > 0)
         {
             _configuredServers = _options.Servers
@@ -34,6 +37,9 @@ public sealed partial class DnsResolver : IDnsResolver
                 .ToArray();
         }
     }
+
+    /// <summary>How many answers the cache holds now.</summary>
+    internal int CachedAnswers => _cache.Count;
 
     /// <summary>The servers, timeout and attempts in force now.</summary>
     internal sealed record Settings(IReadOnlyList<IPEndPoint> Servers, TimeSpan Timeout, int Attempts);
@@ -145,10 +151,15 @@ public sealed partial class DnsResolver : IDnsResolver
 
     /// <summary>
     /// Asks each server in turn, <see cref="Settings.Attempts"/> rounds. A reply of NOERROR or NXDOMAIN ends the search;
-    /// SERVFAIL, REFUSED and malformed replies move on to the next server, as glibc does.
+    /// SERVFAIL, REFUSED and malformed replies move on to the next server, as glibc does. Replies that end the search
+    /// are kept in the <see cref="DnsCache"/> for their TTL; failures are never kept.
     /// </summary>
     private async Task<(DnsStatus Status, DnsMessage? Reply)> QueryAsync(string name, DnsRecordType type, CancellationToken cancellationToken)
     {
+        if (_cache.TryGet(name, type, out var cached))
+        {
+            return (DnsStatus.Ok, cached);
+        }
         var settings = CurrentSettings();
         var failed = false;
         for (var attempt = 0; attempt < settings.Attempts; attempt++)
@@ -165,6 +176,7 @@ public sealed partial class DnsResolver : IDnsResolver
                 switch (exchange.Outcome)
                 {
                     case ExchangeOutcome.Reply when exchange.Reply!.ResponseCode is DnsResponseCode.NoError or DnsResponseCode.NameError:
+                        _cache.Store(name, type, exchange.Reply);
                         return (DnsStatus.Ok, exchange.Reply);
                     case ExchangeOutcome.Reply:
                         failed = true;

@@ -136,10 +136,22 @@ public sealed partial class MessageInspector(
             }
             if (verify)
             {
-                dkimResult = await dkim.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                // Parsed once for both verifiers (each used to parse it on its own): neither changes the message.
+                MimeKit.MimeMessage? parsed;
+                string? unparsable = null;
+                try
+                {
+                    parsed = DkimSigning.Parse(bytes);
+                }
+                catch (FormatException e)
+                {
+                    parsed = null;
+                    unparsable = e.Message;
+                }
+                dkimResult = parsed is null ? dkim.Unparsable(unparsable!) : await dkim.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
                 results.AddDkim(dkimResult);
                 AddDkim(verdict, dkimResult);
-                var arcResult = await arc.VerifyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                var arcResult = parsed is null ? ArcVerification.Unparsable : await arc.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
                 results.AddArc(arcResult);
                 if (dkimResult.HasTemporaryError && !dkimResult.PassingDomains.Any())
                 {

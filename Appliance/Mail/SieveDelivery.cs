@@ -28,6 +28,7 @@ public sealed record SieveDecision(IReadOnlyList<SieveTarget> Targets, IReadOnly
 /// </summary>
 public sealed partial class SieveDelivery(
     SieveScripts scripts,
+    CompiledSieveScripts compiled,
     RecipientResolver recipients,
     Srs srs,
     VacationReplies vacations,
@@ -254,7 +255,7 @@ public sealed partial class SieveDelivery(
     }
 
     private (SieveScript? Script, string? Error) Compile(string text) =>
-        SieveScript.TryCompile(text, _interpreter.Options, out var script, out var syntax) ? (script, null) : (null, syntax!.Message);
+        compiled.TryCompile(text, _interpreter.Options, out var script, out var syntax) ? (script, null) : (null, syntax!.Message);
 
     /// <summary>The global scripts run for every recipient of every message: compiled once per text.</summary>
     private (SieveScript? Script, string? Error) Global(SieveGlobalScript which, string text)

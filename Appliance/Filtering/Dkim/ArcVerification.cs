@@ -39,8 +39,18 @@ public sealed partial class ArcVerification(IDnsResolver resolver, IOptions<Dkim
         }
         catch (FormatException)
         {
-            return new(ArcResult.Fail, 0, "message could not be parsed", false);
+            return Unparsable;
         }
+        return await VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The result for a message MimeKit could not parse.</summary>
+    public static ArcVerificationResult Unparsable { get; } = new(ArcResult.Fail, 0, "message could not be parsed", false);
+
+    /// <summary>The same for a message already parsed; the verifier only reads it.</summary>
+    public async Task<ArcVerificationResult> VerifyAsync(MimeMessage parsed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
         var instances = parsed.Headers.Count(h => h.Id == HeaderId.ArcSeal);
         if (instances == 0)
         {

@@ -30,9 +30,25 @@ public sealed partial class DkimVerification(IDnsResolver resolver, IOptions<Dki
         }
         catch (FormatException e)
         {
-            LogUnparsable(e.Message);
-            return new([new DkimSignatureResult(DkimResult.PermError, null, null, null, null, "message could not be parsed")], 0);
+            return Unparsable(e.Message);
         }
+        return await VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The result for a message MimeKit could not parse: a permerror, logged.</summary>
+    public DkimVerificationResult Unparsable(string detail)
+    {
+        LogUnparsable(detail);
+        return new([new DkimSignatureResult(DkimResult.PermError, null, null, null, null, "message could not be parsed")], 0);
+    }
+
+    /// <summary>
+    /// The same for a message already parsed (the door parses once for DKIM and ARC). The verifier only reads
+    /// <paramref name="parsed"/>, so it can be handed on to <see cref="ArcVerification"/> afterwards.
+    /// </summary>
+    public async Task<DkimVerificationResult> VerifyAsync(MimeMessage parsed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
         var fields = parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToArray();
         var checkedFields = fields.Take(_options.MaxSignatures).ToArray();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.VerificationTimeoutSeconds), time);

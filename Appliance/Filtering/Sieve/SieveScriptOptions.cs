@@ -20,4 +20,11 @@ public sealed class SieveScriptOptions
 
     /// <summary>Longest script name, in characters (default 128; RFC 5804 §1.6 sets no limit but asks servers to have one).</summary>
     public int MaxNameLength { get; set; } = 128;
+
+    /// <summary>
+    /// Compiled scripts kept in memory by their text (<see cref="CompiledSieveScripts"/>; default 1000, 0 compiles on
+    /// every delivery): a script is parsed once, not for each message. Each entry also allows 8 KiB of script text
+    /// towards the total, so that large scripts are kept fewer.
+    /// </summary>
+    public int CompiledCacheEntries { get; set; } = 1000;
 }
