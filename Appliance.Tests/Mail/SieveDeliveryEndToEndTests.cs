@@ -1,5 +1,6 @@
 using System.Text;
 using Appliance.Accounts;
+using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Sieve;
 using Appliance.Mail;
 using Appliance.Mailstore;
@@ -146,8 +147,13 @@ public sealed class SieveDeliveryEndToEndTests : IAsyncLifetime
     public async Task A_redirect_of_outside_mail_leaves_with_an_SRS0_sender_and_its_bounce_finds_the_way_back()
     {
         await UserAsync("carol@example.com", "redirect \"friend@remote.example\";\r\n");
+        _host.Get<DkimKeyStore>().EnsureKeys("example.com");
         await SendAsync("anna@elsewhere.example", "carol@example.com", Mail("anna@elsewhere.example", "carol@example.com", "forward me"));
         var forwarded = Assert.Single(await ReceivedAsync(1));
+        // Sealed with ARC (RFC 8617) on the way out: our door's results, and a first seal over a chain that had none.
+        Assert.Matches(@"(?m)^ARC-Seal: i=1; [^\r\n]*cv=none", forwarded.Data);
+        Assert.Matches(@"(?m)^ARC-Authentication-Results: i=1; ", forwarded.Data);
+        Assert.Matches(@"(?m)^ARC-Message-Signature: i=1; ", forwarded.Data);
         Assert.Matches(@"^SRS0=[A-Za-z0-9+/]{4}=[A-Z2-7]{2}=elsewhere\.example=anna@example\.com$", forwarded.Sender);
         Assert.Equal(["friend@remote.example"], forwarded.Recipients);
         Assert.Contains("Delivered-To: carol@example.com\r\n", forwarded.Data, StringComparison.Ordinal);

@@ -20,7 +20,7 @@ public sealed class SieveRedirectLimitTests
         }
         var kim = await users.AddAsync(Actor.CommandLine, new NewUser("kim@example.com", "Str0ng-Passw0rd"));
         var scripts = host.Get<SieveScripts>();
-        await scripts.PutGlobalAsync(SieveGlobalScript.Before, "require \"copy\";\r\nif address :is \"to\" \"kim@example.com\" { redirect :copy \"one@example.com\"; }\r\n");
+        await scripts.PutGlobalAsync(SieveGlobalScript.Before, "require [\"copy\", \"envelope\"];\r\nif envelope :is \"to\" \"kim@example.com\" { redirect :copy \"one@example.com\"; }\r\n");
         await scripts.PutAsync(kim.Id, "rules", "redirect \"two@example.com\";\r\nredirect \"three@example.com\";\r\n");
         await scripts.SetActiveAsync(kim.Id, "rules");
 

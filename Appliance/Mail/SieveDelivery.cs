@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Appliance.Filtering;
+using Appliance.Filtering.Dkim;
 using Appliance.Filtering.Sieve;
 using Appliance.Mailstore;
 using Appliance.Storage;
@@ -31,6 +32,7 @@ public sealed partial class SieveDelivery(
     CompiledSieveScripts compiled,
     RecipientResolver recipients,
     Srs srs,
+    ArcSealing arc,
     VacationReplies vacations,
     SettingsRepository settings,
     IOptions<SieveDeliveryOptions> options,
@@ -216,15 +218,23 @@ public sealed partial class SieveDelivery(
             return null;
         }
         var from = sender;
-        if (sender.Length > 0 && sender.Contains('@', StringComparison.Ordinal)
-            && (await recipients.ResolveAsync(sender, cancellationToken).ConfigureAwait(false)).Status == RecipientStatus.Remote)
+        var domain = mailbox.Address[(mailbox.Address.LastIndexOf('@') + 1)..];
+        var outside = sender.Length > 0 && sender.Contains('@', StringComparison.Ordinal)
+            && (await recipients.ResolveAsync(sender, cancellationToken).ConfigureAwait(false)).Status == RecipientStatus.Remote;
+        if (outside)
         {
-            from = await srs.ForwardAsync(sender, mailbox.Address[(mailbox.Address.LastIndexOf('@') + 1)..], cancellationToken).ConfigureAwait(false);
+            from = await srs.ForwardAsync(sender, domain, cancellationToken).ConfigureAwait(false);
         }
         var prefix = Encoding.UTF8.GetBytes($"Delivered-To: {mailbox.Address}\r\n");
         var copy = new byte[prefix.Length + bytes.Length];
         prefix.CopyTo(copy, 0);
         bytes.CopyTo(copy, prefix.Length);
+        if (outside)
+        {
+            // RFC 8617: what we found at the door (our Authentication-Results) travels sealed, so the next hop can
+            // trust it although our forwarding broke SPF and perhaps DKIM; unchanged when the domain has no RSA key.
+            copy = (await arc.SealAsync(copy, domain, host, cancellationToken).ConfigureAwait(false)).Message;
+        }
         return new SieveOutgoing(new Envelope(from, [to], Trace(host, null)), copy, $"redirect by {mailbox.Address} to {address}");
     }
 
