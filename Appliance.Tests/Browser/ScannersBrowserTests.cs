@@ -64,7 +64,7 @@ public sealed class ScannersBrowserTests(BrowserFixture browser, PrivateRspamdFi
         await page.GotoAsync(host.BaseAddress + "admin/protection");
         await SignInAsync(page, "admin@example.com", TestServices.AdminPassword);
         await page.GetByLabel("Block lists (DNSBL), one zone a line").FillAsync("bl.browser.test 127.0.0.2-127.0.0.11");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The protection settings are saved; new connections use them.");
 
         Assert.Equal("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.browser.test", await SendAsync(host));

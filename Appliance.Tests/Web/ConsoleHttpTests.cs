@@ -73,7 +73,7 @@ public partial class ConsoleHttpTests
         await host.Get<UserService>().AddAsync(Actor.CommandLine, new NewUser("bob@example.com", "Str0ng-Passw0rd"));
         using var user = Client(host, await SignInAsync(host, "bob@example.com", "Str0ng-Passw0rd"));
         using var admin = Client(host, await SignInAsync(host, "admin@example.com", TestServices.AdminPassword));
-        foreach (var path in new[] { "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/audit", "/admin/protection", "/admin/filters" })
+        foreach (var path in new[] { "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/audit", "/admin/protection", "/admin/filters", "/admin/scanners" })
         {
             var denied = await user.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);

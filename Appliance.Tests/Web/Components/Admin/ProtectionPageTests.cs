@@ -1,3 +1,4 @@
+using Appliance.Filtering.Junk;
 using Appliance.Filtering.Uce;
 using Appliance.Tests.Infrastructure;
 using Appliance.Web.Components.Admin;
@@ -13,8 +14,17 @@ public sealed class ProtectionPageTests : ComponentTestContext, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _services = await TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:Dns:Servers:0"] = "127.0.0.1:9" }, configure: s => s.AddUce());
+        _services = await TestServices.CreateAsync(new Dictionary<string, string?> { ["Appliance:Dns:Servers:0"] = "127.0.0.1:9" }, configure: s =>
+        {
+            s.AddUce();
+            s.AddOptions<JunkOptions>();
+            s.AddSingleton<JunkSettingsStore>();
+        });
         Services.AddSingleton(_services.Get<UceSettingsStore>());
+        // The page's card of per-domain spam actions.
+        Services.AddSingleton(_services.Get<JunkSettingsStore>());
+        Services.AddSingleton(_services.Get<Appliance.Accounts.DomainService>());
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new Appliance.Filtering.FilteringOptions()));
         Services.AddSingleton(_services.Get<UceGuard>());
         var auth = AddAuthorization();
         auth.SetAuthorized("admin@example.com");

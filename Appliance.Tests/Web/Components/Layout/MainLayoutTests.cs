@@ -111,7 +111,7 @@ public sealed class MainLayoutTests : ComponentTestContext
         var layout = RenderLayout();
 
         Assert.Equal("Administration", layout.Find("#shell-nav-admin").TextContent);
-        Assert.Equal(["/admin/status", "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/queue", "/admin/log", "/admin/quarantine", "/admin/audit", "/admin/protection", "/admin/filters"],
+        Assert.Equal(["/admin/status", "/admin/domains", "/admin/users", "/admin/aliases", "/admin/groups", "/admin/queue", "/admin/log", "/admin/quarantine", "/admin/audit", "/admin/protection", "/admin/filters", "/admin/scanners"],
             Hrefs(layout, "ul[aria-labelledby=shell-nav-admin] a"));
         foreach (var link in layout.FindAll("nav#shell-nav a"))
         {
