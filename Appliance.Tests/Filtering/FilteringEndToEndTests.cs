@@ -48,36 +48,6 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
         return host;
     }
 
-    /// <summary>Sends over port 25 with smtplib; returns "250" or the refusal's code and text.</summary>
-    private static async Task<string> SendAsync(RunningHost host, byte[] message, string from = "anna@elsewhere.example")
-    {
-        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
-            import smtplib, sys
-            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=120)
-            s.ehlo('client.elsewhere.example')
-            try:
-                s.sendmail('{{from}}', ['bob@example.com'], sys.stdin.buffer.read())
-                print('250')
-            except smtplib.SMTPDataError as e:
-                print(e.smtp_code, e.smtp_error.decode())
-            s.quit()
-            """], Encoding.ASCII.GetString(message), timeoutSeconds: 180);
-        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
-        return output.Trim();
-    }
-
-    private static async Task<List<string>> FolderAsync(RunningHost host, string folder)
-    {
-        var result = new List<string>();
-        foreach (var message in await host.Get<MailStore>().MessagesAsync("bob@example.com", folder))
-        {
-            await using var stream = host.Get<BlobStore>().OpenRead(message.BlobHash)!;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            result.Add(await reader.ReadToEndAsync());
-        }
-        return result;
-    }
-
     private static async Task<MessageLogEntry> LastLogAsync(RunningHost host, string status)
     {
         var (entries, _) = await host.Get<MessageLog>().ListAsync("bob@example.com", status, null, null, 0, 10);
@@ -89,10 +59,10 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
     {
         await using var host = await StartAsync();
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
 
-        Assert.Empty(await FolderAsync(host, "INBOX"));
-        var junk = Assert.Single(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
+        var junk = Assert.Single(await DoorMail.FolderAsync(host, "Junk"));
         Assert.Contains("\r\nX-Spam-Status: Yes, score=", junk, StringComparison.Ordinal);
         Assert.Contains("SA_GTUBE=1000", junk, StringComparison.Ordinal);
         Assert.Contains("\r\nX-Virus-Status: Clean\r\n", junk, StringComparison.Ordinal);
@@ -108,11 +78,11 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
     {
         await using var host = await StartAsync();
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
 
-        var inbox = Assert.Single(await FolderAsync(host, "INBOX"));
+        var inbox = Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
         Assert.Contains("\r\nX-Spam-Status: No, score=", inbox, StringComparison.Ordinal);
-        Assert.Empty(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "Junk"));
     }
 
     [Fact]
@@ -120,11 +90,11 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
     {
         await using var host = await StartAsync("--Appliance:Filtering:SpamAction=Reject");
 
-        var reply = await SendAsync(host, ScanMessages.Gtube());
+        var reply = await DoorMail.SendAsync(host, ScanMessages.Gtube());
 
         Assert.StartsWith("550 5.7.1 Message refused as spam (score ", reply, StringComparison.Ordinal);
-        Assert.Empty(await FolderAsync(host, "INBOX"));
-        Assert.Empty(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "Junk"));
         var log = await LastLogAsync(host, MessageStatus.Rejected);
         Assert.Contains("SA_GTUBE", log.Detail, StringComparison.Ordinal);
     }
@@ -134,10 +104,10 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
     {
         await using var host = await StartAsync();
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.EicarInZipAttachment(), from: "bob.baker@elsewhere.example"));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.EicarInZipAttachment(), from: "bob.baker@elsewhere.example"));
 
         // Nothing of the message reached the mailbox: only the notice, which names the virus, sender, subject and id.
-        var notice = Assert.Single(await FolderAsync(host, "INBOX"));
+        var notice = Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
         Assert.DoesNotContain("invoice.com", notice, StringComparison.Ordinal);
         Assert.Contains("Subject: A message to you was held: virus " + PrivateClamd.SignatureName, notice, StringComparison.Ordinal);
         Assert.Contains("From:           bob.baker@elsewhere.example", notice, StringComparison.Ordinal);
@@ -154,7 +124,7 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
         // The body is kept while it is held, and an administrator's release puts it in the inbox.
         Assert.True(await host.Get<BlobStore>().ReferenceCountAsync(held.BlobHash) >= 1);
         Assert.True(await host.Get<Quarantine>().ReleaseAsync(held.Id, held.Recipient));
-        Assert.Equal(2, (await FolderAsync(host, "INBOX")).Count);
+        Assert.Equal(2, (await DoorMail.FolderAsync(host, "INBOX")).Count);
         Assert.Empty(await host.Get<Quarantine>().ListAsync(user.Id));
         Assert.False(await host.Get<Quarantine>().ReleaseAsync(held.Id, held.Recipient));
     }
@@ -179,13 +149,13 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
     {
         await using var clamd = await PrivateClamd.StartAsync();
         await using var host = await StartAsync($"--Appliance:Filtering:ClamAV:Port={clamd.Port}");
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
 
         await clamd.StopAsync();
-        var reply = await SendAsync(host, ScanMessages.Plain());
+        var reply = await DoorMail.SendAsync(host, ScanMessages.Plain());
 
         Assert.StartsWith("451 4.7.1 Virus scanner unavailable", reply, StringComparison.Ordinal);
-        Assert.Single(await FolderAsync(host, "INBOX"));
+        Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
     }
 
     [Fact]
@@ -194,14 +164,14 @@ public sealed class FilteringEndToEndTests(PrivateScannersFixture scanners) : IC
         var nothing = FreePort.Get();
         await using (var host = await StartAsync($"--Appliance:Filtering:SpamAssassin:Port={nothing}"))
         {
-            Assert.StartsWith("451 4.7.1 Spam filter unavailable", await SendAsync(host, ScanMessages.Plain()), StringComparison.Ordinal);
-            Assert.Empty(await FolderAsync(host, "INBOX"));
+            Assert.StartsWith("451 4.7.1 Spam filter unavailable", await DoorMail.SendAsync(host, ScanMessages.Plain()), StringComparison.Ordinal);
+            Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
             Assert.Contains("spamd", (await LastLogAsync(host, MessageStatus.Rejected)).Detail, StringComparison.Ordinal);
         }
         await using (var host = await StartAsync($"--Appliance:Filtering:SpamAssassin:Port={nothing}", "--Appliance:Filtering:ScannerDown=AcceptUnscanned"))
         {
-            Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
-            var inbox = Assert.Single(await FolderAsync(host, "INBOX"));
+            Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
+            var inbox = Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
             Assert.Contains("SPAM_UNSCANNED", inbox, StringComparison.Ordinal);
         }
     }

@@ -26,49 +26,21 @@ public sealed class JunkSettingsEndToEndTests(PrivateScannersFixture scanners) :
         return (host, bob);
     }
 
-    private static async Task<string> SendAsync(RunningHost host, byte[] message, string from = "anna@elsewhere.example")
-    {
-        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
-            import smtplib, sys
-            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=120)
-            s.ehlo('client.elsewhere.example')
-            try:
-                s.sendmail('{{from}}', ['bob@example.com'], sys.stdin.buffer.read())
-                print('250')
-            except smtplib.SMTPDataError as e:
-                print(e.smtp_code, e.smtp_error.decode())
-            s.quit()
-            """], Encoding.ASCII.GetString(message), timeoutSeconds: 180);
-        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
-        return output.Trim();
-    }
-
-    private static async Task<List<string>> FolderAsync(RunningHost host, string folder)
-    {
-        var result = new List<string>();
-        foreach (var message in await host.Get<MailStore>().MessagesAsync("bob@example.com", folder))
-        {
-            await using var stream = host.Get<BlobStore>().OpenRead(message.BlobHash)!;
-            result.Add(await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync());
-        }
-        return result;
-    }
-
     [Fact]
     public async Task A_users_lower_threshold_files_mail_the_server_lets_through_into_Junk()
     {
         var (host, bob) = await StartAsync();
         await using var _ = host;
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
-        Assert.Single(await FolderAsync(host, "INBOX"));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
+        Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
 
         await host.Get<JunkSettingsStore>().SaveUserAsync(bob.Id, -5, null);
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
 
-        var junk = Assert.Single(await FolderAsync(host, "Junk"));
+        var junk = Assert.Single(await DoorMail.FolderAsync(host, "Junk"));
         Assert.Contains("\r\nX-Spam-Status: Yes, score=", junk, StringComparison.Ordinal);
         Assert.Contains(" required=-5.0\r\n", junk, StringComparison.Ordinal);
-        Assert.Single(await FolderAsync(host, "INBOX"));
+        Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
     }
 
     [Fact]
@@ -78,13 +50,13 @@ public sealed class JunkSettingsEndToEndTests(PrivateScannersFixture scanners) :
         await using var _ = host;
         await host.Get<JunkSettingsStore>().AddSenderAsync(bob.Id, "anna@elsewhere.example", SenderListKind.Allow);
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
 
-        var inbox = Assert.Single(await FolderAsync(host, "INBOX"));
+        var inbox = Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
         Assert.Contains("\r\nX-Spam-Status: No, score=", inbox, StringComparison.Ordinal);
         Assert.Contains("USER_ALLOW=-100", inbox, StringComparison.Ordinal);
         Assert.Contains("SA_GTUBE=1000", inbox, StringComparison.Ordinal);
-        Assert.Empty(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "Junk"));
         var (log, _) = await host.Get<MessageLog>().ListAsync("bob@example.com", MessageStatus.Delivered, null, null, 0, 10);
         Assert.Contains("USER_ALLOW", Assert.Single(log).Detail, StringComparison.Ordinal);
     }
@@ -96,13 +68,13 @@ public sealed class JunkSettingsEndToEndTests(PrivateScannersFixture scanners) :
         await using var _ = host;
         await host.Get<JunkSettingsStore>().SaveUserAsync(bob.Id, null, SpamAction.Quarantine);
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
 
         var held = Assert.Single(await host.Get<Quarantine>().ListAsync(bob.Id));
         Assert.Equal(QuarantineReason.Spam, held.Reason);
         Assert.Contains(held.Symbols, s => s.Name == "SA_GTUBE");
-        Assert.Empty(await FolderAsync(host, "INBOX"));
-        Assert.Empty(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "Junk"));
     }
 
     [Fact]
@@ -112,9 +84,9 @@ public sealed class JunkSettingsEndToEndTests(PrivateScannersFixture scanners) :
         await using var _ = host;
         await host.Get<JunkSettingsStore>().SaveDomainAsync(Actor.CommandLine, "example.com", new DomainJunkSettings(RejectScore: 100));
 
-        var reply = await SendAsync(host, ScanMessages.Gtube());
+        var reply = await DoorMail.SendAsync(host, ScanMessages.Gtube());
 
         Assert.StartsWith("550 5.7.1 Message refused as spam (score ", reply, StringComparison.Ordinal);
-        Assert.Empty(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "Junk"));
     }
 }

@@ -29,45 +29,15 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
     private string[] Rspamd(string? url = null) =>
         ["--Appliance:Filtering:Rspamd:Enabled=true", $"--Appliance:Filtering:Rspamd:Url={url ?? fixture.Rspamd.Url}"];
 
-    /// <summary>Sends over port 25 with smtplib; returns "250" or the refusal's code and text.</summary>
-    private static async Task<string> SendAsync(RunningHost host, byte[] message)
-    {
-        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
-            import smtplib, sys
-            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=120)
-            s.ehlo('client.elsewhere.example')
-            try:
-                s.sendmail('anna@elsewhere.example', ['bob@example.com'], sys.stdin.buffer.read())
-                print('250')
-            except smtplib.SMTPDataError as e:
-                print(e.smtp_code, e.smtp_error.decode())
-            s.quit()
-            """], Encoding.ASCII.GetString(message), timeoutSeconds: 180);
-        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
-        return output.Trim();
-    }
-
-    private static async Task<List<string>> FolderAsync(RunningHost host, string folder)
-    {
-        var result = new List<string>();
-        foreach (var message in await host.Get<MailStore>().MessagesAsync("bob@example.com", folder))
-        {
-            await using var stream = host.Get<BlobStore>().OpenRead(message.BlobHash)!;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            result.Add(await reader.ReadToEndAsync());
-        }
-        return result;
-    }
-
     [Fact]
     public async Task Gtube_scored_by_rspamd_lands_in_Junk_with_its_symbols_and_the_action_explained()
     {
         await using var host = await StartAsync(Rspamd());
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
 
-        Assert.Empty(await FolderAsync(host, "INBOX"));
-        var junk = Assert.Single(await FolderAsync(host, "Junk"));
+        Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
+        var junk = Assert.Single(await DoorMail.FolderAsync(host, "Junk"));
         Assert.Contains("\r\nX-Spam-Status: Yes, score=", junk, StringComparison.Ordinal);
         // rspamd's GTUBE is a pre-result: the symbol has no points, the forced action carries rspamd's score.
         Assert.Contains("RS_ACTION=15", junk, StringComparison.Ordinal);
@@ -80,9 +50,9 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
     {
         await using var host = await StartAsync(Rspamd());
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
 
-        var inbox = Assert.Single(await FolderAsync(host, "INBOX"));
+        var inbox = Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
         Assert.Contains("\r\nX-Spam-Status: No, score=", inbox, StringComparison.Ordinal);
         Assert.Contains("RS_", inbox, StringComparison.Ordinal);
     }
@@ -93,15 +63,15 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
         var nothing = $"http://127.0.0.1:{FreePort.Get()}";
         await using (var host = await StartAsync(Rspamd(nothing)))
         {
-            Assert.StartsWith("451 4.7.1 Spam filter unavailable", await SendAsync(host, ScanMessages.Plain()), StringComparison.Ordinal);
-            Assert.Empty(await FolderAsync(host, "INBOX"));
+            Assert.StartsWith("451 4.7.1 Spam filter unavailable", await DoorMail.SendAsync(host, ScanMessages.Plain()), StringComparison.Ordinal);
+            Assert.Empty(await DoorMail.FolderAsync(host, "INBOX"));
             var (entries, _) = await host.Get<MessageLog>().ListAsync("bob@example.com", MessageStatus.Rejected, null, null, 0, 10);
             Assert.Contains("rspamd", Assert.Single(entries).Detail, StringComparison.Ordinal);
         }
         await using (var host = await StartAsync([.. Rspamd(nothing), "--Appliance:Filtering:ScannerDown=AcceptUnscanned"]))
         {
-            Assert.Equal("250", await SendAsync(host, ScanMessages.Plain()));
-            Assert.Contains("RSPAMD_UNSCANNED", Assert.Single(await FolderAsync(host, "INBOX")), StringComparison.Ordinal);
+            Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Plain()));
+            Assert.Contains("RSPAMD_UNSCANNED", Assert.Single(await DoorMail.FolderAsync(host, "INBOX")), StringComparison.Ordinal);
         }
     }
 
@@ -111,8 +81,8 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
         // Configured with rspamd off: the console turns it on, pointing at the private rspamd.
         await using var host = await StartAsync();
         var store = host.Get<ScannerSettingsStore>();
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
-        Assert.Single(await FolderAsync(host, "INBOX"));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
+        Assert.Single(await DoorMail.FolderAsync(host, "INBOX"));
 
         var settings = await store.GetSettingsAsync();
         Assert.False(settings.Rspamd.Enabled);
@@ -124,8 +94,8 @@ public sealed class RspamdEndToEndTests(PrivateRspamdFixture fixture) : IClassFi
         await Assert.ThrowsAsync<ForbiddenException>(() => store.SaveAsync(new Actor("bob@example.com", true), settings));
         await store.SaveAsync(new Actor("admin@example.com", true), settings);
 
-        Assert.Equal("250", await SendAsync(host, ScanMessages.Gtube()));
-        Assert.Single(await FolderAsync(host, "Junk"));
+        Assert.Equal("250", await DoorMail.SendAsync(host, ScanMessages.Gtube()));
+        Assert.Single(await DoorMail.FolderAsync(host, "Junk"));
         var audit = await host.Get<AuditLog>().PageAsync(new Actor("admin@example.com", true), new PageQuery(Search: "scanners"));
         var entry = Assert.Single(audit.Items);
         Assert.Equal("scanners.save", entry.Action);
