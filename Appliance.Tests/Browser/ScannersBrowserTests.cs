@@ -28,25 +28,6 @@ public sealed class ScannersBrowserTests(BrowserFixture browser, PrivateRspamdFi
     /// <summary>Radzen's check box: a hidden input under a box that takes the click, as a person's.</summary>
     private static ILocator CheckBox(IPage page, string name) => page.Locator($".rz-chkbox:has(input[name='{name}']) .rz-chkbox-box");
 
-    /// <summary>Sends one message with smtplib; prints "sent", or the refused recipient's code and text.</summary>
-    private static async Task<string> SendAsync(RunningHost host)
-    {
-        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
-            import smtplib
-            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=20)
-            s.ehlo('client.elsewhere.example')
-            try:
-                s.sendmail('alice@elsewhere.example', ['bob@example.com'], b'Subject: hello\r\n\r\nHello Bob\r\n')
-                print('sent')
-            except smtplib.SMTPRecipientsRefused as e:
-                c, m = e.recipients['bob@example.com']
-                print(c, m.decode())
-            s.quit()
-            """]);
-        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
-        return output.Trim();
-    }
-
     [Fact]
     public async Task An_administrator_sets_a_DNSBL_zone_and_a_listed_client_is_refused_with_the_zone_named()
     {
@@ -58,7 +39,7 @@ public sealed class ScannersBrowserTests(BrowserFixture browser, PrivateRspamdFi
         host.Dns!.Add(A("1.0.0.127.bl.browser.test", "127.0.0.2"));
         // The sender's domain must be able to receive mail, or the sender check refuses it first.
         host.Dns.Add(A("elsewhere.example", "192.0.2.1"));
-        Assert.Equal("sent", await SendAsync(host));
+        Assert.Equal("sent", await DoorMail.SendHelloAsync(host));
 
         var page = await browser.NewPageAsync();
         await page.GotoAsync(host.BaseAddress + "admin/protection");
@@ -67,7 +48,7 @@ public sealed class ScannersBrowserTests(BrowserFixture browser, PrivateRspamdFi
         await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The protection settings are saved; new connections use them.");
 
-        Assert.Equal("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.browser.test", await SendAsync(host));
+        Assert.Equal("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.browser.test", await DoorMail.SendHelloAsync(host));
     }
 
     [Fact]

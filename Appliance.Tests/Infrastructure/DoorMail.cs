@@ -25,6 +25,25 @@ public static class DoorMail
         return output.Trim();
     }
 
+    /// <summary>Sends a short message to bob@example.com over port 25; returns "sent", or the refused recipient's code and text (the UCE checks refuse at RCPT).</summary>
+    public static async Task<string> SendHelloAsync(RunningHost host)
+    {
+        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
+            import smtplib
+            s = smtplib.SMTP('127.0.0.1', {{host.SmtpPort}}, timeout=20)
+            s.ehlo('client.elsewhere.example')
+            try:
+                s.sendmail('alice@elsewhere.example', ['bob@example.com'], b'Subject: hello\r\n\r\nHello Bob\r\n')
+                print('sent')
+            except smtplib.SMTPRecipientsRefused as e:
+                c, m = e.recipients['bob@example.com']
+                print(c, m.decode())
+            s.quit()
+            """]);
+        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
+        return output.Trim();
+    }
+
     /// <summary>The text of every message in one of bob's folders.</summary>
     public static async Task<List<string>> FolderAsync(RunningHost host, string folder)
     {

@@ -33,34 +33,15 @@ public sealed class UceEndToEndTests : IAsyncLifetime
         await _dns.DisposeAsync();
     }
 
-    /// <summary>Sends one message with smtplib; prints "sent", or the refused recipients' code and text.</summary>
-    private async Task<string> SendAsync()
-    {
-        var (code, output, error) = await ExternalProgram.RunAsync(ExternalProgram.Python, ["-c", $$"""
-            import smtplib
-            s = smtplib.SMTP('127.0.0.1', {{_host.SmtpPort}}, timeout=20)
-            s.ehlo('client.elsewhere.example')
-            try:
-                s.sendmail('alice@elsewhere.example', ['bob@example.com'], b'Subject: hello\r\n\r\nHello Bob\r\n')
-                print('sent')
-            except smtplib.SMTPRecipientsRefused as e:
-                c, m = e.recipients['bob@example.com']
-                print(c, m.decode())
-            s.quit()
-            """]);
-        Assert.True(code == 0, $"python failed ({code}): {error}\n{output}");
-        return output.Trim();
-    }
-
     [Fact]
     public async Task A_client_on_the_DNSBL_is_refused_with_the_zone_named_and_nothing_is_delivered()
     {
-        var notListed = await SendAsync();
+        var notListed = await DoorMail.SendHelloAsync(_host);
         Assert.Equal("sent", notListed);
         Assert.Single(await _host.Get<MailStore>().MessagesAsync("bob@example.com"));
 
         _dns.Add(A("1.0.0.127.bl.e2e.test", "127.0.0.2"));
-        var listed = await SendAsync();
+        var listed = await DoorMail.SendHelloAsync(_host);
         Assert.Equal("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.e2e.test", listed);
         Assert.Single(await _host.Get<MailStore>().MessagesAsync("bob@example.com"));
     }
@@ -72,9 +53,9 @@ public sealed class UceEndToEndTests : IAsyncLifetime
         await store.SaveServerAsync(Actor.CommandLine, new UceSettings { Greylisting = new GreylistingSettings { DelaySeconds = 0 } });
         await store.SaveDomainAsync(Actor.CommandLine, "example.com", new UceDomainSettings { Greylisting = true });
 
-        Assert.Equal("451 4.7.1 <bob@example.com>: Greylisted, try again in 1 seconds", await SendAsync());
+        Assert.Equal("451 4.7.1 <bob@example.com>: Greylisted, try again in 1 seconds", await DoorMail.SendHelloAsync(_host));
         Assert.Empty(await _host.Get<MailStore>().MessagesAsync("bob@example.com"));
-        Assert.Equal("sent", await SendAsync());
+        Assert.Equal("sent", await DoorMail.SendHelloAsync(_host));
         Assert.Single(await _host.Get<MailStore>().MessagesAsync("bob@example.com"));
     }
 }
